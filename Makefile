@@ -1,0 +1,18 @@
+# tablet_loan: the three commands of the README.
+PYTHON ?= python3
+DB ?= tablet_loan_demo
+PORT ?= 8069
+
+.PHONY: install test run demo-people
+
+install:  ## PostgreSQL reachable, Odoo 18 importable, Python dependencies, addon linked
+	$(PYTHON) tools/odoo_env.py install
+
+test:  ## fresh database, module installed with demo data, whole suite, database dropped
+	$(PYTHON) tools/odoo_env.py test
+
+run:  ## Odoo on http://127.0.0.1:$(PORT) with the demo database
+	$(PYTHON) tools/odoo_env.py run --db $(DB) --port $(PORT)
+
+demo-people:  ## regenerate demo/tablet_loan_demo_people.xml
+	$(PYTHON) tools/gen_demo_people.py

@@ -1,0 +1,31 @@
+{
+    "name": "Tablet Loan Programme",
+    "summary": "Tablets lent to collège pupils and teachers: conventions, fleet, "
+    "loans, incidents and charges shared by Département, Académie and Collège",
+    "version": "18.0.1.0.0",
+    "category": "Services/Tablet Loan",
+    "author": "tablet_loan founding engineers",
+    "website": "https://example.invalid/tablet_loan",
+    "license": "LGPL-3",
+    "depends": ["contacts", "mail", "maintenance", "account"],
+    "data": [
+        "security/tablet_loan_groups.xml",
+        "security/ir.model.access.csv",
+        "security/tablet_loan_rules.xml",
+        "data/ir_sequence_data.xml",
+        "data/mail_activity_type_data.xml",
+        "data/ir_cron_data.xml",
+        "views/res_partner_views.xml",
+        "views/res_users_views.xml",
+        "views/tablet_convention_views.xml",
+        "views/tablet_convention_amendment_views.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/tablet_loan_demo.xml",
+        "demo/tablet_loan_demo_people.xml",
+        "demo/tablet_loan_demo_users.xml",
+    ],
+    "application": True,
+    "installable": True,
+}

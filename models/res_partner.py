@@ -1,0 +1,201 @@
+import re
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+# Check letters of the French UAI (Unité Administrative Immatriculée): the
+# alphabet without I, O and Q, indexed by the seven digits modulo 23.
+UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+UAI_PATTERN = re.compile(r"^(\d{7})([A-Z])$")
+
+SCHOOL_ROLES = [
+    ("pupil", "Pupil"),
+    ("teacher", "Teacher"),
+    ("head", "Head of collège"),
+    ("staff", "Staff"),
+    ("legal_representative", "Legal representative"),
+]
+GRADE_LEVELS = [("6e", "6e"), ("5e", "5e"), ("4e", "4e"), ("3e", "3e")]
+# People who belong to one collège; legal representatives belong to their children's.
+COLLEGE_MEMBER_ROLES = ("pupil", "teacher", "head", "staff")
+
+
+def uai_check_letter(digits):
+    """Expected check letter for the seven digits of a UAI code."""
+    return UAI_LETTERS[int(digits) % 23]
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    is_college = fields.Boolean(
+        string="Is a Collège",
+        index=True,
+        help="A collège of the programme. It belongs to the Département set as its company.",
+    )
+    is_academy = fields.Boolean(
+        string="Is an Académie",
+        index=True,
+        help="An académie (rectorat) that validates user lists and receives annual reports.",
+    )
+    uai_code = fields.Char(
+        string="UAI Code",
+        index=True,
+        copy=False,
+        tracking=True,
+        help="Identifier of the establishment: 7 digits then the check letter, e.g. 0380027Y.",
+    )
+    academy_id = fields.Many2one(
+        "res.partner",
+        string="Académie",
+        index=True,
+        domain=[("is_academy", "=", True)],
+        ondelete="restrict",
+        tracking=True,
+    )
+    school_role = fields.Selection(
+        SCHOOL_ROLES, string="Role at School", index=True, tracking=True,
+    )
+    college_id = fields.Many2one(
+        "res.partner",
+        string="Collège",
+        index=True,
+        domain=[("is_college", "=", True)],
+        ondelete="restrict",
+        tracking=True,
+    )
+    grade_level = fields.Selection(GRADE_LEVELS, string="Grade Level", tracking=True)
+    school_class = fields.Char(string="Class", help="Class of a pupil, e.g. 5e B.", tracking=True)
+    legal_representative_ids = fields.Many2many(
+        "res.partner",
+        "tablet_pupil_representative_rel",
+        "pupil_id",
+        "representative_id",
+        string="Legal Representatives",
+        domain=[("school_role", "=", "legal_representative")],
+    )
+    pupil_ids = fields.Many2many(
+        "res.partner",
+        "tablet_pupil_representative_rel",
+        "representative_id",
+        "pupil_id",
+        string="Children",
+        domain=[("school_role", "=", "pupil")],
+    )
+    college_member_count = fields.Integer(compute="_compute_college_member_count")
+    tablet_convention_count = fields.Integer(compute="_compute_tablet_convention_count")
+
+    _sql_constraints = [
+        (
+            "uai_code_unique",
+            "UNIQUE(uai_code)",
+            "This UAI code is already used by another establishment: a UAI identifies one establishment.",
+        ),
+    ]
+
+    def _compute_college_member_count(self):
+        colleges = self.filtered("is_college")
+        counts = dict(self._read_group(
+            [("college_id", "in", colleges.ids)], ["college_id"], ["__count"],
+        )) if colleges else {}
+        for partner in self:
+            partner.college_member_count = counts.get(partner, 0)
+
+    def _compute_tablet_convention_count(self):
+        colleges = self.filtered("is_college")
+        counts = {}
+        if colleges and self.env["tablet.convention"].has_access("read"):
+            counts = dict(self.env["tablet.convention"]._read_group(
+                [("college_id", "in", colleges.ids)], ["college_id"], ["__count"],
+            ))
+        for partner in self:
+            partner.tablet_convention_count = counts.get(partner, 0)
+
+    @api.constrains("uai_code")
+    def _check_uai_code(self):
+        for partner in self.filtered("uai_code"):
+            match = UAI_PATTERN.match(partner.uai_code)
+            if not match:
+                raise ValidationError(_(
+                    "The UAI code “%(code)s” of %(name)s is not valid: expected 7 digits "
+                    "followed by a check letter, e.g. 0380027Y.",
+                    code=partner.uai_code, name=partner.display_name,
+                ))
+            expected = uai_check_letter(match.group(1))
+            if match.group(2) != expected:
+                raise ValidationError(_(
+                    "The UAI code “%(code)s” of %(name)s has a wrong check letter: "
+                    "for the digits %(digits)s the letter must be “%(letter)s” (%(digits)s%(letter)s).",
+                    code=partner.uai_code, name=partner.display_name,
+                    digits=match.group(1), letter=expected,
+                ))
+
+    @api.constrains("is_college", "is_academy", "uai_code", "company_id", "academy_id")
+    def _check_establishment(self):
+        for partner in self:
+            if partner.is_college and partner.is_academy:
+                raise ValidationError(_("%s cannot be both a collège and an académie.", partner.display_name))
+            if partner.is_college and not partner.uai_code:
+                raise ValidationError(_("The collège %s needs its UAI code (e.g. 0380027Y).", partner.display_name))
+            if partner.is_college and not partner.company_id:
+                raise ValidationError(_(
+                    "The collège %s must belong to a Département: set its Company.", partner.display_name,
+                ))
+            if partner.academy_id and not partner.is_college:
+                raise ValidationError(_("Only a collège belongs to an académie (%s is not a collège).",
+                                        partner.display_name))
+
+    @api.constrains("school_role", "college_id", "grade_level", "company_id")
+    def _check_school_person(self):
+        for partner in self:
+            role = partner.school_role
+            if partner.college_id and not partner.college_id.is_college:
+                raise ValidationError(_("%(college)s, set as the collège of %(name)s, is not a collège.",
+                                        college=partner.college_id.display_name, name=partner.display_name))
+            if role in COLLEGE_MEMBER_ROLES and not partner.college_id:
+                raise ValidationError(_("%s has a role at school: set their Collège.", partner.display_name))
+            if partner.grade_level and role != "pupil":
+                raise ValidationError(_("Only a pupil has a grade level (%s is not a pupil).", partner.display_name))
+            if partner.college_id and partner.company_id and partner.company_id != partner.college_id.company_id:
+                raise ValidationError(_(
+                    "%(name)s belongs to the Département %(company)s but their collège %(college)s "
+                    "belongs to %(college_company)s.",
+                    name=partner.display_name, company=partner.company_id.name,
+                    college=partner.college_id.display_name,
+                    college_company=partner.college_id.company_id.name,
+                ))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._prepare_school_vals(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._prepare_school_vals(vals)
+        return super().write(vals)
+
+    def _prepare_school_vals(self, vals):
+        """Normalise the UAI and file school people under their collège's Département."""
+        if vals.get("uai_code"):
+            vals["uai_code"] = vals["uai_code"].strip().upper()
+        if vals.get("college_id") and not vals.get("company_id"):
+            vals["company_id"] = self.browse(vals["college_id"]).company_id.id
+        if vals.get("is_college"):
+            vals.update(is_company=True, company_type="company")
+            if not vals.get("company_id") and not self:
+                vals["company_id"] = self.env.company.id
+
+    def action_open_college_members(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.res_partner_action_school_people")
+        action["domain"] = [("college_id", "=", self.id)]
+        action["context"] = {"default_college_id": self.id, "search_default_group_school_role": 1}
+        return action
+
+    def action_open_tablet_conventions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_convention_action")
+        action["domain"] = [("college_id", "=", self.id)]
+        action["context"] = {"default_college_id": self.id}
+        return action

@@ -1,0 +1,304 @@
+import re
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+SCHOOL_YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{4})$")
+# Once every party has signed, these describe what was signed: change them by avenant.
+SIGNED_FIELDS = {
+    "company_id", "academy_id", "college_id", "ca_deliberation_date", "ca_deliberation_ref",
+    "date_signed_department", "date_signed_academy", "date_signed_college",
+    "validity_type", "school_year", "date_start", "date_end",
+}
+RENEWAL_NOTICE_DAYS = 60
+
+
+def school_year_bounds(school_year):
+    """(1 September, 31 August) of a school year written "2026-2027", or None."""
+    match = SCHOOL_YEAR_PATTERN.match(school_year or "")
+    if not match or int(match.group(2)) != int(match.group(1)) + 1:
+        return None
+    return date(int(match.group(1)), 9, 1), date(int(match.group(2)), 8, 31)
+
+
+class TabletConvention(models.Model):
+    """Partnership convention binding Département, Académie and Collège (R1, R2, R5, R6).
+
+    The Isère model runs 3 years from signature (I 6), the Bouches-du-Rhône one a
+    school year (B 9); the collège's home-use decision recorded here drives R12.
+    """
+
+    _name = "tablet.convention"
+    _description = "Tablet Programme Partnership Convention"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, copy=False, readonly=True, index="trigram",
+        default=lambda self: _("New"),
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("signed", "Signed"), ("expired", "Expired")],
+        string="Status", default="draft", required=True, readonly=True, copy=False,
+        index=True, tracking=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", string="Département", required=True, index=True, tracking=True,
+        default=lambda self: self.env.company,
+    )
+    college_id = fields.Many2one(
+        "res.partner", string="Collège", required=True, index=True, tracking=True,
+        check_company=True, ondelete="restrict",
+        domain="[('is_college', '=', True)]",
+    )
+    academy_id = fields.Many2one(
+        "res.partner", string="Académie", index=True, tracking=True, ondelete="restrict",
+        compute="_compute_academy_id", store=True, readonly=False, precompute=True,
+        domain="[('is_academy', '=', True)]",
+        help="Leave empty for a convention between the Département and the collège only (Isère model).",
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Département Follow-up", tracking=True,
+        default=lambda self: self.env.user,
+        help="Receives the renewal activity before the convention expires.",
+    )
+    ca_deliberation_date = fields.Date(
+        string="CA Deliberation Date", tracking=True,
+        help="Date on which the conseil d'administration authorised the head to sign (R5).",
+    )
+    ca_deliberation_ref = fields.Char(string="CA Deliberation Reference")
+    date_signed_department = fields.Date(string="Signed by the Département on", tracking=True)
+    date_signed_academy = fields.Date(string="Signed by the Académie on", tracking=True)
+    date_signed_college = fields.Date(string="Signed by the Collège on", tracking=True)
+    signature_date = fields.Date(
+        compute="_compute_signature_date", store=True, precompute=True,
+        help="Date of the last signature required: the convention takes effect then.",
+    )
+    validity_type = fields.Selection(
+        [("three_years", "3 years from signature"), ("school_year", "One school year")],
+        string="Validity", required=True, default="three_years", tracking=True,
+    )
+    school_year = fields.Char(string="School Year", help="Written as 2026-2027.", tracking=True)
+    date_start = fields.Date(
+        string="Start Date", compute="_compute_dates", store=True, readonly=False,
+        precompute=True, tracking=True, index=True,
+    )
+    date_end = fields.Date(
+        string="End Date", compute="_compute_dates", store=True, readonly=False,
+        precompute=True, tracking=True, index=True,
+    )
+    referent_ids = fields.Many2many(
+        "res.partner", "tablet_convention_referent_rel", "convention_id", "partner_id",
+        string="Digital Referents",
+        domain="[('college_id', '=', college_id), ('school_role', 'in', ('teacher', 'staff', 'head'))]",
+        help="Référents numériques named by the collège (R2); the Département is told of every change.",
+    )
+    charter_adopted_date = fields.Date(
+        string="Usage Charter Adopted on", tracking=True,
+        help="The collège adopts a charter for digital tools before deployment (R6).",
+    )
+    home_use_allowed = fields.Boolean(
+        string="Home Use Allowed", tracking=True,
+        help="The collège lets tablets go home once the legal representatives have signed (R12).",
+    )
+    amendment_ids = fields.One2many("tablet.convention.amendment", "convention_id", string="Amendments")
+    amendment_count = fields.Integer(compute="_compute_amendment_count")
+    note = fields.Html(string="Notes")
+
+    _sql_constraints = [
+        (
+            "single_signed_per_college",
+            "EXCLUDE (college_id WITH =) WHERE (state = 'signed')",
+            "A collège can have only one signed convention at a time: let the current one expire first.",
+        ),
+        (
+            "dates_in_order",
+            "CHECK (date_end IS NULL OR date_start IS NULL OR date_end >= date_start)",
+            "The end date of a convention cannot be before its start date.",
+        ),
+    ]
+
+    @api.depends("college_id")
+    def _compute_academy_id(self):
+        for convention in self:
+            convention.academy_id = convention.college_id.academy_id
+
+    @api.depends("date_signed_department", "date_signed_academy", "date_signed_college", "academy_id")
+    def _compute_signature_date(self):
+        for convention in self:
+            dates = [convention.date_signed_department, convention.date_signed_college]
+            if convention.academy_id:
+                dates.append(convention.date_signed_academy)
+            convention.signature_date = max(dates) if all(dates) else False
+
+    @api.depends("signature_date", "validity_type", "school_year")
+    def _compute_dates(self):
+        for convention in self:
+            bounds = school_year_bounds(convention.school_year)
+            start = convention.signature_date
+            if convention.validity_type == "school_year" and bounds:
+                start = start or bounds[0]
+                end = bounds[1]
+            else:
+                end = start and start + relativedelta(years=3, days=-1)
+            convention.date_start = start
+            convention.date_end = end
+
+    def _compute_amendment_count(self):
+        counts = dict(self.env["tablet.convention.amendment"]._read_group(
+            [("convention_id", "in", self.ids)], ["convention_id"], ["__count"],
+        ))
+        for convention in self:
+            convention.amendment_count = counts.get(convention, 0)
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for convention in self:
+            if convention.date_start and convention.date_end and convention.date_end < convention.date_start:
+                raise ValidationError(_(
+                    "The end date (%(end)s) of convention %(name)s is before its start date (%(start)s).",
+                    end=convention.date_end, start=convention.date_start, name=convention.name,
+                ))
+
+    @api.constrains("validity_type", "school_year")
+    def _check_school_year(self):
+        for convention in self:
+            if convention.school_year and not school_year_bounds(convention.school_year):
+                raise ValidationError(_(
+                    "The school year “%s” is not valid: write two consecutive years, e.g. 2026-2027.",
+                    convention.school_year,
+                ))
+            if convention.validity_type == "school_year" and not convention.school_year:
+                raise ValidationError(_(
+                    "Convention %s is valid for one school year: set the School Year, e.g. 2026-2027.",
+                    convention.name,
+                ))
+
+    @api.constrains("college_id", "referent_ids")
+    def _check_referents(self):
+        for convention in self:
+            strangers = convention.referent_ids.filtered(lambda p: p.college_id != convention.college_id)
+            if strangers:
+                raise ValidationError(_(
+                    "The digital referents must work at %(college)s: %(names)s do not.",
+                    college=convention.college_id.display_name,
+                    names=", ".join(strangers.mapped("display_name")),
+                ))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", _("New")) == _("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("tablet.convention") or _("New")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        locked = SIGNED_FIELDS & vals.keys()
+        if locked:
+            signed = self.filtered(lambda c: c.state != "draft")
+            if signed:
+                raise UserError(_(
+                    "Convention %(names)s is no longer a draft: its parties, signatures and dates cannot "
+                    "change (%(fields)s). Record an amendment (avenant) instead.",
+                    names=", ".join(signed.mapped("name")),
+                    fields=", ".join(self._fields[f].get_description(self.env)["string"] for f in sorted(locked)),
+                ))
+        old_referents = {c: c.referent_ids for c in self} if "referent_ids" in vals else {}
+        res = super().write(vals)
+        for convention, before in old_referents.items():
+            if convention.referent_ids != before:
+                convention._notify_referent_change()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
+        if any(c.state != "draft" for c in self):
+            raise UserError(_("A signed or expired convention cannot be deleted: it is part of the programme's record."))
+
+    def _notify_referent_change(self):
+        """R2: the collège keeps the Département informed of its référents."""
+        names = ", ".join(self.referent_ids.mapped("name")) or _("none")
+        self.message_post(
+            body=_("Digital referents of %(college)s are now: %(names)s.",
+                   college=self.college_id.name, names=names),
+            partner_ids=self.user_id.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def action_sign(self):
+        for convention in self:
+            convention._check_can_sign()
+        self.write({"state": "signed"})
+        for convention in self:
+            convention.message_post(body=_(
+                "Convention signed by every party; valid from %(start)s to %(end)s.",
+                start=convention.date_start, end=convention.date_end,
+            ))
+        return True
+
+    def _check_can_sign(self):
+        self.ensure_one()
+        if self.state != "draft":
+            raise UserError(_("Only a draft convention can be signed (%s is not a draft).", self.name))
+        missing = []
+        if not self.ca_deliberation_date:
+            missing.append(self._fields["ca_deliberation_date"].get_description(self.env)["string"])
+        for fname in ("date_signed_department", "date_signed_college"):
+            if not self[fname]:
+                missing.append(self._fields[fname].get_description(self.env)["string"])
+        if self.academy_id and not self.date_signed_academy:
+            missing.append(self._fields["date_signed_academy"].get_description(self.env)["string"])
+        if not (self.date_start and self.date_end):
+            missing.append(self._fields["date_end"].get_description(self.env)["string"])
+        if missing:
+            raise UserError(_(
+                "Convention %(name)s cannot be signed yet. Missing: %(fields)s.",
+                name=self.name, fields=", ".join(missing),
+            ))
+        if self.date_signed_college < self.ca_deliberation_date:
+            raise UserError(_(
+                "The collège signed convention %(name)s on %(signed)s, before the conseil d'administration "
+                "authorised it on %(ca)s (R5).",
+                name=self.name, signed=self.date_signed_college, ca=self.ca_deliberation_date,
+            ))
+        other = self.search([("college_id", "=", self.college_id.id), ("state", "=", "signed")], limit=1)
+        if other:
+            raise UserError(_(
+                "%(college)s already has a signed convention (%(other)s): a collège has one signed "
+                "convention at a time.", college=self.college_id.display_name, other=other.name,
+            ))
+
+    def action_expire(self):
+        if any(c.state != "signed" for c in self):
+            raise UserError(_("Only a signed convention can expire."))
+        self.write({"state": "expired"})
+        return True
+
+    def action_open_amendments(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_convention_amendment_action")
+        action["domain"] = [("convention_id", "=", self.id)]
+        action["context"] = {"default_convention_id": self.id}
+        return action
+
+    @api.model
+    def _cron_expire_conventions(self):
+        """Daily: expire conventions past their end; remind the Département of renewals."""
+        today = fields.Date.context_today(self)
+        self.search([("state", "=", "signed"), ("date_end", "<", today)]).action_expire()
+        activity_type = self.env.ref("tablet_loan.mail_activity_convention_renewal")
+        soon = self.search([
+            ("state", "=", "signed"),
+            ("date_end", "<=", today + relativedelta(days=RENEWAL_NOTICE_DAYS)),
+        ]).filtered(lambda c: activity_type not in c.activity_ids.activity_type_id)
+        for convention in soon:
+            convention.activity_schedule(
+                activity_type_id=activity_type.id,
+                date_deadline=convention.date_end,
+                user_id=(convention.user_id or self.env.user).id,
+                summary=_("Renew the convention of %s", convention.college_id.name),
+            )

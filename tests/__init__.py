@@ -1,0 +1,4 @@
+from . import test_uai
+from . import test_convention
+from . import test_access
+from . import test_demo

@@ -1,0 +1,86 @@
+from datetime import date
+
+from odoo import Command
+from odoo.tests import TransactionCase, new_test_user
+
+
+class TabletLoanCase(TransactionCase):
+    """Two Départements, two académies, three collèges and one user per role.
+
+    Collèges Alpha and Beta belong to Département A and académie North; Gamma to
+    Département B and académie South: enough to prove each separation.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
+        Partner = cls.env["res.partner"]
+        cls.dept_a = cls.env["res.company"].create({"name": "Département A (test)"})
+        cls.dept_b = cls.env["res.company"].create({"name": "Département B (test)"})
+        cls.academy_north = Partner.create({"name": "Académie Nord (test)", "is_academy": True})
+        cls.academy_south = Partner.create({"name": "Académie Sud (test)", "is_academy": True})
+        cls.college_alpha = cls._college("Collège Alpha", "0380027Y", cls.dept_a, cls.academy_north)
+        cls.college_beta = cls._college("Collège Beta", "0130040Y", cls.dept_a, cls.academy_south)
+        cls.college_gamma = cls._college("Collège Gamma", "0389201V", cls.dept_b, cls.academy_south)
+        cls.rep_alpha = Partner.create({"name": "Parent Alpha", "school_role": "legal_representative",
+                                        "company_id": cls.dept_a.id})
+        cls.pupil_alpha = Partner.create({
+            "name": "Élève Alpha", "school_role": "pupil", "college_id": cls.college_alpha.id,
+            "grade_level": "5e", "school_class": "5e A",
+            "legal_representative_ids": [Command.set(cls.rep_alpha.ids)],
+        })
+        cls.rep_beta = Partner.create({"name": "Parent Beta", "school_role": "legal_representative",
+                                       "company_id": cls.dept_a.id})
+        cls.pupil_beta = Partner.create({
+            "name": "Élève Beta", "school_role": "pupil", "college_id": cls.college_beta.id,
+            "grade_level": "3e", "school_class": "3e B",
+            "legal_representative_ids": [Command.set(cls.rep_beta.ids)],
+        })
+        cls.teacher_alpha = Partner.create({"name": "Prof Alpha", "school_role": "teacher",
+                                            "college_id": cls.college_alpha.id})
+        cls.pupil_gamma = Partner.create({"name": "Élève Gamma", "school_role": "pupil",
+                                          "college_id": cls.college_gamma.id, "grade_level": "6e"})
+
+        def user(login, group, company=cls.dept_a, **kw):
+            return new_test_user(cls.env, login=login, groups=f"tablet_loan.{group}",
+                                 company_id=company.id, company_ids=[Command.set(company.ids)], **kw)
+
+        cls.manager_a = user("t_manager_a", "group_department_manager")
+        cls.officer_a = user("t_officer_a", "group_department_officer")
+        cls.manager_b = user("t_manager_b", "group_department_manager", company=cls.dept_b)
+        cls.academy_user = user("t_academy_north", "group_academy_officer",
+                                tablet_academy_id=cls.academy_north.id)
+        cls.head_alpha = user("t_head_alpha", "group_college_head",
+                              tablet_college_ids=[Command.set(cls.college_alpha.ids)])
+        cls.referent_alpha = user("t_referent_alpha", "group_college_referent",
+                                  tablet_college_ids=[Command.set(cls.college_alpha.ids)])
+        cls.accountant_alpha = user("t_accountant_alpha", "group_college_accountant",
+                                    tablet_college_ids=[Command.set(cls.college_alpha.ids)])
+        cls.supplier_user = user("t_supplier", "group_supplier_agent")
+
+    def _commit_tracking(self):
+        """Tracking messages are written just before commit; run that step now."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+
+    @classmethod
+    def _college(cls, name, uai, company, academy):
+        return cls.env["res.partner"].create({
+            "name": name, "is_college": True, "uai_code": uai,
+            "company_id": company.id, "academy_id": academy.id,
+        })
+
+    @classmethod
+    def _convention(cls, college, signed=date(2026, 1, 15), **vals):
+        """A convention ready to sign: CA deliberation and each party's signature on `signed`."""
+        values = {
+            "company_id": college.company_id.id,
+            "college_id": college.id,
+            "ca_deliberation_date": date(2025, 12, 1),
+            "date_signed_department": signed,
+            "date_signed_academy": signed,
+            "date_signed_college": signed,
+        }
+        values.update(vals)
+        return cls.env["tablet.convention"].create(values)

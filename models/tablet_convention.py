@@ -205,7 +205,7 @@ class TabletConvention(models.Model):
                     "Convention %(names)s is no longer a draft: its parties, signatures and dates cannot "
                     "change (%(fields)s). Record an amendment (avenant) instead.",
                     names=", ".join(signed.mapped("name")),
-                    fields=", ".join(self._fields[f].get_description(self.env)["string"] for f in sorted(locked)),
+                    fields=", ".join(self._field_label(f) for f in sorted(locked)),
                 ))
         old_referents = {c: c.referent_ids for c in self} if "referent_ids" in vals else {}
         res = super().write(vals)
@@ -218,6 +218,11 @@ class TabletConvention(models.Model):
     def _unlink_only_draft(self):
         if any(c.state != "draft" for c in self):
             raise UserError(_("A signed or expired convention cannot be deleted: it is part of the programme's record."))
+
+    def _field_label(self, fname):
+        """Field label in the user's language, for messages naming what is wrong."""
+        env = self.with_context(lang=self.env.lang or self.env.user.lang).env
+        return self._fields[fname].get_description(env)["string"]
 
     def _notify_referent_change(self):
         """R2: the collège keeps the Département informed of its référents."""
@@ -246,14 +251,14 @@ class TabletConvention(models.Model):
             raise UserError(_("Only a draft convention can be signed (%s is not a draft).", self.name))
         missing = []
         if not self.ca_deliberation_date:
-            missing.append(self._fields["ca_deliberation_date"].get_description(self.env)["string"])
+            missing.append(self._field_label("ca_deliberation_date"))
         for fname in ("date_signed_department", "date_signed_college"):
             if not self[fname]:
-                missing.append(self._fields[fname].get_description(self.env)["string"])
+                missing.append(self._field_label(fname))
         if self.academy_id and not self.date_signed_academy:
-            missing.append(self._fields["date_signed_academy"].get_description(self.env)["string"])
+            missing.append(self._field_label("date_signed_academy"))
         if not (self.date_start and self.date_end):
-            missing.append(self._fields["date_end"].get_description(self.env)["string"])
+            missing.append(self._field_label("date_end"))
         if missing:
             raise UserError(_(
                 "Convention %(name)s cannot be signed yet. Missing: %(fields)s.",

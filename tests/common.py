@@ -14,7 +14,8 @@ class TabletLoanCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
+        # Users of the programme work in French: messages are asserted as they read them.
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False, lang="fr_FR"))
         Partner = cls.env["res.partner"]
         cls.dept_a = cls.env["res.company"].create({"name": "Département A (test)"})
         cls.dept_b = cls.env["res.company"].create({"name": "Département B (test)"})

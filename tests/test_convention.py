@@ -39,15 +39,15 @@ class TestConvention(TabletLoanCase):
         convention = self._convention(self.college_alpha)
         with self.assertRaises(ValidationError) as err:
             convention.date_end = date(2025, 1, 1)
-        self.assertIn("before its start date", str(err.exception))
+        self.assertIn("antérieure à sa date de début", str(err.exception))
         self.assertEqual(convention.date_end, date(2029, 1, 14))
 
     def test_sign_requires_every_signature(self):
         convention = self._convention(self.college_alpha, date_signed_academy=False, ca_deliberation_date=False)
         with self.assertRaises(UserError) as err:
             convention.action_sign()
-        self.assertIn("Signed by the Académie on", str(err.exception))
-        self.assertIn("CA Deliberation Date", str(err.exception))
+        self.assertIn("Signée par l'Académie le", str(err.exception))
+        self.assertIn("Date de délibération du CA", str(err.exception))
         self.assertEqual(convention.state, "draft")
 
     def test_college_signs_after_ca_deliberation(self):
@@ -84,7 +84,8 @@ class TestConvention(TabletLoanCase):
         convention.action_sign()
         with self.assertRaises(UserError) as err:
             convention.date_end = date(2030, 1, 1)
-        self.assertIn("amendment", str(err.exception))
+        self.assertIn("Date de fin", str(err.exception))
+        self.assertIn("avenant", str(err.exception))
         amendment = amendment_model.create({
             "convention_id": convention.id, "name": "Ajout des 4e", "date": date(2026, 6, 1),
         })
@@ -153,4 +154,4 @@ class TestConvention(TabletLoanCase):
         self.assertEqual(convention.company_id, self.dept_a)
         self._commit_tracking()
         tracked = self.env["tablet.convention"].browse(convention.id).message_ids.tracking_value_ids.filtered(lambda t: t.field_id.name == "state")
-        self.assertEqual(tracked.new_value_char, "Signed")
+        self.assertEqual(tracked.new_value_char, "Signée")

@@ -33,14 +33,14 @@ class TestUaiCode(TabletLoanCase):
     def test_wrong_check_letter_names_expected_letter(self):
         with self.assertRaises(ValidationError) as err:
             self._college("Collège Faux", "0380028Y", self.dept_a, self.academy_north)
-        self.assertIn("“Z”", str(err.exception))
+        self.assertIn("« Z »", str(err.exception))
         self.assertIn("0380028Z", str(err.exception))
 
     def test_malformed_codes_refused(self):
         for code in ("038002Y", "A380027Y", "03800270", "0380027YY"):
             with self.subTest(code=code), self.assertRaises(ValidationError) as err:
                 self._college("Collège Mal Formé", code, self.dept_a, self.academy_north)
-            self.assertIn("7 digits", str(err.exception))
+            self.assertIn("7 chiffres", str(err.exception))
 
     def test_wrong_code_on_existing_college_changes_nothing(self):
         with self.assertRaises(ValidationError):

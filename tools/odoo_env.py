@@ -5,6 +5,7 @@ Kept in Python rather than shell so that log parsing and clean-up on failure
 are easy to read. Every step says what it does and what to do when it fails.
 """
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -20,7 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODULE = "tablet_loan"
 BUILD = ROOT / "build"
-ADDONS = BUILD / "addons"
+# Odoo needs the checkout under the name tablet_loan. The link lives outside the
+# checkout: inside it, Odoo's file walkers would follow it back into itself.
+ADDONS = (Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "tablet_loan"
+          / f"addons-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:10]}")
 ODOO_NIGHTLY = "https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz"
 DEBIAN_BUILD_DEPS = ["libldap2-dev", "libsasl2-dev", "libpq-dev"]
 DEBIAN_RUNTIME = ["wkhtmltopdf"]

@@ -24,20 +24,8 @@ class TabletLoanCase(TransactionCase):
         cls.college_alpha = cls._college("Collège Alpha", "0380027Y", cls.dept_a, cls.academy_north)
         cls.college_beta = cls._college("Collège Beta", "0130040Y", cls.dept_a, cls.academy_south)
         cls.college_gamma = cls._college("Collège Gamma", "0389201V", cls.dept_b, cls.academy_south)
-        cls.rep_alpha = Partner.create({"name": "Parent Alpha", "school_role": "legal_representative",
-                                        "company_id": cls.dept_a.id})
-        cls.pupil_alpha = Partner.create({
-            "name": "Élève Alpha", "school_role": "pupil", "college_id": cls.college_alpha.id,
-            "grade_level": "5e", "school_class": "5e A",
-            "legal_representative_ids": [Command.set(cls.rep_alpha.ids)],
-        })
-        cls.rep_beta = Partner.create({"name": "Parent Beta", "school_role": "legal_representative",
-                                       "company_id": cls.dept_a.id})
-        cls.pupil_beta = Partner.create({
-            "name": "Élève Beta", "school_role": "pupil", "college_id": cls.college_beta.id,
-            "grade_level": "3e", "school_class": "3e B",
-            "legal_representative_ids": [Command.set(cls.rep_beta.ids)],
-        })
+        cls.pupil_alpha, cls.rep_alpha = cls._pupil_with_representative("Alpha", cls.college_alpha, "5e", "5e A")
+        cls.pupil_beta, cls.rep_beta = cls._pupil_with_representative("Beta", cls.college_beta, "3e", "3e B")
         cls.teacher_alpha = Partner.create({"name": "Prof Alpha", "school_role": "teacher",
                                             "college_id": cls.college_alpha.id})
         cls.pupil_gamma = Partner.create({"name": "Élève Gamma", "school_role": "pupil",
@@ -64,6 +52,18 @@ class TabletLoanCase(TransactionCase):
         """Tracking messages are written just before commit; run that step now."""
         self.env.flush_all()
         self.env.cr.precommit.run()
+
+    @classmethod
+    def _pupil_with_representative(cls, name, college, grade, school_class):
+        Partner = cls.env["res.partner"]
+        representative = Partner.create({"name": f"Parent {name}", "school_role": "legal_representative",
+                                         "company_id": college.company_id.id})
+        pupil = Partner.create({
+            "name": f"Élève {name}", "school_role": "pupil", "college_id": college.id,
+            "grade_level": grade, "school_class": school_class,
+            "legal_representative_ids": [Command.set(representative.ids)],
+        })
+        return pupil, representative
 
     @classmethod
     def _college(cls, name, uai, company, academy):

@@ -82,6 +82,12 @@ class ResPartner(models.Model):
         string="Children",
         domain=[("school_role", "=", "pupil")],
     )
+    leaving_date = fields.Date(
+        string="Leaves the Collège on", tracking=True, copy=False,
+        help="The loan of a person leaving ends that day; the tablet is due back by then (R14).",
+    )
+    tablet_loan_ids = fields.One2many("tablet.loan", "borrower_id", string="Tablet Loans")
+    tablet_loan_count = fields.Integer(compute="_compute_tablet_loan_count")
     college_member_count = fields.Integer(compute="_compute_college_member_count")
     tablet_convention_count = fields.Integer(compute="_compute_tablet_convention_count")
 
@@ -100,6 +106,14 @@ class ResPartner(models.Model):
         )) if colleges else {}
         for partner in self:
             partner.college_member_count = counts.get(partner, 0)
+
+    def _compute_tablet_loan_count(self):
+        counts = {}
+        if self.env["tablet.loan"].has_access("read"):
+            counts = dict(self.env["tablet.loan"]._read_group(
+                [("borrower_id", "in", self.ids)], ["borrower_id"], ["__count"]))
+        for partner in self:
+            partner.tablet_loan_count = counts.get(partner, 0)
 
     def _compute_tablet_convention_count(self):
         colleges = self.filtered("is_college")
@@ -192,6 +206,23 @@ class ResPartner(models.Model):
         action["domain"] = [("college_id", "=", self.id)]
         action["context"] = {"default_college_id": self.id, "search_default_group_school_role": 1}
         return action
+
+    def action_open_tablet_loans(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_loan_action")
+        action["domain"] = [("borrower_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    def action_open_departure_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Departure from the Collège"),
+            "res_model": "tablet.departure.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
 
     def action_open_tablet_conventions(self):
         self.ensure_one()

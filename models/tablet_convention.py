@@ -1,12 +1,10 @@
-import re
-from datetime import date
-
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-SCHOOL_YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{4})$")
+from .school_year import school_year_bounds
+
 # Once every party has signed, these describe what was signed: change them by avenant.
 SIGNED_FIELDS = {
     "company_id", "academy_id", "college_id", "ca_deliberation_date", "ca_deliberation_ref",
@@ -14,14 +12,6 @@ SIGNED_FIELDS = {
     "validity_type", "school_year", "date_start", "date_end",
 }
 RENEWAL_NOTICE_DAYS = 60
-
-
-def school_year_bounds(school_year):
-    """(1 September, 31 August) of a school year written "2026-2027", or None."""
-    match = SCHOOL_YEAR_PATTERN.match(school_year or "")
-    if not match or int(match.group(2)) != int(match.group(1)) + 1:
-        return None
-    return date(int(match.group(1)), 9, 1), date(int(match.group(2)), 8, 31)
 
 
 class TabletConvention(models.Model):
@@ -105,6 +95,12 @@ class TabletConvention(models.Model):
         string="Home Use Allowed", tracking=True,
         help="The collège lets tablets go home once the legal representatives have signed (R12).",
     )
+    wifi_ready_date = fields.Date(string="Wi-Fi in Service since", tracking=True,
+                                  help="Teachers receive their tablets once Wi-Fi works (R9).")
+    broadband_ready_date = fields.Date(string="Very-High-Speed Internet since", tracking=True,
+                                       help="Pupils receive their tablets once the collège has it (R9).")
+    teacher_deployment_date = fields.Date(string="Teachers' Deployment Date", tracking=True,
+                                          help="Pupils' loans cannot start before this date (R9).")
     amendment_ids = fields.One2many("tablet.convention.amendment", "convention_id", string="Amendments")
     amendment_count = fields.Integer(compute="_compute_amendment_count")
     note = fields.Html(string="Notes")

@@ -1,0 +1,116 @@
+import re
+
+from stdnum import luhn
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+IMEI_PATTERN = re.compile(r"^\d{15}$")
+TABLET_STATES = [
+    ("stock", "In Stock"),
+    ("assigned", "Assigned"),
+    ("custody", "In Custody at the Collège"),
+    ("repair", "In Repair"),
+    ("lost", "Lost"),
+    ("stolen", "Stolen"),
+    ("donated", "Donated"),
+    ("scrapped", "Scrapped"),
+]
+# A tablet in these states has left the Département's fleet for good.
+OUT_OF_FLEET_STATES = ("donated", "scrapped")
+
+
+def imei_error(imei):
+    """Why an IMEI is not valid, or None: 15 digits whose Luhn checksum is right."""
+    if not IMEI_PATTERN.match(imei or ""):
+        return _("expected 15 digits")
+    if not luhn.is_valid(imei):
+        return _("its last digit does not match the Luhn checksum")
+    return None
+
+
+class MaintenanceEquipment(models.Model):
+    """Tablets are assets of the Département's register (R7): it stays their owner
+    until a 3e pupil is given theirs (R17) or they are scrapped."""
+
+    _inherit = "maintenance.equipment"
+
+    is_tablet = fields.Boolean(string="Is a Tablet", index=True)
+    imei = fields.Char(string="IMEI", index=True, copy=False, tracking=True,
+                       help="15 digits, the last one a Luhn check digit.")
+    mdm_device_id = fields.Char(string="MDM Device ID", index=True, copy=False,
+                                help="Identifier in the Département's mobile device management (R10).")
+    college_id = fields.Many2one(
+        "res.partner", string="Collège", index=True, tracking=True, ondelete="restrict",
+        domain=[("is_college", "=", True)],
+    )
+    tablet_state = fields.Selection(
+        TABLET_STATES, string="Tablet Status", default="stock", index=True, tracking=True, copy=False,
+    )
+    purchase_date = fields.Date(string="Purchase Date", tracking=True)
+    loan_ids = fields.One2many("tablet.loan", "equipment_id", string="Loans")
+    current_loan_id = fields.Many2one(
+        "tablet.loan", string="Current Loan", compute="_compute_current_loan_id",
+        search="_search_current_loan_id",
+    )
+    current_borrower_id = fields.Many2one(related="current_loan_id.borrower_id", string="Current Borrower")
+    loan_count = fields.Integer(compute="_compute_loan_count")
+    out_of_fleet_date = fields.Date(
+        string="Left the Fleet on", tracking=True, copy=False,
+        help="Date of the gift to the pupil or of scrapping, for the Département's asset register.",
+    )
+
+    _sql_constraints = [
+        ("imei_unique", "UNIQUE(imei)", "This IMEI is already registered on another tablet."),
+        ("mdm_device_id_unique", "UNIQUE(mdm_device_id)", "This MDM device ID is already registered on another tablet."),
+    ]
+
+    def _compute_current_loan_id(self):
+        """Not stored: a deployment of thousands of tablets must not rewrite each one."""
+        loans = self.env["tablet.loan"].search([
+            ("equipment_id", "in", self.ids), ("state", "in", self.env["tablet.loan"]._open_states()),
+        ])
+        by_tablet = {loan.equipment_id.id: loan for loan in loans}
+        for tablet in self:
+            tablet.current_loan_id = by_tablet.get(tablet.id, False)
+
+    def _search_current_loan_id(self, operator, value):
+        loans = self.env["tablet.loan"]._search([
+            ("state", "in", self.env["tablet.loan"]._open_states()), ("id", operator, value),
+        ])
+        return [("id", "in", loans.subselect("equipment_id"))]
+
+    def _compute_loan_count(self):
+        counts = dict(self.env["tablet.loan"]._read_group(
+            [("equipment_id", "in", self.ids)], ["equipment_id"], ["__count"],
+        ))
+        for tablet in self:
+            tablet.loan_count = counts.get(tablet, 0)
+
+    @api.constrains("imei", "is_tablet")
+    def _check_imei(self):
+        for tablet in self.filtered("imei"):
+            error = imei_error(tablet.imei)
+            if error:
+                raise ValidationError(_("The IMEI “%(imei)s” of %(name)s is not valid: %(error)s.",
+                                        imei=tablet.imei, name=tablet.display_name, error=error))
+
+    @api.constrains("college_id", "company_id", "is_tablet")
+    def _check_college(self):
+        for tablet in self.filtered("is_tablet"):
+            college = tablet.college_id
+            if college and not college.is_college:
+                raise ValidationError(_("%s is not a collège.", college.display_name))
+            if college and tablet.company_id and college.company_id != tablet.company_id:
+                raise ValidationError(_(
+                    "Tablet %(tablet)s belongs to %(company)s but the collège %(college)s to %(college_company)s.",
+                    tablet=tablet.display_name, company=tablet.company_id.name,
+                    college=college.display_name, college_company=college.company_id.name,
+                ))
+
+    def action_open_loans(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_loan_action")
+        action["domain"] = [("equipment_id", "=", self.id)]
+        action["context"] = {"default_equipment_id": self.id, "active_test": False}
+        return action

@@ -1,0 +1,486 @@
+from collections import Counter
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from .res_partner import COLLEGE_MEMBER_ROLES
+from .school_year import school_year_bounds, school_year_of
+
+OPEN_STATES = ("draft", "active", "custody")
+# Tablet status that follows each loan status.
+TABLET_STATE_OF_LOAN = {"draft": "assigned", "active": "assigned", "custody": "custody", "donated": "donated"}
+ACCESSORIES = ("cover", "charger", "cable")
+MAX_LISTED = 15
+
+
+def _listing(lines):
+    """At most MAX_LISTED lines of an error message, and how many more."""
+    text = "\n".join(f"• {line}" for line in lines[:MAX_LISTED])
+    if len(lines) > MAX_LISTED:
+        text += "\n" + _("… and %s more.", len(lines) - MAX_LISTED)
+    return text
+
+
+class TabletLoan(models.Model):
+    """Loan contract (convention de mise à disposition) between the Département,
+    through the collège, and one user (R11–R16, B 5.2, B 5.3)."""
+
+    _name = "tablet.loan"
+    _description = "Tablet Loan Contract"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    borrower_id = fields.Many2one(
+        "res.partner", string="Borrower", required=True, index=True, tracking=True, ondelete="restrict",
+        domain="[('college_id', '=', college_id), ('school_role', 'in', ('pupil', 'teacher', 'head', 'staff'))]",
+    )
+    college_id = fields.Many2one(
+        "res.partner", string="Collège", required=True, index=True, tracking=True, ondelete="restrict",
+        domain="[('is_college', '=', True)]", check_company=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", string="Département", required=True, index=True,
+        compute="_compute_company_id", store=True, precompute=True,
+    )
+    equipment_id = fields.Many2one(
+        "maintenance.equipment", string="Tablet", required=True, index=True, tracking=True, ondelete="restrict",
+        domain="[('is_tablet', '=', True), ('college_id', '=', college_id), ('tablet_state', '=', 'stock')]",
+    )
+    serial_no = fields.Char(related="equipment_id.serial_no", string="Serial Number")
+    convention_id = fields.Many2one(
+        "tablet.convention", string="Convention", index=True, ondelete="restrict",
+        compute="_compute_convention_id", store=True, precompute=True, readonly=True,
+        help="The collège's signed partnership convention under which the tablet is lent.",
+    )
+    school_year = fields.Char(
+        string="School Year", required=True, index=True, tracking=True,
+        default=lambda self: school_year_of(fields.Date.context_today(self)),
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("active", "Active"), ("custody", "In Custody"), ("returned", "Returned"),
+         ("donated", "Donated"), ("closed", "Closed")],
+        string="Status", default="draft", required=True, readonly=True, copy=False, index=True, tracking=True,
+    )
+    borrower_role = fields.Selection(related="borrower_id.school_role", store=True, string="Borrower Role")
+    grade_level = fields.Selection(related="borrower_id.grade_level", store=True)
+    school_class = fields.Char(related="borrower_id.school_class", store=True, index=True)
+    signed_date = fields.Date(string="Signed on", tracking=True, copy=False)
+    signed_by_id = fields.Many2one(
+        "res.partner", string="Signed by", tracking=True, copy=False, ondelete="restrict",
+        help="A legal representative for a minor pupil (R11); the borrower themselves otherwise.",
+    )
+    home_use_allowed = fields.Boolean(
+        string="Home Use", compute="_compute_home_use_allowed", store=True, index=True,
+        help="The collège's convention allows home use and the contract is signed by a legal "
+             "representative (R12); never for a tablet that must stay at the collège (R24c).",
+    )
+    date_start = fields.Date(string="Handed over on", tracking=True, index=True, copy=False)
+    date_end = fields.Date(
+        string="Loan Ends on", tracking=True, index=True, copy=False,
+        help="The day the user leaves the collège: the tablet is due back by then (R14).",
+    )
+    date_return = fields.Date(string="Returned on", tracking=True, copy=False)
+    no_gift = fields.Boolean(string="No Gift at the End of 3e", tracking=True,
+                             help="Counterpart of a replacement decided by the head (R24a).")
+    stays_at_college = fields.Boolean(string="Stays at the Collège", tracking=True,
+                                      help="Counterpart of a replacement: the tablet no longer goes home (R24c).")
+    data_wiped_date = fields.Date(string="Data Erased on", tracking=True, copy=False,
+                                  help="All data is erased when the tablet comes back; there is no backup (R16).")
+    donated_date = fields.Date(string="Given to the Pupil on", tracking=True, copy=False)
+    cover_delivered = fields.Boolean(string="Cover Delivered", default=True)
+    charger_delivered = fields.Boolean(string="Charger Delivered", default=True)
+    cable_delivered = fields.Boolean(string="Cable Delivered", default=True)
+    cover_returned = fields.Boolean(string="Cover Returned", copy=False)
+    charger_returned = fields.Boolean(string="Charger Returned", copy=False)
+    cable_returned = fields.Boolean(string="Cable Returned", copy=False)
+    return_condition = fields.Selection(
+        [("good", "Good working order"), ("worn", "Worn but working"), ("damaged", "Damaged")],
+        string="Condition on Return", tracking=True, copy=False,
+    )
+    return_note = fields.Text(string="Return Notes", copy=False)
+    is_overdue = fields.Boolean(string="Return Overdue", compute="_compute_is_overdue", search="_search_is_overdue")
+
+    _sql_constraints = [
+        ("one_open_loan_per_tablet", "EXCLUDE (equipment_id WITH =) WHERE (state IN ('draft', 'active', 'custody'))",
+         "This tablet is already lent: a tablet has one open loan at a time."),
+        ("one_open_loan_per_borrower", "EXCLUDE (borrower_id WITH =) WHERE (state IN ('draft', 'active', 'custody'))",
+         "This person already has a tablet: a user has one open loan at a time."),
+        ("return_after_start", "CHECK (date_return IS NULL OR date_start IS NULL OR date_return >= date_start)",
+         "A tablet cannot be returned before it was handed over."),
+    ]
+
+    @api.model
+    def _open_states(self):
+        return list(OPEN_STATES)
+
+    # ------------------------------------------------------------------ computes
+    @api.depends("college_id")
+    def _compute_company_id(self):
+        for loan in self:
+            loan.company_id = loan.college_id.company_id
+
+    @api.depends("college_id")
+    def _compute_convention_id(self):
+        conventions = self.env["tablet.convention"].search([
+            ("college_id", "in", self.college_id.ids), ("state", "=", "signed"),
+        ])
+        by_college = {c.college_id.id: c for c in conventions}
+        for loan in self:
+            loan.convention_id = by_college.get(loan.college_id.id, loan.convention_id)
+
+    @api.depends("convention_id.home_use_allowed", "signed_by_id", "signed_date", "stays_at_college",
+                 "borrower_id.school_role", "borrower_id.legal_representative_ids")
+    def _compute_home_use_allowed(self):
+        for loan in self:
+            loan.home_use_allowed = bool(
+                loan.convention_id.home_use_allowed and not loan.stays_at_college
+                and loan.signed_date and loan._signed_by_right_person()
+            )
+
+    def _signed_by_right_person(self):
+        self.ensure_one()
+        if self.borrower_id.school_role == "pupil":
+            return self.signed_by_id in self.borrower_id.legal_representative_ids
+        return self.signed_by_id == self.borrower_id
+
+    def _compute_is_overdue(self):
+        today = fields.Date.context_today(self)
+        for loan in self:
+            loan.is_overdue = bool(loan.state in ("active", "custody") and loan.date_end and loan.date_end < today)
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Unsupported search on overdue returns."))
+        domain = [("state", "in", ("active", "custody")), ("date_end", "<", fields.Date.context_today(self))]
+        return domain if (operator == "=") == value else ["!", *domain]
+
+    @api.depends("borrower_id", "equipment_id", "school_year")
+    def _compute_display_name(self):
+        for loan in self:
+            loan.display_name = _("Loan %(ref)s – %(borrower)s", ref=loan._reference(),
+                                  borrower=loan.borrower_id.name or "")
+
+    def _reference(self):
+        self.ensure_one()
+        return f"PRET-{self.id:06d}" if self.id else _("New")
+
+    # --------------------------------------------------------------- constraints
+    @api.constrains("signed_by_id", "signed_date", "borrower_id")
+    def _check_signature(self):
+        """R11: a legal representative signs for a minor pupil; an adult signs for themselves."""
+        for loan in self.filtered("signed_by_id"):
+            if not loan._signed_by_right_person():
+                if loan.borrower_id.school_role == "pupil":
+                    raise ValidationError(_(
+                        "%(signer)s is not a legal representative of %(pupil)s: only one of them (%(reps)s) "
+                        "signs the loan contract of a pupil (R11).",
+                        signer=loan.signed_by_id.display_name, pupil=loan.borrower_id.display_name,
+                        reps=", ".join(loan.borrower_id.legal_representative_ids.mapped("name")) or _("none recorded"),
+                    ))
+                raise ValidationError(_("%(borrower)s signs their own loan contract, not %(signer)s.",
+                                        borrower=loan.borrower_id.display_name, signer=loan.signed_by_id.display_name))
+            if not loan.signed_date:
+                raise ValidationError(_("Set the date on which %s signed the contract.", loan.signed_by_id.display_name))
+
+    @api.constrains("school_year")
+    def _check_school_year(self):
+        for loan in self:
+            if not school_year_bounds(loan.school_year):
+                raise ValidationError(_("The school year “%s” is not valid: write two consecutive years, "
+                                        "e.g. 2026-2027.", loan.school_year))
+
+    def _check_opening(self):
+        """Every rule a new loan must meet, checked on the whole batch in a fixed number of
+        queries, all problems reported at once (R3, R7, R9, R11, one open loan each)."""
+        problems = []
+        tablets, borrowers = self.equipment_id, self.borrower_id
+        for tablet, count in Counter(self.equipment_id.ids).items():
+            if count > 1:
+                problems.append(_("tablet %s is given to several people", self.env["maintenance.equipment"].browse(tablet).display_name))
+        for borrower, count in Counter(self.borrower_id.ids).items():
+            if count > 1:
+                problems.append(_("%s would receive several tablets", self.env["res.partner"].browse(borrower).display_name))
+        others = self.search([
+            ("id", "not in", self.ids), ("state", "in", OPEN_STATES),
+            "|", ("equipment_id", "in", tablets.ids), ("borrower_id", "in", borrowers.ids),
+        ])
+        busy_tablets = {loan.equipment_id.id: loan for loan in others}
+        busy_borrowers = {loan.borrower_id.id: loan for loan in others}
+        unwiped = self.search([("equipment_id", "in", tablets.ids), ("state", "=", "returned")])
+        unwiped_tablets = set(unwiped.equipment_id.ids)
+        listed = self.env["tablet.user.list"]._validated_pairs(borrowers, self.college_id, set(self.mapped("school_year")))
+        for loan in self:
+            tablet, borrower, college = loan.equipment_id, loan.borrower_id, loan.college_id
+            if not tablet.is_tablet:
+                problems.append(_("%s is not a tablet of the programme", tablet.display_name))
+            elif tablet.college_id != college:
+                problems.append(_("tablet %(tablet)s is not in the stock of %(college)s",
+                                  tablet=tablet.display_name, college=college.name))
+            elif tablet.id in busy_tablets:
+                problems.append(_("tablet %(tablet)s is already lent to %(other)s",
+                                  tablet=tablet.display_name, other=busy_tablets[tablet.id].borrower_id.name))
+            elif tablet.id in unwiped_tablets:
+                problems.append(_("the data of tablet %s has not been erased since its last return (R16)",
+                                  tablet.display_name))
+            elif tablet.tablet_state != "stock":
+                problems.append(_("tablet %(tablet)s is not in stock (%(state)s)", tablet=tablet.display_name,
+                                  state=dict(tablet._fields["tablet_state"]._description_selection(self.env))[tablet.tablet_state]))
+            if borrower.school_role not in COLLEGE_MEMBER_ROLES or borrower.college_id != college:
+                problems.append(_("%(person)s is not a pupil or staff member of %(college)s",
+                                  person=borrower.display_name, college=college.name))
+            elif borrower.id in busy_borrowers:
+                problems.append(_("%(person)s already has tablet %(tablet)s", person=borrower.display_name,
+                                  tablet=busy_borrowers[borrower.id].equipment_id.display_name))
+            elif (borrower.id, college.id, loan.school_year) not in listed:
+                problems.append(_("%(person)s is not on the validated list of users of %(college)s for %(year)s (R3)",
+                                  person=borrower.display_name, college=college.name, year=loan.school_year))
+            if not loan.convention_id:
+                problems.append(_("%s has no signed partnership convention", college.name))
+        problems += self._deployment_order_problems()
+        if problems:
+            raise UserError(_("These tablets cannot be lent:\n%s", _listing(list(dict.fromkeys(problems)))))
+
+    def _deployment_order_problems(self):
+        """R9 (I 3.3): teachers first, once Wi-Fi works; pupils after the teachers' deployment
+        date, once very-high-speed internet is in service."""
+        problems = []
+        for loan in self.filtered("date_start"):
+            convention, college = loan.convention_id, loan.college_id.name
+            if not convention:
+                continue
+            if loan.borrower_id.school_role == "pupil":
+                if not convention.teacher_deployment_date or loan.date_start < convention.teacher_deployment_date:
+                    problems.append(_("pupils of %(college)s receive their tablets after the teachers' deployment "
+                                      "date (%(date)s) (R9)", college=college,
+                                      date=convention.teacher_deployment_date or _("not set")))
+                elif not convention.broadband_ready_date or loan.date_start < convention.broadband_ready_date:
+                    problems.append(_("very-high-speed internet is not in service at %s: pupils wait for it (R9)", college))
+            elif not convention.wifi_ready_date or loan.date_start < convention.wifi_ready_date:
+                problems.append(_("Wi-Fi is not in service at %s: teachers wait for it (R9)", college))
+        return problems
+
+    # ---------------------------------------------------------------------- CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        loans = super().create(vals_list)
+        loans._check_opening()
+        loans._sync_tablet_state()
+        return loans
+
+    def write(self, vals):
+        if vals.keys() & {"borrower_id", "equipment_id", "college_id", "school_year"}:
+            if self.filtered(lambda l: l.state != "draft"):
+                raise UserError(_("Only a draft loan can change borrower, tablet, collège or school year: "
+                                  "return the tablet and open a new loan."))
+            old_tablets = self.equipment_id
+            res = super().write(vals)
+            self._check_opening()
+            (old_tablets - self.equipment_id).write({"tablet_state": "stock"})
+            self._sync_tablet_state()
+            return res
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
+        if self.filtered(lambda l: l.state != "draft"):
+            raise UserError(_("Only a draft loan can be deleted: a loan that started is part of the "
+                              "tablet's history. Return the tablet to close it."))
+
+    def unlink(self):
+        tablets = self.equipment_id
+        res = super().unlink()
+        tablets.filtered(lambda t: t.tablet_state == "assigned").write({"tablet_state": "stock"})
+        return res
+
+    @api.model
+    def _bulk_create_loans(self, vals_list):
+        """Insert many loans with one INSERT, whatever their number (rentrée deployment).
+
+        The ORM inserts 100 rows per query and logs a message per record; a rentrée
+        inserts thousands of loans that all follow the same rules, so this writes
+        them in one statement, then runs the same checks as `create` on the batch
+        and posts nothing per loan (the caller posts one summary). The database
+        constraints still hold against concurrent deployments.
+        """
+        if not vals_list:
+            return self.browse()
+        colleges = self.env["res.partner"].browse({v["college_id"] for v in vals_list})
+        borrowers = self.env["res.partner"].browse([v["borrower_id"] for v in vals_list])
+        borrowers.fetch(["school_role", "grade_level", "school_class"])
+        conventions = {c.college_id.id: c for c in self.env["tablet.convention"].search(
+            [("college_id", "in", colleges.ids), ("state", "=", "signed")])}
+        defaults = {"state": "draft", **{f"{a}_delivered": True for a in ACCESSORIES}}
+        # Stored computes are filled here rather than recomputed: a new, unsigned loan has
+        # no home use (R12), and the borrower's role and class are copied from them.
+        columns = ["borrower_id", "college_id", "company_id", "equipment_id", "convention_id", "school_year",
+                   "state", "date_start", "cover_delivered", "charger_delivered", "cable_delivered",
+                   "borrower_role", "grade_level", "school_class", "home_use_allowed"]
+        rows = []
+        for vals in vals_list:
+            vals = {**defaults, **vals}
+            college = colleges.browse(vals["college_id"])
+            borrower = borrowers.browse(vals["borrower_id"])
+            vals.update(company_id=college.company_id.id,
+                        convention_id=conventions[college.id].id if college.id in conventions else None,
+                        borrower_role=borrower.school_role, grade_level=borrower.grade_level or None,
+                        school_class=borrower.school_class or None, home_use_allowed=False)
+            rows.append([vals.get(c) for c in columns])
+        self.env.flush_all()
+        uid, now = self.env.uid, fields.Datetime.now()
+        query = SQL(
+            """INSERT INTO tablet_loan (%s, create_uid, create_date, write_uid, write_date)
+               SELECT *, %s, %s, %s, %s FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[],
+                   %s::varchar[], %s::varchar[], %s::date[], %s::bool[], %s::bool[], %s::bool[],
+                   %s::varchar[], %s::varchar[], %s::varchar[], %s::bool[])
+               RETURNING id""",
+            SQL(", ").join(SQL.identifier(c) for c in columns), uid, now, uid, now,
+            *[[row[i] for row in rows] for i in range(len(columns))],
+        )
+        self.env.cr.execute(query)
+        loans = self.browse([row[0] for row in self.env.cr.fetchall()])
+        loans._check_opening()
+        loans._sync_tablet_state()
+        return loans
+
+    # ------------------------------------------------------------------ actions
+    def _sync_tablet_state(self):
+        """One write per target status, whatever the number of loans. The change is
+        tracked on the loan, which is the tablet's history, not again on each tablet."""
+        for loan_state, tablet_state in TABLET_STATE_OF_LOAN.items():
+            tablets = self.filtered(lambda l: l.state == loan_state).equipment_id
+            tablets = tablets.filtered(lambda t: t.tablet_state != tablet_state)
+            if tablets:
+                tablets.with_context(tracking_disable=True).write({"tablet_state": tablet_state})
+
+    def _ensure_state(self, states, action):
+        wrong = self.filtered(lambda l: l.state not in states)
+        if wrong:
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(_("%(action)s is not possible for %(loans)s: the loan is %(state)s.",
+                              action=action, loans=", ".join(wrong[:MAX_LISTED].mapped("display_name")),
+                              state=labels[wrong[0].state].lower()))
+
+    def action_activate(self):
+        """Hand the tablet over (R11): the loan starts."""
+        self._ensure_state(("draft",), _("Handing over"))
+        today = fields.Date.context_today(self)
+        for loan in self.filtered(lambda l: not l.date_start):
+            loan.date_start = today
+        problems = self._deployment_order_problems()
+        if problems:
+            raise UserError(_("These tablets cannot be handed over yet:\n%s", _listing(list(dict.fromkeys(problems)))))
+        self.write({"state": "active"})
+        self._sync_tablet_state()
+        return True
+
+    def action_custody(self):
+        """Summer holidays: pupils' tablets stay at the collège (R13)."""
+        self._ensure_state(("active",), _("Keeping in custody"))
+        self.write({"state": "custody"})
+        self._sync_tablet_state()
+        return True
+
+    def action_end_custody(self):
+        self._ensure_state(("custody",), _("Handing back after custody"))
+        self.write({"state": "active"})
+        self._sync_tablet_state()
+        return True
+
+    def action_open_return_wizard(self):
+        self._ensure_state(("active", "custody"), _("Returning"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Return of the Tablet"),
+            "res_model": "tablet.return.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
+
+    def _register_return(self, date_return, condition, wiped_date, returned_accessories, note=False):
+        """The tablet is back (R15): it goes to stock, or to repair when damaged; the loan
+        closes once its data is erased (R16)."""
+        self._ensure_state(("active", "custody"), _("Returning"))
+        if wiped_date and wiped_date < date_return:
+            raise UserError(_("The data cannot be erased (%(wiped)s) before the tablet is returned (%(returned)s).",
+                              wiped=wiped_date, returned=date_return))
+        vals = {"date_return": date_return, "return_condition": condition, "return_note": note,
+                "data_wiped_date": wiped_date or False,
+                "state": "closed" if wiped_date else "returned",
+                **{f"{a}_returned": a in returned_accessories for a in ACCESSORIES}}
+        self.write(vals)
+        tablet_state = "repair" if condition == "damaged" else "stock"
+        self.equipment_id.write({"tablet_state": tablet_state})
+        self.activity_unlink(["tablet_loan.mail_activity_loan_overdue_return"])
+        return True
+
+    def action_confirm_data_wiped(self):
+        """R16: the tablet's data has been erased; the loan closes."""
+        self._ensure_state(("returned",), _("Confirming the data erasure"))
+        self.write({"data_wiped_date": fields.Date.context_today(self), "state": "closed"})
+        return True
+
+    def action_print_contract(self):
+        return self.env.ref("tablet_loan.action_report_loan_contract").report_action(self)
+
+    # -------------------------------------------------------------- departures
+    def _end_on(self, leaving_date):
+        """R14: the loan ends on the day the user leaves; the tablet is due back then."""
+        self._ensure_state(OPEN_STATES, _("Ending the loan"))
+        self.filtered(lambda l: l.state == "draft").unlink()
+        started = self.exists()
+        started.write({"date_end": leaving_date})
+        return started
+
+    @api.model
+    def _referent_users(self, colleges):
+        """{collège id: user} who receives the collège's activities: a digital referent
+        user of the collège, else its head, else the Département follow-up."""
+        users = self.env["res.users"].search([("tablet_college_ids", "in", colleges.ids), ("share", "=", False)])
+        referent_group = self.env.ref("tablet_loan.group_college_referent")
+        by_college = {}
+        for user in users.sorted(lambda u: (referent_group not in u.groups_id, u.id)):
+            for college in user.tablet_college_ids:
+                by_college.setdefault(college.id, user)
+        return by_college
+
+    @api.model
+    def _cron_overdue_returns(self):
+        """Daily: an activity for the référent on each return past its due date (R14)."""
+        activity_type = self.env.ref("tablet_loan.mail_activity_loan_overdue_return")
+        overdue = self.search([("is_overdue", "=", True)])
+        overdue = overdue.filtered(lambda l: activity_type not in l.activity_ids.activity_type_id)
+        referents = self._referent_users(overdue.college_id)
+        for loan in overdue:
+            user = referents.get(loan.college_id.id) or loan.convention_id.user_id or self.env.user
+            loan.activity_schedule(
+                activity_type_id=activity_type.id, date_deadline=fields.Date.context_today(self),
+                user_id=user.id, summary=_("Tablet of %(borrower)s not returned (due %(date)s)",
+                                           borrower=loan.borrower_id.name, date=loan.date_end),
+            )
+
+    # ------------------------------------------------------------------- gifts
+    def _gift_refusals(self):
+        """{loan: reason} for loans whose tablet may not be given at the end of 3e (R17, R24a)."""
+        reasons = {}
+        for loan in self:
+            if loan.state != "active":
+                reasons[loan] = _("the loan is not active")
+            elif loan.borrower_id.school_role != "pupil" or loan.borrower_id.grade_level != "3e":
+                reasons[loan] = _("only pupils finishing 3e receive their tablet")
+            elif loan.no_gift:
+                reasons[loan] = _("no gift: counterpart of a replacement decided by the head (R24a)")
+        return reasons
+
+    def _donate(self, date):
+        refusals = self._gift_refusals()
+        if refusals:
+            raise UserError(_("These tablets cannot be given:\n%s",
+                              _listing([f"{loan.borrower_id.name}: {reason}" for loan, reason in refusals.items()])))
+        self.write({"state": "donated", "donated_date": date, "date_end": date})
+        self.equipment_id.write({"tablet_state": "donated", "out_of_fleet_date": date, "active": False})
+        return True

@@ -1,0 +1,143 @@
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .res_partner import COLLEGE_MEMBER_ROLES
+from .school_year import school_year_bounds, school_year_of
+
+
+class TabletUserList(models.Model):
+    """Nominative list of users set by the head and validated by the Académie (R3, B 4).
+
+    A tablet is handed over only to a person on the validated list of the collège
+    for the school year.
+    """
+
+    _name = "tablet.user.list"
+    _description = "Nominative List of Tablet Users"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "school_year desc, college_id"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    college_id = fields.Many2one(
+        "res.partner", string="Collège", required=True, index=True, tracking=True, ondelete="restrict",
+        domain="[('is_college', '=', True)]", check_company=True,
+    )
+    company_id = fields.Many2one(related="college_id.company_id", store=True, index=True, string="Département")
+    academy_id = fields.Many2one(related="college_id.academy_id", store=True, index=True)
+    school_year = fields.Char(
+        string="School Year", required=True, tracking=True,
+        default=lambda self: school_year_of(fields.Date.context_today(self)),
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("submitted", "Submitted to the Académie"),
+         ("validated", "Validated"), ("returned", "Sent Back")],
+        string="Status", default="draft", required=True, readonly=True, copy=False, index=True, tracking=True,
+    )
+    line_ids = fields.One2many("tablet.user.list.line", "list_id", string="Users", copy=True)
+    line_count = fields.Integer(compute="_compute_line_count")
+    return_reason = fields.Text(string="Reason for Sending Back", tracking=True)
+    validated_date = fields.Date(string="Validated on", readonly=True, copy=False, tracking=True)
+
+    _sql_constraints = [
+        ("college_year_unique", "UNIQUE(college_id, school_year)",
+         "A collège has one nominative list per school year."),
+    ]
+
+    @api.depends("college_id.name", "school_year")
+    def _compute_name(self):
+        for user_list in self:
+            user_list.name = _("Users %(year)s – %(college)s",
+                               year=user_list.school_year, college=user_list.college_id.name or "")
+
+    def _compute_line_count(self):
+        counts = dict(self.env["tablet.user.list.line"]._read_group(
+            [("list_id", "in", self.ids)], ["list_id"], ["__count"]))
+        for user_list in self:
+            user_list.line_count = counts.get(user_list, 0)
+
+    @api.constrains("school_year")
+    def _check_school_year(self):
+        for user_list in self:
+            if not school_year_bounds(user_list.school_year):
+                raise ValidationError(_(
+                    "The school year “%s” is not valid: write two consecutive years, e.g. 2026-2027.",
+                    user_list.school_year))
+
+    def write(self, vals):
+        if vals.keys() & {"college_id", "school_year"} and self.filtered(lambda l: l.state == "validated"):
+            raise UserError(_("A validated list cannot change collège or school year."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_validated(self):
+        if self.filtered(lambda l: l.state == "validated"):
+            raise UserError(_("A validated list cannot be deleted: it is the basis of the loans of its year."))
+
+    def _ensure_group(self, xmlid, action):
+        if not self.env.user.has_group(xmlid):
+            raise AccessError(_("Only %(group)s may %(action)s a nominative list.",
+                                group=self.env.ref(xmlid).name, action=action))
+
+    def action_fill_from_college(self):
+        """Add every pupil, teacher, head and staff member of the collège not yet listed."""
+        for user_list in self:
+            if user_list.state not in ("draft", "returned"):
+                raise UserError(_("Only a draft or sent-back list can be changed."))
+            people = self.env["res.partner"].search([
+                ("college_id", "=", user_list.college_id.id), ("school_role", "in", COLLEGE_MEMBER_ROLES),
+                ("id", "not in", user_list.line_ids.partner_id.ids),
+            ])
+            user_list.line_ids = [Command.create({"partner_id": p.id}) for p in people]
+        return True
+
+    def action_submit(self):
+        """Only the head sets the list (B 4)."""
+        self._ensure_group("tablet_loan.group_college_head", _("submit"))
+        for user_list in self:
+            if user_list.state not in ("draft", "returned"):
+                raise UserError(_("Only a draft or sent-back list can be submitted (%s).", user_list.name))
+            if not user_list.line_ids:
+                raise UserError(_("The list %s has no user: add them before submitting.", user_list.name))
+        self.write({"state": "submitted"})
+        return True
+
+    def action_validate(self):
+        self._ensure_group("tablet_loan.group_academy_officer", _("validate"))
+        if self.filtered(lambda l: l.state != "submitted"):
+            raise UserError(_("Only a submitted list can be validated."))
+        self.write({"state": "validated", "validated_date": fields.Date.context_today(self), "return_reason": False})
+        return True
+
+    def action_send_back(self):
+        self._ensure_group("tablet_loan.group_academy_officer", _("send back"))
+        for user_list in self:
+            if user_list.state != "submitted":
+                raise UserError(_("Only a submitted list can be sent back (%s).", user_list.name))
+            if not (user_list.return_reason or "").strip():
+                raise UserError(_("Write the reason for sending back the list %s to the head.", user_list.name))
+        self.write({"state": "returned"})
+        return True
+
+    def action_reopen(self):
+        """A validated list is reopened (draft) to add arrivals, then validated again."""
+        self._ensure_group("tablet_loan.group_college_head", _("reopen"))
+        if self.filtered(lambda l: l.state != "validated"):
+            raise UserError(_("Only a validated list can be reopened."))
+        self.write({"state": "draft"})
+        return True
+
+    @api.model
+    def _validated_pairs(self, partners, colleges, school_years):
+        """{(partner id, collège id, school year)} of people on a validated list."""
+        lines = self.env["tablet.user.list.line"].search([
+            ("list_id.state", "=", "validated"), ("partner_id", "in", partners.ids),
+            ("list_id.college_id", "in", colleges.ids), ("list_id.school_year", "in", list(school_years)),
+        ])
+        return {(line.partner_id.id, line.list_id.college_id.id, line.list_id.school_year) for line in lines}
+
+    def _ensure_editable(self):
+        locked = self.filtered(lambda l: l.state in ("submitted", "validated"))
+        if locked:
+            raise UserError(_("The list %s is submitted or validated: reopen it to change its users.",
+                              locked[0].name))

@@ -1,5 +1,7 @@
 from datetime import date
 
+from stdnum import luhn
+
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
@@ -71,6 +73,45 @@ class TabletLoanCase(TransactionCase):
             "name": name, "is_college": True, "uai_code": uai,
             "company_id": company.id, "academy_id": academy.id,
         })
+
+    @staticmethod
+    def _imei(number):
+        """A valid IMEI (Luhn check digit) built from a small number."""
+        base = f"35{number:012d}"
+        return base + luhn.calc_check_digit(base)
+
+    @classmethod
+    def _tablets(cls, college, count, start=0):
+        """Tablets in the stock of a collège, as a delivery would leave them."""
+        return cls.env["maintenance.equipment"].create([{
+            "name": "Tablette TL-10", "model": "TL-10", "is_tablet": True,
+            "serial_no": f"SN-{college.id}-{start + i:05d}", "imei": cls._imei(college.id * 100000 + start + i),
+            "college_id": college.id, "company_id": college.company_id.id, "cost": 300.0,
+            "purchase_date": date(2026, 6, 1), "warranty_date": date(2028, 6, 1),
+            "category_id": cls.env.ref("tablet_loan.equipment_category_tablet").id,
+        } for i in range(count)])
+
+    @classmethod
+    def _deployable(cls, college, people, school_year="2026-2027", home_use=True):
+        """A signed convention ready for teachers and pupils (R9) and a validated list (R3)."""
+        convention = cls._convention(
+            college, home_use_allowed=home_use, wifi_ready_date=date(2026, 6, 1),
+            teacher_deployment_date=date(2026, 8, 25), broadband_ready_date=date(2026, 6, 1),
+        )
+        convention.action_sign()
+        user_list = cls.env["tablet.user.list"].create({
+            "college_id": college.id, "school_year": school_year,
+            "line_ids": [Command.create({"partner_id": p.id}) for p in people],
+        })
+        user_list.write({"state": "validated"})
+        return convention, user_list
+
+    @classmethod
+    def _loan(cls, borrower, tablet, **vals):
+        values = {"borrower_id": borrower.id, "equipment_id": tablet.id, "college_id": borrower.college_id.id,
+                  "school_year": "2026-2027", "date_start": date(2026, 9, 1)}
+        values.update(vals)
+        return cls.env["tablet.loan"].create(values)
 
     @classmethod
     def _convention(cls, college, signed=date(2026, 1, 15), **vals):

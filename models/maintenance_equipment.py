@@ -20,12 +20,12 @@ TABLET_STATES = [
 OUT_OF_FLEET_STATES = ("donated", "scrapped")
 
 
-def imei_error(imei):
+def imei_error(env, imei):
     """Why an IMEI is not valid, or None: 15 digits whose Luhn checksum is right."""
     if not IMEI_PATTERN.match(imei or ""):
-        return _("expected 15 digits")
+        return env._("expected 15 digits")
     if not luhn.is_valid(imei):
-        return _("its last digit does not match the Luhn checksum")
+        return env._("its last digit does not match the Luhn checksum")
     return None
 
 
@@ -87,10 +87,18 @@ class MaintenanceEquipment(models.Model):
         for tablet in self:
             tablet.loan_count = counts.get(tablet, 0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        category = self.env.ref("tablet_loan.equipment_category_tablet", raise_if_not_found=False)
+        for vals in vals_list:
+            if vals.get("is_tablet") and not vals.get("category_id") and category:
+                vals["category_id"] = category.id
+        return super().create(vals_list)
+
     @api.constrains("imei", "is_tablet")
     def _check_imei(self):
         for tablet in self.filtered("imei"):
-            error = imei_error(tablet.imei)
+            error = imei_error(self.env, tablet.imei)
             if error:
                 raise ValidationError(_("The IMEI “%(imei)s” of %(name)s is not valid: %(error)s.",
                                         imei=tablet.imei, name=tablet.display_name, error=error))

@@ -198,18 +198,6 @@ class TabletLoan(models.Model):
         queries, all problems reported at once (R3, R7, R9, R11, one open loan each)."""
         problems = []
         tablets, borrowers = self.equipment_id, self.borrower_id
-        for tablet, count in Counter(self.equipment_id.ids).items():
-            if count > 1:
-                problems.append(_("tablet %s is given to several people", self.env["maintenance.equipment"].browse(tablet).display_name))
-        for borrower, count in Counter(self.borrower_id.ids).items():
-            if count > 1:
-                problems.append(_("%s would receive several tablets", self.env["res.partner"].browse(borrower).display_name))
-        others = self.search([
-            ("id", "not in", self.ids), ("state", "in", OPEN_STATES),
-            "|", ("equipment_id", "in", tablets.ids), ("borrower_id", "in", borrowers.ids),
-        ])
-        busy_tablets = {loan.equipment_id.id: loan for loan in others}
-        busy_borrowers = {loan.borrower_id.id: loan for loan in others}
         unwiped = self.search([("equipment_id", "in", tablets.ids), ("state", "=", "returned")])
         unwiped_tablets = set(unwiped.equipment_id.ids)
         listed = self.env["tablet.user.list"]._validated_pairs(borrowers, self.college_id, set(self.mapped("school_year")))
@@ -220,9 +208,6 @@ class TabletLoan(models.Model):
             elif tablet.college_id != college:
                 problems.append(_("tablet %(tablet)s is not in the stock of %(college)s",
                                   tablet=tablet.display_name, college=college.name))
-            elif tablet.id in busy_tablets:
-                problems.append(_("tablet %(tablet)s is already lent to %(other)s",
-                                  tablet=tablet.display_name, other=busy_tablets[tablet.id].borrower_id.name))
             elif tablet.id in unwiped_tablets:
                 problems.append(_("the data of tablet %s has not been erased since its last return (R16)",
                                   tablet.display_name))
@@ -232,9 +217,6 @@ class TabletLoan(models.Model):
             if borrower.school_role not in COLLEGE_MEMBER_ROLES or borrower.college_id != college:
                 problems.append(_("%(person)s is not a pupil or staff member of %(college)s",
                                   person=borrower.display_name, college=college.name))
-            elif borrower.id in busy_borrowers:
-                problems.append(_("%(person)s already has tablet %(tablet)s", person=borrower.display_name,
-                                  tablet=busy_borrowers[borrower.id].equipment_id.display_name))
             elif (borrower.id, college.id, loan.school_year) not in listed:
                 problems.append(_("%(person)s is not on the validated list of users of %(college)s for %(year)s (R3)",
                                   person=borrower.display_name, college=college.name, year=loan.school_year))
@@ -263,9 +245,37 @@ class TabletLoan(models.Model):
                 problems.append(_("Wi-Fi is not in service at %s: teachers wait for it (R9)", college))
         return problems
 
+    @api.model
+    def _check_not_already_lent(self, vals_list):
+        """Before inserting: the tablets and people of the batch are free, each once (the
+        EXCLUDE constraints would refuse them, with a less helpful message)."""
+        problems = []
+        tablet_ids = [v.get("equipment_id") for v in vals_list if v.get("equipment_id")]
+        borrower_ids = [v.get("borrower_id") for v in vals_list if v.get("borrower_id")]
+        Tablet, Partner = self.env["maintenance.equipment"], self.env["res.partner"]
+        for tablet_id in [t for t, n in Counter(tablet_ids).items() if n > 1]:
+            problems.append(_("tablet %s is given to several people", Tablet.browse(tablet_id).display_name))
+        for borrower_id in [b for b, n in Counter(borrower_ids).items() if n > 1]:
+            problems.append(_("%s would receive several tablets", Partner.browse(borrower_id).display_name))
+        others = self.search([
+            ("state", "in", OPEN_STATES),
+            "|", ("equipment_id", "in", tablet_ids), ("borrower_id", "in", borrower_ids),
+        ])
+        for loan in others:
+            if loan.equipment_id.id in tablet_ids:
+                problems.append(_("tablet %(tablet)s is already lent to %(other)s (%(ref)s)",
+                                  tablet=loan.equipment_id.display_name, other=loan.borrower_id.name,
+                                  ref=loan._reference()))
+            if loan.borrower_id.id in borrower_ids:
+                problems.append(_("%(person)s already has tablet %(tablet)s", person=loan.borrower_id.display_name,
+                                  tablet=loan.equipment_id.display_name))
+        if problems:
+            raise UserError(_("These tablets cannot be lent:\n%s", _listing(problems)))
+
     # ---------------------------------------------------------------------- CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_not_already_lent(vals_list)
         loans = super().create(vals_list)
         loans._check_opening()
         loans._sync_tablet_state()
@@ -277,6 +287,8 @@ class TabletLoan(models.Model):
                 raise UserError(_("Only a draft loan can change borrower, tablet, collège or school year: "
                                   "return the tablet and open a new loan."))
             old_tablets = self.equipment_id
+            self.browse()._check_not_already_lent([{
+                "equipment_id": vals.get("equipment_id"), "borrower_id": vals.get("borrower_id")}] * len(self))
             res = super().write(vals)
             self._check_opening()
             (old_tablets - self.equipment_id).write({"tablet_state": "stock"})
@@ -308,6 +320,7 @@ class TabletLoan(models.Model):
         """
         if not vals_list:
             return self.browse()
+        self._check_not_already_lent(vals_list)
         colleges = self.env["res.partner"].browse({v["college_id"] for v in vals_list})
         borrowers = self.env["res.partner"].browse([v["borrower_id"] for v in vals_list])
         borrowers.fetch(["school_role", "grade_level", "school_class"])
@@ -348,13 +361,22 @@ class TabletLoan(models.Model):
 
     # ------------------------------------------------------------------ actions
     def _sync_tablet_state(self):
-        """One write per target status, whatever the number of loans. The change is
-        tracked on the loan, which is the tablet's history, not again on each tablet."""
+        """One UPDATE per target status, whatever the number of loans (the ORM would
+        flush it 100 rows at a time). The change is tracked on the loan, which is the
+        tablet's history, not again on each tablet."""
         for loan_state, tablet_state in TABLET_STATE_OF_LOAN.items():
             tablets = self.filtered(lambda l: l.state == loan_state).equipment_id
             tablets = tablets.filtered(lambda t: t.tablet_state != tablet_state)
-            if tablets:
-                tablets.with_context(tracking_disable=True).write({"tablet_state": tablet_state})
+            if not tablets:
+                continue
+            tablets.check_access("write")
+            tablets.flush_recordset(["tablet_state"])
+            self.env.cr.execute(SQL(
+                "UPDATE maintenance_equipment SET tablet_state = %s, write_uid = %s, write_date = %s WHERE id = ANY(%s)",
+                tablet_state, self.env.uid, fields.Datetime.now(), tablets.ids,
+            ))
+            tablets.invalidate_recordset(["tablet_state", "write_uid", "write_date"])
+            tablets.modified(["tablet_state"])
 
     def _ensure_state(self, states, action):
         wrong = self.filtered(lambda l: l.state not in states)
@@ -442,8 +464,10 @@ class TabletLoan(models.Model):
         user of the collège, else its head, else the Département follow-up."""
         users = self.env["res.users"].search([("tablet_college_ids", "in", colleges.ids), ("share", "=", False)])
         referent_group = self.env.ref("tablet_loan.group_college_referent")
+        head_group = self.env.ref("tablet_loan.group_college_head")
         by_college = {}
-        for user in users.sorted(lambda u: (referent_group not in u.groups_id, u.id)):
+        # The référent does the first-level follow-up (I 2.2); the head only when there is none.
+        for user in users.sorted(lambda u: (referent_group not in u.groups_id, head_group in u.groups_id, u.id)):
             for college in user.tablet_college_ids:
                 by_college.setdefault(college.id, user)
         return by_college

@@ -3,3 +3,7 @@ from . import test_convention
 from . import test_access
 from . import test_demo
 from . import test_i18n
+from . import test_tablet
+from . import test_user_list
+from . import test_loan
+from . import test_deployment

@@ -1,0 +1,226 @@
+from datetime import date, timedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, tagged
+
+from .common import TabletLoanCase
+
+
+@tagged("post_install", "-at_install")
+class TestLoan(TabletLoanCase):
+    """Loan contracts R9, R11–R17, as the référent and the head meet them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pupil_3e, cls.rep_3e = cls._pupil_with_representative("Trois", cls.college_alpha, "3e", "3e A")
+        cls.pupil_3e_b, _rep = cls._pupil_with_representative("Quatre", cls.college_alpha, "3e", "3e A")
+        cls.unlisted, _rep = cls._pupil_with_representative("Absent", cls.college_alpha, "5e", "5e A")
+        cls.convention, cls.user_list = cls._deployable(
+            cls.college_alpha, cls.pupil_alpha | cls.pupil_3e | cls.pupil_3e_b | cls.teacher_alpha)
+        cls.tablets = cls._tablets(cls.college_alpha, 6)
+        cls.tablet_beta = cls._tablets(cls.college_beta, 1)
+
+    def _referent_loan(self, borrower, tablet, day=date(2026, 9, 1)):
+        form = Form(self.env["tablet.loan"].with_user(self.referent_alpha))
+        form.college_id = self.college_alpha
+        form.borrower_id = borrower
+        form.equipment_id = tablet
+        form.school_year = "2026-2027"
+        form.date_start = day
+        return form.save()
+
+    def test_referent_lends_and_family_signs(self):
+        """R11, R12: home use once the legal representative has signed, if the collège allows it."""
+        loan = self._referent_loan(self.pupil_alpha, self.tablets[0])
+        self.assertEqual(loan.state, "draft")
+        self.assertEqual(loan.convention_id, self.convention)
+        self.assertEqual(self.tablets[0].tablet_state, "assigned")
+        self.assertEqual(self.tablets[0].current_loan_id, loan)
+        loan.action_activate()
+        self.assertEqual(loan.state, "active")
+        self.assertFalse(loan.home_use_allowed, "not signed yet: the tablet stays at school")
+        with Form(loan) as form:
+            form.signed_by_id = self.rep_alpha
+            form.signed_date = date(2026, 9, 3)
+        self.assertTrue(loan.home_use_allowed)
+        self.convention.home_use_allowed = False
+        self.assertFalse(loan.home_use_allowed, "the collège does not allow home use")
+        self.convention.home_use_allowed = True
+        loan.stays_at_college = True
+        self.assertFalse(loan.home_use_allowed, "a replacement that stays at the collège (R24c)")
+
+    def test_only_a_legal_representative_signs_for_a_pupil(self):
+        loan = self._loan(self.pupil_alpha, self.tablets[0])
+        with self.assertRaises(ValidationError) as err:
+            loan.write({"signed_by_id": self.rep_beta.id, "signed_date": date(2026, 9, 2)})
+        self.assertIn("Parent Alpha", str(err.exception))
+        self.assertFalse(loan.signed_by_id)
+        teacher_loan = self._loan(self.teacher_alpha, self.tablets[1])
+        teacher_loan.write({"signed_by_id": self.teacher_alpha.id, "signed_date": date(2026, 8, 30)})
+        self.assertTrue(teacher_loan.home_use_allowed, "an adult signs their own contract")
+
+    def test_refusals_are_clear_and_change_nothing(self):
+        """Not in stock, not in the collège, not on the validated list (R3), a second open loan."""
+        self._loan(self.pupil_alpha, self.tablets[0])
+        count = self.env["tablet.loan"].search_count([])
+        cases = [
+            (self.pupil_3e, self.tablets[0], "PRET"),              # tablet already lent
+            (self.pupil_alpha, self.tablets[1], "Élève Alpha"),    # borrower already has one
+            (self.pupil_3e, self.tablet_beta, "Collège Alpha"),    # tablet of another collège
+            (self.unlisted, self.tablets[2], "R3"),                # not on the validated list
+        ]
+        for borrower, tablet, expected in cases:
+            with self.subTest(borrower=borrower.name, tablet=tablet.serial_no):
+                with self.assertRaises(UserError) as err:
+                    self._loan(borrower, tablet)
+                self.assertIn(tablet.serial_no if expected == "PRET" else expected, str(err.exception))
+        self.assertEqual(self.env["tablet.loan"].search_count([]), count)
+        self.tablets[3].tablet_state = "repair"
+        with self.assertRaises(UserError):
+            self._loan(self.pupil_3e, self.tablets[3])
+        self.assertEqual(self.tablets[3].tablet_state, "repair")
+
+    def test_teachers_before_pupils(self):
+        """R9: pupils after the teachers' deployment date; teachers once Wi-Fi works."""
+        with self.assertRaises(UserError) as err:
+            self._loan(self.pupil_alpha, self.tablets[0], date_start=date(2026, 8, 20))
+        self.assertIn("R9", str(err.exception))
+        self.convention.wifi_ready_date = date(2026, 9, 15)
+        with self.assertRaises(UserError):
+            self._loan(self.teacher_alpha, self.tablets[0], date_start=date(2026, 9, 1))
+        loan = self._loan(self.teacher_alpha, self.tablets[0], date_start=date(2026, 9, 20))
+        loan.date_start = date(2026, 9, 2)
+        with self.assertRaises(UserError) as err:
+            loan.action_activate()
+        self.assertIn("Wi-Fi", str(err.exception))
+        self.assertEqual(loan.state, "draft")
+
+    def test_return_erases_data_before_the_next_loan(self):
+        """R15, R16: back in good order, data erased, then the tablet can be lent again."""
+        loan = self._loan(self.pupil_alpha, self.tablets[0])
+        loan.action_activate()
+        wizard = Form(self.env["tablet.return.wizard"].with_user(self.referent_alpha).with_context(
+            active_model="tablet.loan", active_ids=loan.ids))
+        wizard.data_wiped = False
+        wizard.charger_returned = False
+        wizard.save().action_confirm()
+        self.assertEqual(loan.state, "returned")
+        self.assertFalse(loan.charger_returned)
+        self.assertEqual(self.tablets[0].tablet_state, "stock")
+        with self.assertRaises(UserError) as err:
+            self._loan(self.pupil_3e, self.tablets[0])
+        self.assertIn("R16", str(err.exception))
+        loan.with_user(self.referent_alpha).action_confirm_data_wiped()
+        self.assertEqual(loan.state, "closed")
+        self.assertTrue(loan.data_wiped_date)
+        self.assertEqual(self._loan(self.pupil_3e, self.tablets[0]).equipment_id, self.tablets[0])
+        with self.assertRaises(UserError):
+            loan.with_user(self.referent_alpha).action_open_return_wizard()
+
+    def test_damaged_return_goes_to_repair(self):
+        loan = self._loan(self.pupil_alpha, self.tablets[0])
+        loan.action_activate()
+        loan._register_return(date(2027, 1, 5), "damaged", date(2027, 1, 6), {"cover"})
+        self.assertEqual(loan.state, "closed")
+        self.assertEqual(self.tablets[0].tablet_state, "repair")
+        self.assertFalse(self.tablets[0].current_loan_id)
+
+    def test_departure_ends_the_loan_and_overdue_return_reminds(self):
+        """R14: the loan ends the day the user leaves; an overdue return raises an activity."""
+        loan = self._loan(self.pupil_alpha, self.tablets[0])
+        loan.action_activate()
+        draft = self._loan(self.pupil_3e, self.tablets[1])
+        leaving = fields.Date.context_today(loan) - timedelta(days=2)
+        wizard = Form(self.env["tablet.departure.wizard"].with_user(self.referent_alpha).with_context(
+            active_model="res.partner", active_ids=(self.pupil_alpha | self.pupil_3e).ids))
+        wizard.end_date = leaving
+        wizard.save().action_confirm()
+        self.assertEqual(self.pupil_alpha.leaving_date, leaving)
+        self.assertEqual(loan.date_end, leaving)
+        self.assertFalse(draft.exists(), "a loan never handed over is simply cancelled")
+        self.assertTrue(loan.is_overdue)
+        overdue = self.env.ref("tablet_loan.mail_activity_loan_overdue_return")
+        self.env["tablet.loan"]._cron_overdue_returns()
+        activities = loan.activity_ids.filtered(lambda a: a.activity_type_id == overdue)
+        self.assertEqual(len(activities), 1)
+        self.assertEqual(activities.user_id, self.referent_alpha)
+        self.assertIn(loan, self.env["tablet.loan"].search([("is_overdue", "=", True)]))
+        loan._register_return(fields.Date.context_today(loan), "good", fields.Date.context_today(loan),
+                              {"cover", "charger", "cable"})
+        self.assertFalse(loan.activity_ids, "the reminder goes once the tablet is back")
+
+    def test_summer_custody_campaign(self):
+        """R13: pupils' tablets stay at the collège in summer; those not handed in are followed up."""
+        kept = self._loan(self.pupil_alpha, self.tablets[0])
+        missing = self._loan(self.pupil_3e, self.tablets[1])
+        teacher = self._loan(self.teacher_alpha, self.tablets[2])
+        (kept | missing | teacher).action_activate()
+        form = Form(self.env["tablet.custody.wizard"].with_user(self.referent_alpha))
+        form.college_id = self.college_alpha
+        self.assertEqual(form.loan_count, 2, "only pupils' tablets")
+        form.missing_loan_ids.add(missing)
+        form.save().action_apply()
+        self.assertEqual(kept.state, "custody")
+        self.assertEqual(self.tablets[0].tablet_state, "custody")
+        self.assertEqual(missing.state, "active")
+        self.assertEqual(teacher.state, "active")
+        self.assertEqual(missing.activity_ids.activity_type_id,
+                         self.env.ref("tablet_loan.mail_activity_custody_missing"))
+        self.assertIn("1", self.college_alpha.message_ids[0].body)
+        back = Form(self.env["tablet.custody.wizard"].with_user(self.referent_alpha))
+        back.college_id = self.college_alpha
+        back.direction = "back"
+        back.save().action_apply()
+        self.assertEqual(kept.state, "active")
+        self.assertEqual(self.tablets[0].tablet_state, "assigned")
+
+    def test_end_of_3e_gift(self):
+        """R17: 3e pupils keep their tablet unless a replacement ruled it out (R24a)."""
+        third = self.pupil_3e_b
+        eligible = self._loan(self.pupil_3e, self.tablets[0])
+        refused = self._loan(third, self.tablets[1])
+        fifth = self._loan(self.pupil_alpha, self.tablets[2])
+        (eligible | refused | fifth).action_activate()
+        refused.no_gift = True
+        with self.assertRaises(AccessError):
+            self.env["tablet.gift.wizard"].with_user(self.referent_alpha).create({"college_id": self.college_alpha.id})
+        form = Form(self.env["tablet.gift.wizard"].with_user(self.head_alpha))
+        form.college_id = self.college_alpha
+        form.gift_date = date(2027, 7, 3)
+        wizard = form.save()
+        self.assertEqual(wizard.line_ids.loan_id, eligible | refused, "only 3e pupils are listed")
+        refusal = wizard.line_ids.filtered(lambda line: line.loan_id == refused)
+        self.assertFalse(refusal.eligible)
+        self.assertIn("R24a", refusal.reason)
+        refusal.selected = True
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        self.assertEqual(eligible.state, "active", "nothing half-done")
+        refusal.selected = False
+        wizard.action_confirm()
+        self.assertEqual(eligible.state, "donated")
+        self.assertEqual(eligible.donated_date, date(2027, 7, 3))
+        tablet = self.tablets[0]
+        self.assertEqual(tablet.tablet_state, "donated")
+        self.assertEqual(tablet.out_of_fleet_date, date(2027, 7, 3))
+        self.assertFalse(tablet.active, "the tablet leaves the fleet; its record is kept")
+        self.assertEqual(refused.state, "active")
+
+    def test_collège_separation_on_loans(self):
+        loan = self._loan(self.pupil_alpha, self.tablets[0])
+        with self.assertRaises(AccessError):
+            loan.with_user(self.manager_b).read(["borrower_id"])
+        other_referent = self.env["res.users"].create({
+            "name": "Référent Beta", "login": "t_referent_beta", "company_id": self.dept_a.id,
+            "company_ids": [(6, 0, self.dept_a.ids)], "tablet_college_ids": [(6, 0, self.college_beta.ids)],
+            "groups_id": [(6, 0, self.env.ref("tablet_loan.group_college_referent").ids)],
+        })
+        with self.assertRaises(AccessError):
+            loan.with_user(other_referent).read(["borrower_id"])
+        with self.assertRaises(AccessError):
+            loan.with_user(self.academy_user).read(["borrower_id"])
+        with self.assertRaises(AccessError):
+            loan.with_user(self.officer_a).write({"no_gift": True})
+        self.assertFalse(loan.no_gift)

@@ -1,0 +1,70 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class TabletGiftWizard(models.TransientModel):
+    """End of 3e: the tablet may be given to a pupil who managed it responsibly (R17, B 5.1)."""
+
+    _name = "tablet.gift.wizard"
+    _description = "End-of-3e Gift"
+
+    college_id = fields.Many2one(
+        "res.partner", string="Collège", required=True, domain=[("is_college", "=", True)],
+        default=lambda self: self.env.user.tablet_college_ids[:1],
+    )
+    gift_date = fields.Date(string="Given on", required=True, default=fields.Date.context_today)
+    line_ids = fields.One2many("tablet.gift.wizard.line", "wizard_id", string="3e Pupils",
+                               compute="_compute_line_ids", store=True, readonly=False)
+    eligible_count = fields.Integer(compute="_compute_counts")
+    selected_count = fields.Integer(compute="_compute_counts")
+
+    @api.depends("college_id")
+    def _compute_line_ids(self):
+        for wizard in self:
+            loans = self.env["tablet.loan"].search([
+                ("college_id", "=", wizard.college_id.id), ("state", "=", "active"),
+                ("borrower_role", "=", "pupil"), ("grade_level", "=", "3e"),
+            ], order="school_class, borrower_id")
+            refusals = loans._gift_refusals()
+            wizard.line_ids = [(5, 0, 0)] + [(0, 0, {
+                "loan_id": loan.id, "eligible": loan not in refusals, "selected": loan not in refusals,
+                "reason": refusals.get(loan, False),
+            }) for loan in loans]
+
+    @api.depends("line_ids.eligible", "line_ids.selected")
+    def _compute_counts(self):
+        for wizard in self:
+            wizard.eligible_count = len(wizard.line_ids.filtered("eligible"))
+            wizard.selected_count = len(wizard.line_ids.filtered("selected"))
+
+    def action_confirm(self):
+        self.ensure_one()
+        chosen = self.line_ids.filtered("selected")
+        if not chosen:
+            raise UserError(_("Select the pupils who receive their tablet."))
+        refused = chosen.filtered(lambda line: not line.eligible)
+        if refused:
+            raise UserError(_("These pupils cannot receive their tablet:\n%s", "\n".join(
+                f"• {line.loan_id.borrower_id.name}: {line.reason}" for line in refused)))
+        chosen.loan_id.with_context(tracking_disable=True)._donate(self.gift_date)
+        self.college_id.message_post(body=_(
+            "End of 3e: %(count)s tablets given to their pupils on %(date)s; they leave the Département's fleet.",
+            count=len(chosen), date=self.gift_date,
+        ))
+        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_loan_action")
+        action.update(domain=[("id", "in", chosen.loan_id.ids)], context={})
+        return action
+
+
+class TabletGiftWizardLine(models.TransientModel):
+    _name = "tablet.gift.wizard.line"
+    _description = "End-of-3e Gift Line"
+
+    wizard_id = fields.Many2one("tablet.gift.wizard", required=True, ondelete="cascade")
+    loan_id = fields.Many2one("tablet.loan", string="Loan", required=True)
+    borrower_id = fields.Many2one(related="loan_id.borrower_id")
+    school_class = fields.Char(related="loan_id.school_class")
+    serial_no = fields.Char(related="loan_id.serial_no")
+    eligible = fields.Boolean()
+    selected = fields.Boolean(string="Give")
+    reason = fields.Char(string="Why Not")

@@ -2,4 +2,5 @@ from . import test_uai
 from . import test_convention
 from . import test_access
 from . import test_demo
+from . import test_delivery_intake
 from . import test_i18n

@@ -1,0 +1,1 @@
+from . import tablet_delivery_intake

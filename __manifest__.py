@@ -29,6 +29,7 @@
         "views/tablet_user_list_views.xml",
         "views/tablet_loan_views.xml",
         "views/menus.xml",
+        "wizards/tablet_delivery_intake_views.xml",
     ],
     "demo": [
         "demo/tablet_loan_demo.xml",

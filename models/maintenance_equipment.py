@@ -4,6 +4,9 @@ from stdnum import luhn
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 IMEI_PATTERN = re.compile(r"^\d{15}$")
 TABLET_STATES = [
@@ -20,12 +23,16 @@ TABLET_STATES = [
 OUT_OF_FLEET_STATES = ("donated", "scrapped")
 
 
-def imei_error(env, imei):
-    """Why an IMEI is not valid, or None: 15 digits whose Luhn checksum is right."""
+def imei_error(imei):
+    """Why an IMEI is not valid, or None: 15 digits whose Luhn checksum is right.
+
+    The reason is lazy: a plain function has no env to tell the user's language, the
+    message that quotes it (`_(..., error=reason)`) translates it in its own.
+    """
     if not IMEI_PATTERN.match(imei or ""):
-        return env._("expected 15 digits")
+        return _lt("expected 15 digits")
     if not luhn.is_valid(imei):
-        return env._("its last digit does not match the Luhn checksum")
+        return _lt("its last digit does not match the Luhn checksum")
     return None
 
 
@@ -98,7 +105,7 @@ class MaintenanceEquipment(models.Model):
     @api.constrains("imei", "is_tablet")
     def _check_imei(self):
         for tablet in self.filtered("imei"):
-            error = imei_error(self.env, tablet.imei)
+            error = imei_error(tablet.imei)
             if error:
                 raise ValidationError(_("The IMEI “%(imei)s” of %(name)s is not valid: %(error)s.",
                                         imei=tablet.imei, name=tablet.display_name, error=error))

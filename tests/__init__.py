@@ -2,6 +2,7 @@ from . import test_uai
 from . import test_convention
 from . import test_access
 from . import test_demo
+from . import test_delivery_intake
 from . import test_i18n
 from . import test_tablet
 from . import test_user_list

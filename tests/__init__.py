@@ -8,3 +8,4 @@ from . import test_tablet
 from . import test_user_list
 from . import test_loan
 from . import test_deployment
+from . import test_concurrency

@@ -3,7 +3,7 @@ PYTHON ?= python3
 DB ?= tablet_loan_demo
 PORT ?= 8069
 
-.PHONY: install test run demo-people
+.PHONY: install test run demo-data
 
 install:  ## PostgreSQL reachable, Odoo 18 importable, Python dependencies, addon linked
 	$(PYTHON) tools/odoo_env.py install
@@ -14,5 +14,6 @@ test:  ## fresh database, module installed with demo data, whole suite, database
 run:  ## Odoo on http://127.0.0.1:$(PORT) with the demo database
 	$(PYTHON) tools/odoo_env.py run --db $(DB) --port $(PORT)
 
-demo-people:  ## regenerate demo/tablet_loan_demo_people.xml
+demo-data:  ## regenerate the generated demo files (people, fleet)
 	$(PYTHON) tools/gen_demo_people.py
+	$(PYTHON) tools/gen_demo_fleet.py

@@ -35,6 +35,7 @@
         "demo/tablet_loan_demo.xml",
         "demo/tablet_loan_demo_people.xml",
         "demo/tablet_loan_demo_users.xml",
+        "demo/tablet_loan_demo_fleet.xml",
     ],
     "application": True,
     "installable": True,

@@ -39,3 +39,11 @@ class TestDemoLogins(HttpCase):
         self.assertEqual(pupils, 60)
         self.assertEqual(self.env.ref("tablet_loan.demo_convention_lac_bleu").state, "signed")
         self.assertTrue(self.env.ref("tablet_loan.demo_convention_lac_bleu").home_use_allowed)
+
+    def test_demo_fleet_and_loans(self):
+        college = self.env.ref("tablet_loan.demo_college_lac_bleu")
+        loans = self.env["tablet.loan"].search([("college_id", "=", college.id), ("state", "=", "active")])
+        self.assertEqual(len(loans), 40, "5e A and 3e A deployed at the rentrée")
+        self.assertEqual(self.env.ref("tablet_loan.demo_user_list_lac_bleu").state, "validated")
+        self.assertEqual(self.env["maintenance.equipment"].search_count([
+            ("college_id", "=", college.id), ("tablet_state", "=", "stock")]), 30)

@@ -6,6 +6,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.translate import LazyTranslate
 
+from .utils import count_by
+
 _lt = LazyTranslate(__name__)
 
 IMEI_PATTERN = re.compile(r"^\d{15}$")
@@ -88,9 +90,7 @@ class MaintenanceEquipment(models.Model):
         return [("id", "in", loans.subselect("equipment_id"))]
 
     def _compute_loan_count(self):
-        counts = dict(self.env["tablet.loan"]._read_group(
-            [("equipment_id", "in", self.ids)], ["equipment_id"], ["__count"],
-        ))
+        counts = count_by(self.env["tablet.loan"], "equipment_id", self)
         for tablet in self:
             tablet.loan_count = counts.get(tablet, 0)
 

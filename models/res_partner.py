@@ -3,6 +3,8 @@ import re
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .utils import count_by
+
 # Check letters of the French UAI (Unité Administrative Immatriculée): the
 # alphabet without I, O and Q, indexed by the seven digits modulo 23.
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
@@ -100,28 +102,21 @@ class ResPartner(models.Model):
     ]
 
     def _compute_college_member_count(self):
-        colleges = self.filtered("is_college")
-        counts = dict(self._read_group(
-            [("college_id", "in", colleges.ids)], ["college_id"], ["__count"],
-        )) if colleges else {}
+        counts = count_by(self, "college_id", self.filtered("is_college"))
         for partner in self:
             partner.college_member_count = counts.get(partner, 0)
 
     def _compute_tablet_loan_count(self):
         counts = {}
         if self.env["tablet.loan"].has_access("read"):
-            counts = dict(self.env["tablet.loan"]._read_group(
-                [("borrower_id", "in", self.ids)], ["borrower_id"], ["__count"]))
+            counts = count_by(self.env["tablet.loan"], "borrower_id", self)
         for partner in self:
             partner.tablet_loan_count = counts.get(partner, 0)
 
     def _compute_tablet_convention_count(self):
-        colleges = self.filtered("is_college")
         counts = {}
-        if colleges and self.env["tablet.convention"].has_access("read"):
-            counts = dict(self.env["tablet.convention"]._read_group(
-                [("college_id", "in", colleges.ids)], ["college_id"], ["__count"],
-            ))
+        if self.env["tablet.convention"].has_access("read"):
+            counts = count_by(self.env["tablet.convention"], "college_id", self.filtered("is_college"))
         for partner in self:
             partner.tablet_convention_count = counts.get(partner, 0)
 

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .school_year import school_year_bounds
+from .utils import count_by
 
 # Once every party has signed, these describe what was signed: change them by avenant.
 SIGNED_FIELDS = {
@@ -145,9 +146,7 @@ class TabletConvention(models.Model):
             convention.date_end = end
 
     def _compute_amendment_count(self):
-        counts = dict(self.env["tablet.convention.amendment"]._read_group(
-            [("convention_id", "in", self.ids)], ["convention_id"], ["__count"],
-        ))
+        counts = count_by(self.env["tablet.convention.amendment"], "convention_id", self)
         for convention in self:
             convention.amendment_count = counts.get(convention, 0)
 

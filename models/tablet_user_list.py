@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .res_partner import COLLEGE_MEMBER_ROLES
 from .school_year import school_year_bounds, school_year_of
+from .utils import count_by
 
 
 class TabletUserList(models.Model):
@@ -51,8 +52,7 @@ class TabletUserList(models.Model):
                                year=user_list.school_year, college=user_list.college_id.name or "")
 
     def _compute_line_count(self):
-        counts = dict(self.env["tablet.user.list.line"]._read_group(
-            [("list_id", "in", self.ids)], ["list_id"], ["__count"]))
+        counts = count_by(self.env["tablet.user.list.line"], "list_id", self)
         for user_list in self:
             user_list.line_count = counts.get(user_list, 0)
 

@@ -24,6 +24,7 @@
         "views/tablet_user_list_views.xml",
         "views/tablet_loan_views.xml",
         "views/menus.xml",
+        "reports/tablet_loan_contract_report.xml",
     ],
     "demo": [
         "demo/tablet_loan_demo.xml",

@@ -30,6 +30,7 @@
         "views/tablet_loan_views.xml",
         "views/menus.xml",
         "wizards/tablet_delivery_intake_views.xml",
+        "reports/tablet_loan_contract_report.xml",
     ],
     "demo": [
         "demo/tablet_loan_demo.xml",

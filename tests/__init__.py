@@ -9,3 +9,4 @@ from . import test_user_list
 from . import test_loan
 from . import test_deployment
 from . import test_concurrency
+from . import test_loan_contract_report

@@ -1,0 +1,1 @@
+from . import tablet_loan_contract_report

@@ -224,3 +224,20 @@ class TestLoan(TabletLoanCase):
         with self.assertRaises(AccessError):
             loan.with_user(self.officer_a).write({"no_gift": True})
         self.assertFalse(loan.no_gift)
+
+    def test_registered_letter_ends_the_loan(self):
+        """R14: the legal representative may end the loan by registered letter."""
+        loan = self._loan(self.pupil_alpha, self.tablets[0])
+        loan.action_activate()
+        wizard = Form(self.env["tablet.departure.wizard"].with_user(self.referent_alpha).with_context(
+            active_model="tablet.loan", active_ids=loan.ids))
+        self.assertEqual(wizard.reason, "letter")
+        wizard.end_date = date(2027, 2, 1)
+        wizard.save().action_confirm()
+        self.assertEqual(loan.date_end, date(2027, 2, 1))
+        self.assertFalse(self.pupil_alpha.leaving_date, "the pupil stays at the collège")
+        self.assertIn("2027", loan.message_ids[0].body)
+        loan._register_return(date(2027, 2, 1), "good", date(2027, 2, 1), {"cover", "charger", "cable"})
+        with self.assertRaises(UserError):
+            self.env["tablet.departure.wizard"].with_context(
+                active_model="tablet.loan", active_ids=loan.ids).create({}).action_confirm()

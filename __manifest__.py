@@ -28,6 +28,7 @@
         "views/maintenance_equipment_views.xml",
         "views/tablet_user_list_views.xml",
         "views/tablet_loan_views.xml",
+        "views/tablet_incident_views.xml",
         "views/menus.xml",
         "wizards/tablet_delivery_intake_views.xml",
         "reports/tablet_loan_contract_report.xml",

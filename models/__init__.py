@@ -6,3 +6,4 @@ from . import maintenance_equipment
 from . import tablet_user_list
 from . import tablet_user_list_line
 from . import tablet_loan
+from . import tablet_incident

@@ -58,6 +58,7 @@ class MaintenanceEquipment(models.Model):
     )
     purchase_date = fields.Date(string="Purchase Date", tracking=True)
     loan_ids = fields.One2many("tablet.loan", "equipment_id", string="Loans")
+    incident_ids = fields.One2many("tablet.incident", "equipment_id", string="Incidents")
     current_loan_id = fields.Many2one(
         "tablet.loan", string="Current Loan", compute="_compute_current_loan_id",
         search="_search_current_loan_id",

@@ -102,6 +102,7 @@ class TabletLoan(models.Model):
         string="Condition on Return", tracking=True, copy=False,
     )
     return_note = fields.Text(string="Return Notes", copy=False)
+    incident_ids = fields.One2many("tablet.incident", "loan_id", string="Incidents")
     is_overdue = fields.Boolean(string="Return Overdue", compute="_compute_is_overdue", search="_search_is_overdue")
 
     _sql_constraints = [
@@ -498,6 +499,8 @@ class TabletLoan(models.Model):
                 reasons[loan] = _("only pupils finishing 3e receive their tablet")
             elif loan.no_gift:
                 reasons[loan] = _("no gift: counterpart of a replacement decided by the head (R24a)")
+            elif loan.incident_ids.filtered(lambda i: i.state in ("declared", "validated")):
+                reasons[loan] = _("an incident is still open on this loan")
         return reasons
 
     def _donate(self, date):

@@ -1,0 +1,175 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+DECLARATION_DELAY = timedelta(hours=48)
+# Status the tablet takes once the incident is validated.
+TABLET_STATE_OF_INCIDENT = {"breakage": "repair", "failure": "repair", "loss": "lost", "theft": "stolen"}
+
+
+class TabletIncident(models.Model):
+    """An incident declared by the family to the collège (R18, R19, R25, B 5.4).
+
+    The collège keeps the family's letter; a late declaration is recorded, not refused.
+    """
+
+    _name = "tablet.incident"
+    _description = "Tablet Incident"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "declaration_datetime desc, id desc"
+    _check_company_auto = True
+
+    incident_type = fields.Selection(
+        [("breakage", "Breakage"), ("failure", "Failure"), ("loss", "Loss"), ("theft", "Theft")],
+        string="Type", required=True, tracking=True, index=True,
+    )
+    loan_id = fields.Many2one(
+        "tablet.loan", string="Loan", required=True, index=True, tracking=True, ondelete="restrict",
+        domain="[('state', 'in', ('active', 'custody'))]",
+    )
+    equipment_id = fields.Many2one(
+        "maintenance.equipment", string="Tablet", index=True, ondelete="restrict",
+        compute="_compute_from_loan", store=True, precompute=True, readonly=True,
+        help="The tablet concerned, kept even if the loan later receives a replacement.",
+    )
+    borrower_id = fields.Many2one("res.partner", string="Borrower", compute="_compute_from_loan",
+                                  store=True, precompute=True, readonly=True, index=True)
+    college_id = fields.Many2one("res.partner", string="Collège", compute="_compute_from_loan",
+                                 store=True, precompute=True, readonly=True, index=True)
+    company_id = fields.Many2one("res.company", string="Département", compute="_compute_from_loan",
+                                 store=True, precompute=True, readonly=True, index=True)
+    school_class = fields.Char(related="loan_id.school_class")
+    event_datetime = fields.Datetime(string="Happened on", required=True, tracking=True)
+    declaration_datetime = fields.Datetime(
+        string="Declared to the Collège on", required=True, tracking=True, default=fields.Datetime.now,
+    )
+    late_declaration = fields.Boolean(
+        string="Late Declaration", compute="_compute_late_declaration", store=True, index=True,
+        help="Declared more than 48 hours after the event (R18): recorded, not refused.",
+    )
+    circumstances = fields.Text(
+        string="Circumstances", tracking=True,
+        groups="tablet_loan.group_department_manager,tablet_loan.group_college_referent",
+        help="As stated in the family's letter (R18).",
+    )
+    letter_attachment_ids = fields.Many2many(
+        "ir.attachment", "tablet_incident_letter_rel", "incident_id", "attachment_id",
+        string="Family's Letter", groups="tablet_loan.group_department_manager,tablet_loan.group_college_referent",
+    )
+    complaint_date = fields.Date(string="Complaint Filed on", tracking=True,
+                                 help="Police or gendarmerie complaint, within 48 hours of a theft (R19).")
+    complaint_attachment_ids = fields.Many2many(
+        "ir.attachment", "tablet_incident_complaint_rel", "incident_id", "attachment_id",
+        string="Complaint", groups="tablet_loan.group_department_manager,tablet_loan.group_college_referent",
+    )
+    has_complaint = fields.Boolean(compute="_compute_has_complaint", store=True, string="Complaint Attached")
+    missing_complaint = fields.Boolean(
+        string="Missing Complaint", compute="_compute_has_complaint", store=True, index=True,
+        help="A theft without the police or gendarmerie complaint (R19).",
+    )
+    state = fields.Selection(
+        [("declared", "Declared"), ("validated", "Validated"), ("closed", "Closed"), ("cancelled", "Cancelled")],
+        string="Status", default="declared", required=True, readonly=True, copy=False, index=True, tracking=True,
+    )
+    validated_date = fields.Date(string="Validated on", readonly=True, copy=False)
+
+    @api.depends("loan_id")
+    def _compute_from_loan(self):
+        for incident in self:
+            loan = incident.loan_id
+            incident.equipment_id = incident.equipment_id or loan.equipment_id
+            incident.borrower_id = loan.borrower_id
+            incident.college_id = loan.college_id
+            incident.company_id = loan.company_id
+
+    @api.depends("event_datetime", "declaration_datetime")
+    def _compute_late_declaration(self):
+        for incident in self:
+            incident.late_declaration = bool(
+                incident.event_datetime and incident.declaration_datetime
+                and incident.declaration_datetime - incident.event_datetime > DECLARATION_DELAY
+            )
+
+    @api.depends("complaint_attachment_ids", "incident_type")
+    def _compute_has_complaint(self):
+        for incident in self:
+            incident.has_complaint = bool(incident.complaint_attachment_ids)
+            incident.missing_complaint = incident.incident_type == "theft" and not incident.has_complaint
+
+    @api.depends("incident_type", "borrower_id")
+    def _compute_display_name(self):
+        labels = dict(self._fields["incident_type"]._description_selection(self.env))
+        for incident in self:
+            incident.display_name = _("%(type)s INC-%(id)s – %(borrower)s", type=labels.get(incident.incident_type, ""),
+                                      id=f"{incident.id or 0:05d}", borrower=incident.borrower_id.name or "")
+
+    @api.constrains("event_datetime", "declaration_datetime")
+    def _check_dates(self):
+        for incident in self:
+            if incident.declaration_datetime < incident.event_datetime:
+                raise ValidationError(_("An incident cannot be declared (%(declared)s) before it happened (%(event)s).",
+                                        declared=incident.declaration_datetime, event=incident.event_datetime))
+            if incident.event_datetime > fields.Datetime.now():
+                raise ValidationError(_("The incident cannot have happened in the future (%s).", incident.event_datetime))
+
+    @api.constrains("loan_id")
+    def _check_loan(self):
+        for incident in self:
+            if incident.loan_id.state not in ("active", "custody") and incident.state == "declared":
+                raise ValidationError(_("Incidents are declared on a tablet currently lent: loan %s is not.",
+                                        incident.loan_id.display_name))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        incidents = super().create(vals_list)
+        incidents.filtered("missing_complaint")._remind_complaint()
+        for incident in incidents.filtered("late_declaration"):
+            incident.message_post(body=_("Declared more than 48 hours after the event (R18)."))
+        return incidents
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_declared(self):
+        if self.filtered(lambda i: i.state != "declared"):
+            raise UserError(_("A validated incident cannot be deleted: cancel it instead."))
+
+    def _remind_complaint(self):
+        """R19: the complaint is due within 48 hours of the theft."""
+        activity_type = self.env.ref("tablet_loan.mail_activity_incident_complaint")
+        referents = self.env["tablet.loan"]._referent_users(self.college_id)
+        for incident in self:
+            incident.activity_schedule(
+                activity_type_id=activity_type.id,
+                date_deadline=fields.Date.to_date(incident.event_datetime + DECLARATION_DELAY),
+                user_id=(referents.get(incident.college_id.id) or self.env.user).id,
+                summary=_("Get the police or gendarmerie complaint for the theft of %s's tablet",
+                          incident.borrower_id.name),
+            )
+
+    def action_validate(self):
+        """The collège has checked the declaration; the tablet's status follows (R25)."""
+        for incident in self:
+            if incident.state != "declared":
+                raise UserError(_("Only a declared incident can be validated (%s).", incident.display_name))
+            if incident.incident_type == "theft" and not incident.has_complaint:
+                raise UserError(_("A theft is validated only with the police or gendarmerie complaint attached "
+                                  "(R19): attach it to %s.", incident.display_name))
+        self.write({"state": "validated", "validated_date": fields.Date.context_today(self)})
+        for incident_type, tablet_state in TABLET_STATE_OF_INCIDENT.items():
+            tablets = self.filtered(lambda i: i.incident_type == incident_type).equipment_id
+            if tablets:
+                tablets.write({"tablet_state": tablet_state})
+        self.activity_unlink(["tablet_loan.mail_activity_incident_complaint"])
+        return True
+
+    def action_cancel(self):
+        if self.filtered(lambda i: i.state == "closed"):
+            raise UserError(_("A closed incident cannot be cancelled."))
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_close(self):
+        if self.filtered(lambda i: i.state != "validated"):
+            raise UserError(_("Only a validated incident can be closed."))
+        self.write({"state": "closed"})
+        return True

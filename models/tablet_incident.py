@@ -1,9 +1,11 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 DECLARATION_DELAY = timedelta(hours=48)
+# Tariff case of each incident type (R24b); a failure is the supplier's warranty, not the family's.
+CHARGE_CASE_OF_INCIDENT = {"breakage": "breakage", "loss": "loss", "theft": "theft"}
 # Status the tablet takes once the incident is validated.
 TABLET_STATE_OF_INCIDENT = {"breakage": "repair", "failure": "repair", "loss": "lost", "theft": "stolen"}
 
@@ -74,6 +76,34 @@ class TabletIncident(models.Model):
     )
     validated_date = fields.Date(string="Validated on", readonly=True, copy=False)
 
+    # Replacement decision (R23, R24): the référent prepares, only the head decides.
+    decision = fields.Selection(
+        [("replace", "Replace the tablet"), ("no_replacement", "No replacement")],
+        string="Replacement Decision", tracking=True, copy=False,
+        help="Decided by the head of the collège, conditioned on pedagogical use (R23).",
+    )
+    replacement_equipment_id = fields.Many2one(
+        "maintenance.equipment", string="Replacement Tablet", copy=False, ondelete="restrict",
+        domain="[('is_tablet', '=', True), ('college_id', '=', college_id), ('tablet_state', '=', 'stock')]",
+    )
+    counterpart_no_gift = fields.Boolean(string="No Gift at the End of 3e", tracking=True, copy=False,
+                                         help="R24a: the replacement will not be given at the end of 3e.")
+    counterpart_charge = fields.Boolean(string="Financial Counterpart", tracking=True, copy=False,
+                                        help="R24b: an amount set by the conseil d'administration's tariff.")
+    counterpart_stays = fields.Boolean(string="Replacement Stays at the Collège", tracking=True, copy=False,
+                                       help="R24c: the replacement no longer goes home.")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    tariff_line_id = fields.Many2one("tablet.charge.tariff.line", string="Tariff Line",
+                                     compute="_compute_tariff_line_id")
+    proposed_charge_amount = fields.Monetary(string="Amount from the Tariff", compute="_compute_tariff_line_id")
+    charge_cap = fields.Monetary(string="Cap", compute="_compute_tariff_line_id")
+    charge_amount = fields.Monetary(string="Amount Decided", tracking=True, copy=False,
+                                    help="Proposed from the tariff; the head may change it up to the cap.")
+    charge_id = fields.Many2one("tablet.charge", string="Charge", readonly=True, copy=False)
+    decision_note = fields.Text(string="Reasons of the Decision", copy=False)
+    decision_date = fields.Date(string="Decided on", readonly=True, copy=False, tracking=True)
+    decided_by_id = fields.Many2one("res.users", string="Decided by", readonly=True, copy=False)
+
     @api.depends("loan_id")
     def _compute_from_loan(self):
         for incident in self:
@@ -96,6 +126,22 @@ class TabletIncident(models.Model):
         for incident in self:
             incident.has_complaint = bool(incident.complaint_attachment_ids)
             incident.missing_complaint = incident.incident_type == "theft" and not incident.has_complaint
+
+    @api.depends("incident_type", "college_id", "loan_id.school_year", "equipment_id", "event_datetime")
+    def _compute_tariff_line_id(self):
+        Tariff = self.env["tablet.charge.tariff"]
+        for incident in self:
+            case = CHARGE_CASE_OF_INCIDENT.get(incident.incident_type)
+            line = Tariff._find_line(incident.college_id, incident.loan_id.school_year, case) if case else False
+            incident.tariff_line_id = line or False
+            incident.charge_cap = line.cap_amount if line else 0.0
+            incident.proposed_charge_amount = line._amount_for(
+                incident.equipment_id, fields.Date.to_date(incident.event_datetime)) if line else 0.0
+
+    @api.onchange("counterpart_charge")
+    def _onchange_counterpart_charge(self):
+        if self.counterpart_charge and not self.charge_amount:
+            self.charge_amount = self.proposed_charge_amount
 
     @api.depends("incident_type", "borrower_id")
     def _compute_display_name(self):
@@ -173,3 +219,67 @@ class TabletIncident(models.Model):
             raise UserError(_("Only a validated incident can be closed."))
         self.write({"state": "closed"})
         return True
+
+    def action_decide(self):
+        """R23, R24: the head decides on the replacement and its counterparts; the
+        loan, the fleet and the charge follow at once, or nothing does."""
+        if not self.env.user.has_group("tablet_loan.group_college_head"):
+            raise AccessError(_("Only the head of the collège decides on a replacement (R23)."))
+        for incident in self:
+            incident._check_decision()
+        today = fields.Date.context_today(self)
+        for incident in self:
+            loan = incident.loan_id
+            if incident.decision == "replace":
+                loan._replace_tablet(incident.replacement_equipment_id)
+                loan_vals = {}
+                if incident.counterpart_no_gift:
+                    loan_vals["no_gift"] = True
+                if incident.counterpart_stays:
+                    loan_vals["stays_at_college"] = True
+                if loan_vals:
+                    loan.write(loan_vals)
+            if incident.counterpart_charge:
+                case = CHARGE_CASE_OF_INCIDENT[incident.incident_type]
+                incident.charge_id = self.env["tablet.charge"]._create_from_incident(
+                    incident, case, amount=incident.charge_amount)
+            incident.write({"decision_date": today, "decided_by_id": self.env.uid})
+            incident.message_post(body=incident._decision_summary())
+        return True
+
+    def _check_decision(self):
+        self.ensure_one()
+        if self.state != "validated":
+            raise UserError(_("Decide on a validated incident (%s is not).", self.display_name))
+        if self.decision_date:
+            raise UserError(_("The replacement of %s was already decided.", self.display_name))
+        if not self.decision:
+            raise UserError(_("Choose whether the tablet is replaced (Replacement Decision)."))
+        if self.decision == "replace" and not self.replacement_equipment_id:
+            raise UserError(_("Choose the Replacement Tablet from the collège's stock."))
+        if self.decision != "replace" and (self.counterpart_no_gift or self.counterpart_stays):
+            raise UserError(_("The counterparts “no gift” and “stays at the collège” go with a replacement (R24)."))
+        if self.counterpart_charge:
+            if self.incident_type not in CHARGE_CASE_OF_INCIDENT:
+                raise UserError(_("A failure is covered by the supplier's warranty: no financial counterpart."))
+            if not self.tariff_line_id:
+                raise UserError(_("%(college)s has no tariff of its conseil d'administration for this case in "
+                                  "%(year)s: record it before asking a financial counterpart (R24b).",
+                                  college=self.college_id.name, year=self.loan_id.school_year))
+            if self.charge_amount <= 0:
+                raise ValidationError(_("The Amount Decided must be greater than zero."))
+            if self.charge_amount > self.charge_cap:
+                raise ValidationError(_("The Amount Decided (%(amount)s) is above the cap of the tariff (%(cap)s).",
+                                        amount=self.charge_amount, cap=self.charge_cap))
+
+    def _decision_summary(self):
+        parts = [dict(self._fields["decision"]._description_selection(self.env))[self.decision]]
+        if self.decision == "replace":
+            parts.append(_("new tablet %s", self.replacement_equipment_id.display_name))
+        for fname in ("counterpart_no_gift", "counterpart_stays"):
+            if self[fname]:
+                parts.append(self._fields[fname].get_description(self.env)["string"])
+        if self.charge_id:
+            parts.append(_("financial counterpart of %(amount)s %(currency)s", amount=self.charge_amount,
+                           currency=self.currency_id.symbol or ""))
+        return _("Decision of the head: %s.", "; ".join(parts))

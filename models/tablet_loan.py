@@ -3,7 +3,7 @@ from collections import Counter
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from .res_partner import COLLEGE_MEMBER_ROLES
@@ -283,6 +283,10 @@ class TabletLoan(models.Model):
         return loans
 
     def write(self, vals):
+        if vals.keys() & {"no_gift", "stays_at_college"} and not self.env.su and not (
+                self.env.user.has_group("tablet_loan.group_college_head")
+                or self.env.user.has_group("tablet_loan.group_department_manager")):
+            raise AccessError(_("Only the head of the collège sets the counterparts of a replacement (R24)."))
         if vals.keys() & {"borrower_id", "equipment_id", "college_id", "school_year"}:
             if self.filtered(lambda l: l.state != "draft"):
                 raise UserError(_("Only a draft loan can change borrower, tablet, collège or school year: "

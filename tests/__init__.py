@@ -10,4 +10,5 @@ from . import test_loan
 from . import test_deployment
 from . import test_concurrency
 from . import test_incident
+from . import test_decision
 from . import test_loan_contract_report

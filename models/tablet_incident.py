@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .utils import count_by
+
 DECLARATION_DELAY = timedelta(hours=48)
 # Status the tablet takes once the incident is validated.
 TABLET_STATE_OF_INCIDENT = {"breakage": "repair", "failure": "repair", "loss": "lost", "theft": "stolen"}
@@ -73,6 +75,8 @@ class TabletIncident(models.Model):
         string="Status", default="declared", required=True, readonly=True, copy=False, index=True, tracking=True,
     )
     validated_date = fields.Date(string="Validated on", readonly=True, copy=False)
+    warranty_claim_ids = fields.One2many("tablet.warranty.claim", "incident_id", string="Warranty Claims")
+    warranty_claim_count = fields.Integer(compute="_compute_warranty_claim_count", string="Warranty Claim Count")
 
     @api.depends("loan_id")
     def _compute_from_loan(self):
@@ -96,6 +100,11 @@ class TabletIncident(models.Model):
         for incident in self:
             incident.has_complaint = bool(incident.complaint_attachment_ids)
             incident.missing_complaint = incident.incident_type == "theft" and not incident.has_complaint
+
+    def _compute_warranty_claim_count(self):
+        counts = count_by(self.env["tablet.warranty.claim"], "incident_id", self)
+        for incident in self:
+            incident.warranty_claim_count = counts.get(incident, 0)
 
     @api.depends("incident_type", "borrower_id")
     def _compute_display_name(self):
@@ -173,3 +182,23 @@ class TabletIncident(models.Model):
             raise UserError(_("Only a validated incident can be closed."))
         self.write({"state": "closed"})
         return True
+
+    def action_open_warranty_claim(self):
+        """A broken or failing tablet goes to the supplier's warranty (R20): open the
+        incident's claim, or a new one with the incident filled in."""
+        self.ensure_one()
+        if self.state != "validated" or self.incident_type not in ("breakage", "failure"):
+            raise UserError(_("A warranty claim is made for a validated breakage or failure incident (%s).",
+                              self.display_name))
+        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_warranty_claim_action")
+        open_claim = self.warranty_claim_ids.filtered(lambda c: c.state in ("draft", "sent", "answered"))[:1]
+        action.update(views=[(False, "form")], view_mode="form", res_id=open_claim.id or False,
+                      context={"default_incident_id": self.id})
+        return action
+
+    def action_open_warranty_claims(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_warranty_claim_action")
+        action["domain"] = [("incident_id", "=", self.id)]
+        action["context"] = {"default_incident_id": self.id}
+        return action

@@ -110,8 +110,10 @@ class TabletIncident(models.Model):
     def _compute_display_name(self):
         labels = dict(self._fields["incident_type"]._description_selection(self.env))
         for incident in self:
+            # Built outside `_()`: term extraction cannot read an f-string argument.
+            number = "%05d" % (incident.id or 0)
             incident.display_name = _("%(type)s INC-%(id)s – %(borrower)s", type=labels.get(incident.incident_type, ""),
-                                      id=f"{incident.id or 0:05d}", borrower=incident.borrower_id.name or "")
+                                      id=number, borrower=incident.borrower_id.name or "")
 
     @api.constrains("event_datetime", "declaration_datetime")
     def _check_dates(self):

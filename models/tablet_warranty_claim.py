@@ -159,7 +159,9 @@ class TabletWarrantyClaim(models.Model):
     @api.depends("equipment_id")
     def _compute_display_name(self):
         for claim in self:
-            claim.display_name = _("Claim %(ref)s – %(tablet)s", ref=f"GAR-{claim.id or 0:05d}",
+            # The reference is built outside `_()`: term extraction cannot read an f-string argument.
+            ref = "GAR-%05d" % (claim.id or 0)
+            claim.display_name = _("Claim %(ref)s – %(tablet)s", ref=ref,
                                    tablet=claim.equipment_id.serial_no or claim.equipment_id.name or "")
 
     # --------------------------------------------------------------- constraints

@@ -134,6 +134,23 @@ class TestWarrantyClaim(TabletLoanCase):
         tablet_values = self.tablet.with_user(self.supplier_user).read(TABLET_FIELDS)[0]
         self.assertEqual(tablet_values["college_id"][0], self.college_alpha.id)
         self.assertNotIn("current_borrower_id", self.tablet.with_user(self.supplier_user).fields_get())
+        # The supplier's "Tablets" menu: its list and form load and show only the claim's tablet.
+        Tablet = self.env["maintenance.equipment"].with_user(self.supplier_user)
+        self.assertEqual(Tablet.search([("is_tablet", "=", True)]), self.tablet)
+        action = self.env.ref("tablet_loan.maintenance_equipment_action_tablet")
+        views = Tablet.get_views([(v.view_id.id, v.view_mode) for v in action.view_ids]
+                                 + [(action.search_view_id.id, "search")])
+        form_fields = views["models"]["maintenance.equipment"]["fields"]
+        self.assertIn("serial_no", form_fields)
+        for person_field in ("current_loan_id", "current_borrower_id", "loan_ids", "incident_ids",
+                             "warranty_claim_ids"):
+            self.assertNotIn(person_field, form_fields)
+        self.tablet.with_user(self.supplier_user).read([f for f in form_fields if f in Tablet._fields])
+        claim_views = as_supplier.get_views([(False, "form")])
+        claim_fields = claim_views["models"]["tablet.warranty.claim"]["fields"]
+        self.assertIn("rma_number", claim_fields)
+        self.assertNotIn("incident_id", claim_fields)
+        as_supplier.read([f for f in claim_fields if f in as_supplier._fields])
         with self.assertRaises(UserError) as err:
             self._answer(claim, "replaced")
         self.assertIn("New Serial Number", str(err.exception))

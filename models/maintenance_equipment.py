@@ -23,6 +23,11 @@ TABLET_STATES = [
 ]
 # A tablet in these states has left the Département's fleet for good.
 OUT_OF_FLEET_STATES = ("donated", "scrapped")
+# Fields naming the people who use a tablet: the programme's roles, never the supplier's
+# agents (R29). Listed positively: Odoo's access error message cannot format "!group".
+NOT_SUPPLIER = ("tablet_loan.group_department_officer,tablet_loan.group_academy_officer,"
+                "tablet_loan.group_college_referent,tablet_loan.group_college_accountant,"
+                "maintenance.group_equipment_manager")
 
 
 def imei_error(imei):
@@ -57,14 +62,18 @@ class MaintenanceEquipment(models.Model):
         TABLET_STATES, string="Tablet Status", default="stock", index=True, tracking=True, copy=False,
     )
     purchase_date = fields.Date(string="Purchase Date", tracking=True)
-    loan_ids = fields.One2many("tablet.loan", "equipment_id", string="Loans")
-    incident_ids = fields.One2many("tablet.incident", "equipment_id", string="Incidents")
+    # R29: the supplier's warranty desk reads the tablets of its claims, never who uses them.
+    loan_ids = fields.One2many("tablet.loan", "equipment_id", string="Loans", groups=NOT_SUPPLIER)
+    incident_ids = fields.One2many("tablet.incident", "equipment_id", string="Incidents", groups=NOT_SUPPLIER)
+    warranty_claim_ids = fields.One2many("tablet.warranty.claim", "equipment_id", string="Warranty Claims",
+                                         groups=NOT_SUPPLIER)
     current_loan_id = fields.Many2one(
         "tablet.loan", string="Current Loan", compute="_compute_current_loan_id",
-        search="_search_current_loan_id",
+        search="_search_current_loan_id", groups=NOT_SUPPLIER,
     )
-    current_borrower_id = fields.Many2one(related="current_loan_id.borrower_id", string="Current Borrower")
-    loan_count = fields.Integer(compute="_compute_loan_count")
+    current_borrower_id = fields.Many2one(related="current_loan_id.borrower_id", string="Current Borrower",
+                                          groups=NOT_SUPPLIER)
+    loan_count = fields.Integer(compute="_compute_loan_count", groups=NOT_SUPPLIER)
     out_of_fleet_date = fields.Date(
         string="Left the Fleet on", tracking=True, copy=False,
         help="Date of the gift to the pupil or of scrapping, for the Département's asset register.",

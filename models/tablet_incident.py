@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .utils import count_by
+
 DECLARATION_DELAY = timedelta(hours=48)
 # Tariff case of each incident type (R24b); a failure is the supplier's warranty, not the family's.
 CHARGE_CASE_OF_INCIDENT = {"breakage": "breakage", "loss": "loss", "theft": "theft"}
@@ -75,6 +77,8 @@ class TabletIncident(models.Model):
         string="Status", default="declared", required=True, readonly=True, copy=False, index=True, tracking=True,
     )
     validated_date = fields.Date(string="Validated on", readonly=True, copy=False)
+    warranty_claim_ids = fields.One2many("tablet.warranty.claim", "incident_id", string="Warranty Claims")
+    warranty_claim_count = fields.Integer(compute="_compute_warranty_claim_count", string="Warranty Claim Count")
 
     # Replacement decision (R23, R24): the référent prepares, only the head decides.
     decision = fields.Selection(
@@ -143,12 +147,19 @@ class TabletIncident(models.Model):
         if self.counterpart_charge and not self.charge_amount:
             self.charge_amount = self.proposed_charge_amount
 
+    def _compute_warranty_claim_count(self):
+        counts = count_by(self.env["tablet.warranty.claim"], "incident_id", self)
+        for incident in self:
+            incident.warranty_claim_count = counts.get(incident, 0)
+
     @api.depends("incident_type", "borrower_id")
     def _compute_display_name(self):
         labels = dict(self._fields["incident_type"]._description_selection(self.env))
         for incident in self:
+            # Built outside `_()`: term extraction cannot read an f-string argument.
+            number = "%05d" % (incident.id or 0)
             incident.display_name = _("%(type)s INC-%(id)s – %(borrower)s", type=labels.get(incident.incident_type, ""),
-                                      id=f"{incident.id or 0:05d}", borrower=incident.borrower_id.name or "")
+                                      id=number, borrower=incident.borrower_id.name or "")
 
     @api.constrains("event_datetime", "declaration_datetime")
     def _check_dates(self):
@@ -283,3 +294,23 @@ class TabletIncident(models.Model):
             parts.append(_("financial counterpart of %(amount)s %(currency)s", amount=self.charge_amount,
                            currency=self.currency_id.symbol or ""))
         return _("Decision of the head: %s.", "; ".join(parts))
+
+    def action_open_warranty_claim(self):
+        """A broken or failing tablet goes to the supplier's warranty (R20): open the
+        incident's claim, or a new one with the incident filled in."""
+        self.ensure_one()
+        if self.state != "validated" or self.incident_type not in ("breakage", "failure"):
+            raise UserError(_("A warranty claim is made for a validated breakage or failure incident (%s).",
+                              self.display_name))
+        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_warranty_claim_action")
+        open_claim = self.warranty_claim_ids.filtered(lambda c: c.state in ("draft", "sent", "answered"))[:1]
+        action.update(views=[(False, "form")], view_mode="form", res_id=open_claim.id or False,
+                      context={"default_incident_id": self.id})
+        return action
+
+    def action_open_warranty_claims(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_warranty_claim_action")
+        action["domain"] = [("incident_id", "=", self.id)]
+        action["context"] = {"default_incident_id": self.id}
+        return action

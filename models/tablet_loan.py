@@ -383,6 +383,30 @@ class TabletLoan(models.Model):
             tablets.invalidate_recordset(["tablet_state", "write_uid", "write_date"])
             tablets.modified(["tablet_state"])
 
+    def _replace_tablet(self, new_tablet):
+        """A warranty replacement takes the old tablet's place in this open loan (R20).
+
+        Loans refuse a change of tablet once started (see `write`): this is the one
+        exception, made by the warranty claim when the supplier's replacement comes back.
+        """
+        self.ensure_one()
+        self._ensure_state(OPEN_STATES, _("Replacing the tablet"))
+        if not new_tablet.is_tablet or new_tablet.college_id != self.college_id:
+            raise UserError(_("%(tablet)s is not a tablet of %(college)s.", tablet=new_tablet.display_name,
+                              college=self.college_id.name))
+        if new_tablet.tablet_state != "stock" or self.search_count([
+                ("equipment_id", "=", new_tablet.id), ("state", "in", OPEN_STATES)]):
+            raise UserError(_("The replacement tablet %s is not free: it must be in stock and lent to nobody.",
+                              new_tablet.display_name))
+        old_tablet = self.equipment_id
+        # Written directly, past the draft-only check of `write`: the pupil keeps the same
+        # contract, only the device under it changes.
+        super().write({"equipment_id": new_tablet.id})
+        self._sync_tablet_state()
+        self.message_post(body=_("Tablet %(old)s replaced by %(new)s under the supplier warranty.",
+                                 old=old_tablet.display_name, new=new_tablet.display_name))
+        return True
+
     def _ensure_state(self, states, action):
         wrong = self.filtered(lambda l: l.state not in states)
         if wrong:

@@ -12,3 +12,4 @@ from . import test_concurrency
 from . import test_incident
 from . import test_decision
 from . import test_loan_contract_report
+from . import test_warranty_claim

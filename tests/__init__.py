@@ -11,3 +11,4 @@ from . import test_deployment
 from . import test_concurrency
 from . import test_incident
 from . import test_loan_contract_report
+from . import test_charge

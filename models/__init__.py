@@ -8,3 +8,6 @@ from . import tablet_user_list_line
 from . import tablet_loan
 from . import tablet_incident
 from . import tablet_warranty_claim
+from . import tablet_charge_tariff
+from . import tablet_charge_tariff_line
+from . import tablet_charge

@@ -139,3 +139,12 @@ class MaintenanceEquipment(models.Model):
         action["domain"] = [("equipment_id", "=", self.id)]
         action["context"] = {"default_equipment_id": self.id, "active_test": False}
         return action
+
+    def _residual_value(self, on_date, years):
+        """Purchase cost depreciated linearly to zero over `years` years from the purchase
+        date (R21, R24b): what a family may be asked to reimburse. No purchase date: the cost."""
+        self.ensure_one()
+        if not self.purchase_date or not years:
+            return self.cost
+        elapsed = max((on_date - self.purchase_date).days, 0)
+        return self.cost * max(0.0, 1.0 - elapsed / (years * 365.0))

@@ -88,6 +88,11 @@ class ResPartner(models.Model):
         string="Leaves the Collège on", tracking=True, copy=False,
         help="The loan of a person leaving ends that day; the tablet is due back by then (R14).",
     )
+    tablet_journal_id = fields.Many2one(
+        "account.journal", string="Sales Journal for Tablet Charges", ondelete="restrict", tracking=True,
+        domain="[('type', '=', 'sale'), ('company_id', '=', company_id)]",
+        help="Sales journal of the collège's Département in which the damage charges of this collège are invoiced.",
+    )
     tablet_loan_ids = fields.One2many("tablet.loan", "borrower_id", string="Tablet Loans")
     tablet_loan_count = fields.Integer(compute="_compute_tablet_loan_count")
     college_member_count = fields.Integer(compute="_compute_college_member_count")
@@ -153,6 +158,20 @@ class ResPartner(models.Model):
             if partner.academy_id and not partner.is_college:
                 raise ValidationError(_("Only a collège belongs to an académie (%s is not a collège).",
                                         partner.display_name))
+
+    @api.constrains("tablet_journal_id", "is_college", "company_id")
+    def _check_tablet_journal(self):
+        for partner in self.filtered("tablet_journal_id"):
+            journal = partner.tablet_journal_id
+            if not partner.is_college:
+                raise ValidationError(_("Only a collège has a sales journal for tablet charges (%s is not a collège).",
+                                        partner.display_name))
+            if journal.type != "sale" or journal.company_id != partner.company_id:
+                raise ValidationError(_(
+                    "The journal for the tablet charges of %(college)s must be a sales journal of its Département "
+                    "%(company)s (%(journal)s is not).",
+                    college=partner.display_name, company=partner.company_id.name, journal=journal.display_name,
+                ))
 
     @api.constrains("school_role", "college_id", "grade_level", "company_id")
     def _check_school_person(self):

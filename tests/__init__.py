@@ -13,3 +13,4 @@ from . import test_incident
 from . import test_decision
 from . import test_loan_contract_report
 from . import test_warranty_claim
+from . import test_charge

@@ -1,0 +1,271 @@
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_amount
+
+from .tablet_charge_tariff_line import CHARGE_CASES
+
+PAID_PAYMENT_STATES = ("paid", "in_payment")
+
+
+class TabletCharge(models.Model):
+    """What the family is asked to pay after an incident (R21, R24b), and its invoice.
+
+    The collège's accountant invoices and follows the charge without reading the
+    incident itself: what they need of it comes through related fields.
+    """
+
+    _name = "tablet.charge"
+    _description = "Damage Charge"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    incident_id = fields.Many2one("tablet.incident", string="Incident", required=True, index=True,
+                                  ondelete="restrict", tracking=True, check_company=True)
+    loan_id = fields.Many2one(related="incident_id.loan_id", store=True, index=True)
+    college_id = fields.Many2one(related="incident_id.college_id", store=True, index=True, string="Collège")
+    company_id = fields.Many2one(related="incident_id.company_id", store=True, index=True, string="Département")
+    borrower_id = fields.Many2one(related="incident_id.borrower_id", store=True, index=True, string="Borrower")
+    # Read with superuser rights (related_sudo): the accountant has no access to incidents.
+    incident_type = fields.Selection(related="incident_id.incident_type", store=True, string="Incident Type")
+    incident_date = fields.Datetime(related="incident_id.event_datetime", string="Incident Date")
+    equipment_id = fields.Many2one(related="incident_id.equipment_id", string="Tablet")
+    tablet_serial_no = fields.Char(related="incident_id.equipment_id.serial_no", string="Tablet Serial Number")
+    case = fields.Selection(CHARGE_CASES, string="Case", required=True, tracking=True)
+    tariff_line_id = fields.Many2one(
+        "tablet.charge.tariff.line", string="Tariff", index=True, tracking=True, ondelete="restrict",
+        check_company=True, domain="[('college_id', '=', college_id), ('case', '=', case)]",
+        help="The amount voted by the collège's conseil d'administration for this case (R24b).",
+    )
+    cap_amount = fields.Monetary(related="tariff_line_id.cap_amount", string="Cap")
+    payer_id = fields.Many2one(
+        "res.partner", string="Payer", index=True, tracking=True, ondelete="restrict",
+        domain="[('id', 'in', allowed_payer_ids)]",
+        help="A legal representative of the pupil; the borrower themselves when not a pupil.",
+    )
+    allowed_payer_ids = fields.Many2many("res.partner", compute="_compute_allowed_payer_ids", string="Possible Payers")
+    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
+    amount = fields.Monetary(string="Amount", required=True, tracking=True)
+    state = fields.Selection(
+        [("draft", "Draft"), ("confirmed", "Confirmed"), ("invoiced", "Invoiced"), ("paid", "Paid"),
+         ("cancelled", "Cancelled")],
+        string="Status", required=True, readonly=True, copy=False, index=True, tracking=True,
+        # The actions write draft, confirmed, invoiced and cancelled; the compute only moves an
+        # invoiced charge to paid and back, following the invoice's payment status.
+        compute="_compute_state", store=True, precompute=True,
+        help="Paid follows the payment of the invoice.",
+    )
+    invoice_id = fields.Many2one("account.move", string="Invoice", readonly=True, copy=False, index=True,
+                                 check_company=True)
+    invoice_payment_state = fields.Selection(related="invoice_id.payment_state", string="Payment Status")
+    credit_note_id = fields.Many2one("account.move", string="Credit Note", readonly=True, copy=False,
+                                     check_company=True)
+
+    _sql_constraints = [
+        ("amount_not_negative", "CHECK(amount >= 0)", "The amount of a charge cannot be negative."),
+    ]
+
+    @api.depends("incident_type", "borrower_id")
+    def _compute_display_name(self):
+        types = dict(self._fields["incident_type"]._description_selection(self.env))
+        for charge in self:
+            reference = "CHG-%05d" % (charge.id or 0)  # no f-string inside _(): Babel would evaluate it
+            charge.display_name = _("Charge %(ref)s – %(type)s – %(borrower)s", ref=reference,
+                                    type=types.get(charge.incident_type, ""), borrower=charge.borrower_id.name or "")
+
+    @api.depends("borrower_id")
+    def _compute_allowed_payer_ids(self):
+        for charge in self:
+            charge.allowed_payer_ids = charge._payer_candidates()
+
+    @api.depends("invoice_id.payment_state")
+    def _compute_state(self):
+        """Draft, confirmed and cancelled are set by the actions; invoiced and paid follow the invoice."""
+        for charge in self:
+            if not charge.state:
+                charge.state = "draft"
+            elif charge.state in ("invoiced", "paid") and charge.invoice_id:
+                paid = charge.invoice_id.payment_state in PAID_PAYMENT_STATES
+                charge.state = "paid" if paid else "invoiced"
+
+    def _payer_candidates(self):
+        self.ensure_one()
+        borrower = self.borrower_id
+        if borrower.school_role == "pupil":
+            return borrower.legal_representative_ids
+        return borrower
+
+    @api.constrains("amount", "tariff_line_id")
+    def _check_amount(self):
+        for charge in self:
+            amount = format_amount(self.env, charge.amount, charge.currency_id)
+            if charge.currency_id.compare_amounts(charge.amount, 0) < 0:
+                raise ValidationError(_("The amount of %(charge)s cannot be negative (got %(amount)s).",
+                                        charge=charge.display_name, amount=amount))
+            cap = charge.tariff_line_id.cap_amount
+            if charge.tariff_line_id and charge.currency_id.compare_amounts(charge.amount, cap) > 0:
+                raise ValidationError(_(
+                    "The amount of %(charge)s (%(amount)s) is above the cap of %(cap)s voted by the conseil "
+                    "d'administration for this case: ask at most %(cap)s.",
+                    charge=charge.display_name, amount=amount, cap=format_amount(self.env, cap, charge.currency_id)))
+
+    @api.constrains("tariff_line_id", "case", "college_id")
+    def _check_tariff_line(self):
+        for charge in self.filtered("tariff_line_id"):
+            line = charge.tariff_line_id
+            if line.college_id != charge.college_id or line.case != charge.case:
+                raise ValidationError(_(
+                    "The tariff line %(line)s does not apply to %(charge)s: choose a line of %(college)s "
+                    "for the same case.", line=line.display_name, charge=charge.display_name,
+                    college=charge.college_id.name))
+
+    @api.constrains("payer_id", "borrower_id")
+    def _check_payer(self):
+        for charge in self.filtered("payer_id"):
+            if charge.payer_id not in charge._payer_candidates():
+                if charge.borrower_id.school_role == "pupil":
+                    raise ValidationError(_(
+                        "%(payer)s cannot pay %(charge)s: the payer must be one of the legal representatives "
+                        "of %(pupil)s.", payer=charge.payer_id.display_name, charge=charge.display_name,
+                        pupil=charge.borrower_id.name))
+                raise ValidationError(_(
+                    "%(payer)s cannot pay %(charge)s: the borrower %(borrower)s, who is not a pupil, pays "
+                    "themselves.", payer=charge.payer_id.display_name, charge=charge.display_name,
+                    borrower=charge.borrower_id.name))
+
+    @api.onchange("incident_id", "case")
+    def _onchange_incident_or_case(self):
+        """In the form, propose what `_create_from_incident` would: case, tariff, amount, payer."""
+        if not self.incident_id:
+            return
+        if not self.case and self.incident_type in dict(CHARGE_CASES):
+            self.case = self.incident_type
+        if not self.payer_id:
+            self.payer_id = self._payer_candidates()[:1]
+        if self.case:
+            self.tariff_line_id = self.env["tablet.charge.tariff"]._find_line(
+                self.college_id, self.loan_id.school_year, self.case)
+            self._onchange_tariff_line_id()
+
+    @api.onchange("tariff_line_id")
+    def _onchange_tariff_line_id(self):
+        if self.tariff_line_id and self.equipment_id:
+            self.amount = self.tariff_line_id._amount_for(self.equipment_id, fields.Date.to_date(self.incident_date))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_without_invoice(self):
+        if self.filtered("invoice_id"):
+            raise UserError(_("A charge that was invoiced cannot be deleted: cancel it instead."))
+
+    def action_confirm(self):
+        """The amount and the payer are settled; the charge can be invoiced."""
+        for charge in self:
+            if charge.state != "draft":
+                raise UserError(_("Only a draft charge can be confirmed (%s).", charge.display_name))
+            if charge.currency_id.compare_amounts(charge.amount, 0) <= 0:
+                raise UserError(_("Set the amount of %s before confirming it: it must be above zero.",
+                                  charge.display_name))
+            if not charge.payer_id:
+                raise UserError(_("Set the payer of %s (a legal representative) before confirming it.",
+                                  charge.display_name))
+        self.write({"state": "confirmed"})
+        return True
+
+    def action_create_invoice(self):
+        """One posted customer invoice per charge, in the collège's journal, created in one batch."""
+        problems = []
+        for charge in self:
+            if charge.state != "confirmed":
+                problems.append(_("%s is not confirmed.", charge.display_name))
+            if not charge.payer_id:
+                problems.append(_("%s has no payer: set a legal representative.", charge.display_name))
+            if not charge.college_id.tablet_journal_id:
+                problems.append(_("The collège %s has no sales journal for tablet charges: set it on the "
+                                  "collège's Tablet Programme page.", charge.college_id.name))
+        if problems:
+            listing = "\n".join("• " + problem for problem in dict.fromkeys(problems))
+            raise UserError(_("No invoice was created:\n%s", listing))
+        invoices = self.env["account.move"].create([charge._prepare_invoice_vals() for charge in self])
+        invoices.action_post()
+        for charge, invoice in zip(self, invoices):
+            charge.invoice_id = invoice
+        self.write({"state": "invoiced"})
+        for charge in self:
+            charge.message_post(body=_("Invoice %s posted.", charge.invoice_id._get_html_link()))
+        return True
+
+    def _prepare_invoice_vals(self):
+        self.ensure_one()
+        journal = self.college_id.tablet_journal_id
+        types = dict(self._fields["incident_type"]._description_selection(self.env))
+        label = _("Financial contribution: %(type)s of the tablet %(serial)s lent to %(pupil)s",
+                  type=types.get(self.incident_type, "").lower(), serial=self.tablet_serial_no or "",
+                  pupil=self.borrower_id.name)
+        return {
+            "move_type": "out_invoice",
+            "company_id": self.company_id.id,
+            "journal_id": journal.id,
+            "partner_id": self.payer_id.id,
+            "currency_id": self.currency_id.id,
+            "invoice_date": fields.Date.context_today(self),
+            "invoice_origin": self.display_name,
+            "invoice_line_ids": [Command.create({
+                "name": label,
+                "quantity": 1,
+                "price_unit": self.amount,
+                "account_id": journal.default_account_id.id,
+                "tax_ids": [Command.clear()],
+            })],
+        }
+
+    def action_cancel(self):
+        """Draft or confirmed: cancelled. Invoiced: cancelled by a credit note. Paid: refund in accounting."""
+        for charge in self:
+            if charge.state == "paid":
+                raise UserError(_("%s is paid: refund the payer through accounting (a credit note and a "
+                                  "refund payment), it cannot simply be cancelled.", charge.display_name))
+            if charge.state == "cancelled":
+                raise UserError(_("%s is already cancelled.", charge.display_name))
+        invoiced = self.filtered(lambda c: c.state == "invoiced")
+        if invoiced:
+            invoices = invoiced.invoice_id
+            credit_notes = invoices._reverse_moves(default_values_list=[{
+                "ref": _("Cancellation of %s", charge.display_name),
+                "invoice_date": fields.Date.context_today(self),
+            } for charge in invoiced], cancel=True)
+            by_invoice = {note.reversed_entry_id: note for note in credit_notes}
+            for charge in invoiced:
+                charge.credit_note_id = by_invoice.get(charge.invoice_id)
+        self.write({"state": "cancelled"})
+        for charge in invoiced:
+            charge.message_post(body=_("Cancelled by the credit note %s.", charge.credit_note_id._get_html_link()))
+        return True
+
+    def action_open_invoice(self):
+        self.ensure_one()
+        moves = self.invoice_id | self.credit_note_id
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        if len(moves) == 1:
+            action.update(views=[(False, "form")], res_id=moves.id)
+        else:
+            action["domain"] = [("id", "in", moves.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    @api.model
+    def _create_from_incident(self, incident, case, amount=None):
+        """A draft charge for `incident` in `case`: the tariff voted by the collège's CA for the
+        loan's school year proposes the amount, the first legal representative pays (R21, R24b)."""
+        incident.ensure_one()
+        line = self.env["tablet.charge.tariff"]._find_line(incident.college_id, incident.loan_id.school_year, case)
+        if amount is None:
+            amount = line._amount_for(incident.equipment_id, fields.Date.to_date(incident.event_datetime)) if line else 0.0
+        borrower = incident.borrower_id
+        payer = borrower.legal_representative_ids[:1] if borrower.school_role == "pupil" else borrower
+        return self.create({
+            "incident_id": incident.id,
+            "case": case,
+            "tariff_line_id": line.id,
+            "payer_id": payer.id,
+            "amount": amount,
+        })

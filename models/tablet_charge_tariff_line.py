@@ -1,0 +1,81 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import format_amount
+
+# Cases in which the family may be asked to pay (R21, R24b); shared with tablet.charge.
+CHARGE_CASES = [
+    ("breakage", "Breakage"),
+    ("loss", "Loss"),
+    ("theft", "Theft"),
+    ("warranty_void", "Warranty voided by the user"),
+]
+
+
+class TabletChargeTariffLine(models.Model):
+    """What one case costs the family: a fixed amount or a share of the tablet's
+    residual value, never more than the cap voted by the CA (R24b)."""
+
+    _name = "tablet.charge.tariff.line"
+    _description = "Replacement Charge Tariff Line"
+    _order = "tariff_id, case"
+    _check_company_auto = True
+
+    tariff_id = fields.Many2one("tablet.charge.tariff", string="Tariff", required=True, index=True,
+                                ondelete="cascade")
+    college_id = fields.Many2one(related="tariff_id.college_id", store=True, index=True)
+    company_id = fields.Many2one(related="tariff_id.company_id", store=True, index=True)
+    school_year = fields.Char(related="tariff_id.school_year", store=True)
+    currency_id = fields.Many2one(related="tariff_id.currency_id")
+    case = fields.Selection(CHARGE_CASES, string="Case", required=True)
+    amount_type = fields.Selection(
+        [("fixed", "Fixed amount"), ("percent", "Percentage of the residual value")],
+        string="Amount Type", required=True, default="fixed",
+    )
+    fixed_amount = fields.Monetary(string="Fixed Amount")
+    percentage = fields.Float(string="Percentage", digits=(5, 2),
+                              help="Share of the tablet's residual value, between 0 and 100.")
+    cap_amount = fields.Monetary(string="Cap", required=True,
+                                 help="The family never pays more than this for the case.")
+
+    _sql_constraints = [
+        ("tariff_case_unique", 'UNIQUE(tariff_id, "case")', "A tariff has one line per case."),
+    ]
+
+    @api.depends("case", "tariff_id")
+    def _compute_display_name(self):
+        cases = dict(self._fields["case"]._description_selection(self.env))
+        for line in self:
+            line.display_name = _("%(case)s – %(tariff)s", case=cases.get(line.case, ""),
+                                  tariff=line.tariff_id.display_name or "")
+
+    @api.constrains("amount_type", "fixed_amount", "percentage", "cap_amount")
+    def _check_amounts(self):
+        cases = dict(self._fields["case"]._description_selection(self.env))
+        for line in self:
+            case = cases.get(line.case, line.case)
+            cap = format_amount(self.env, line.cap_amount, line.currency_id)
+            amount = format_amount(self.env, line.fixed_amount, line.currency_id)
+            if line.cap_amount <= 0:
+                raise ValidationError(_("The cap of the case “%(case)s” must be a positive amount (got %(cap)s).",
+                                        case=case, cap=cap))
+            if line.fixed_amount < 0:
+                raise ValidationError(_("The fixed amount of the case “%(case)s” cannot be negative (got %(amount)s).",
+                                        case=case, amount=amount))
+            if not 0 <= line.percentage <= 100:
+                raise ValidationError(_("The percentage of the case “%(case)s” must be between 0 and 100 "
+                                        "(got %(percentage)s).", case=case, percentage=line.percentage))
+            if line.amount_type == "fixed" and line.fixed_amount > line.cap_amount:
+                raise ValidationError(_("The fixed amount of the case “%(case)s” (%(amount)s) is above its cap "
+                                        "(%(cap)s).", case=case, amount=amount, cap=cap))
+
+    def _amount_for(self, tablet, on_date):
+        """Amount asked for `tablet` on `on_date`: the fixed amount or the percentage of
+        the residual value, whichever applies, limited to the cap."""
+        self.ensure_one()
+        if self.amount_type == "fixed":
+            amount = self.fixed_amount
+        else:
+            residual = tablet._residual_value(on_date, self.tariff_id.depreciation_years)
+            amount = residual * self.percentage / 100.0
+        amount = min(self.cap_amount, amount)
+        return self.currency_id.round(amount) if self.currency_id else amount

@@ -67,6 +67,10 @@ class MaintenanceEquipment(models.Model):
     incident_ids = fields.One2many("tablet.incident", "equipment_id", string="Incidents", groups=NOT_SUPPLIER)
     warranty_claim_ids = fields.One2many("tablet.warranty.claim", "equipment_id", string="Warranty Claims",
                                          groups=NOT_SUPPLIER)
+    charge_ids = fields.One2many(
+        "tablet.charge", string="Charges", compute="_compute_charge_ids",
+        groups="tablet_loan.group_department_officer,tablet_loan.group_college_head,tablet_loan.group_college_accountant",
+    )
     current_loan_id = fields.Many2one(
         "tablet.loan", string="Current Loan", compute="_compute_current_loan_id",
         search="_search_current_loan_id", groups=NOT_SUPPLIER,
@@ -98,6 +102,11 @@ class MaintenanceEquipment(models.Model):
             ("state", "in", self.env["tablet.loan"]._open_states()), ("id", operator, value),
         ])
         return [("id", "in", loans.subselect("equipment_id"))]
+
+    def _compute_charge_ids(self):
+        charges = self.env["tablet.charge"].search([("incident_id.equipment_id", "in", self.ids)])
+        for tablet in self:
+            tablet.charge_ids = charges.filtered(lambda c: c.incident_id.equipment_id == tablet)
 
     def _compute_loan_count(self):
         counts = count_by(self.env["tablet.loan"], "equipment_id", self)

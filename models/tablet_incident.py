@@ -134,8 +134,10 @@ class TabletIncident(models.Model):
     @api.depends("incident_type", "college_id", "loan_id.school_year", "equipment_id", "event_datetime")
     def _compute_tariff_line_id(self):
         Tariff = self.env["tablet.charge.tariff"]
+        # The référent prepares the decision but sees no tariff ("no tariffs or invoices").
+        readable = Tariff.has_access("read")
         for incident in self:
-            case = CHARGE_CASE_OF_INCIDENT.get(incident.incident_type)
+            case = CHARGE_CASE_OF_INCIDENT.get(incident.incident_type) if readable else False
             line = Tariff._find_line(incident.college_id, incident.loan_id.school_year, case) if case else False
             incident.tariff_line_id = line or False
             incident.charge_cap = line.cap_amount if line else 0.0
@@ -217,7 +219,22 @@ class TabletIncident(models.Model):
             if tablets:
                 tablets.write({"tablet_state": tablet_state})
         self.activity_unlink(["tablet_loan.mail_activity_incident_complaint"])
+        self._ask_head_to_decide()
         return True
+
+    def _ask_head_to_decide(self):
+        """R23: after a breakage, a loss or a theft, the head decides on a replacement."""
+        to_decide = self.filtered(lambda i: i.incident_type in CHARGE_CASE_OF_INCIDENT)
+        heads = self.env["res.users"].search([
+            ("tablet_college_ids", "in", to_decide.college_id.ids), ("share", "=", False),
+        ]).filtered(lambda u: u.has_group("tablet_loan.group_college_head"))
+        for incident in to_decide:
+            head = heads.filtered(lambda u: incident.college_id in u.tablet_college_ids)[:1]
+            if head:
+                incident.activity_schedule(
+                    "mail.mail_activity_data_todo", user_id=head.id,
+                    summary=_("Decide whether to replace the tablet of %s", incident.borrower_id.name),
+                )
 
     def action_cancel(self):
         if self.filtered(lambda i: i.state == "closed"):
@@ -255,6 +272,7 @@ class TabletIncident(models.Model):
                 incident.charge_id = self.env["tablet.charge"]._create_from_incident(
                     incident, case, amount=incident.charge_amount)
             incident.write({"decision_date": today, "decided_by_id": self.env.uid})
+            incident.activity_feedback(["mail.mail_activity_data_todo"])
             incident.message_post(body=incident._decision_summary())
         return True
 

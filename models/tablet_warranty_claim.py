@@ -85,6 +85,11 @@ class TabletWarrantyClaim(models.Model):
         string="Warranty Void", compute="_compute_warranty_void", store=True, index=True,
         help="The user opened, dismantled or repaired the tablet (R21).",
     )
+    charge_id = fields.Many2one(
+        "tablet.charge", string="Reimbursement Charge", readonly=True, copy=False,
+        groups="tablet_loan.group_department_officer,tablet_loan.group_college_head",
+        help="R21: the equipment's reimbursement asked from the legal representative.",
+    )
     reimbursement_requested = fields.Boolean(
         string="Reimbursement to Request", readonly=True, copy=False, tracking=True,
         help="The warranty is void: the Département asks the legal representative to reimburse the equipment (R21).",
@@ -274,10 +279,34 @@ class TabletWarrantyClaim(models.Model):
         if not void:
             return
         void._write_internal({"reimbursement_requested": True})
+        heads = self.env["res.users"].search([
+            ("tablet_college_ids", "in", void.college_id.ids), ("share", "=", False),
+        ]).filtered(lambda u: u.has_group("tablet_loan.group_college_head"))
         for claim in void:
             claim.message_post(body=_(
                 "The tablet was opened, dismantled or repaired by the user: the warranty is void (R21). "
                 "A reimbursement of the equipment is to be asked from the legal representative."))
+            head = heads.filtered(lambda u: claim.college_id in u.tablet_college_ids)[:1]
+            claim.activity_schedule(
+                "mail.mail_activity_data_todo", user_id=(head or self.env.user).id,
+                summary=_("Ask the legal representative to reimburse the equipment (R21)"),
+            )
+
+    def action_create_reimbursement_charge(self):
+        """R21: the charge to the legal representative, from the collège's tariff for a
+        warranty voided by the user (made by the head or the Département, who manage charges)."""
+        for claim in self:
+            if not claim.warranty_void:
+                raise UserError(_("The warranty of %s is not void: no reimbursement to ask.", claim.display_name))
+            if claim.charge_id:
+                raise UserError(_("The reimbursement of %s is already asked.", claim.display_name))
+        for claim in self:
+            claim.charge_id = self.env["tablet.charge"]._create_from_incident(claim.incident_id, "warranty_void")
+            claim.activity_feedback(["mail.mail_activity_data_todo"])
+        if len(self) == 1:
+            return {"type": "ir.actions.act_window", "res_model": "tablet.charge", "res_id": self.charge_id.id,
+                    "view_mode": "form"}
+        return True
 
     def action_record_answer(self):
         """The supplier's answer: RMA number, and what it does with the tablet."""

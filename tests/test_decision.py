@@ -26,7 +26,9 @@ class TestReplacementDecision(TabletLoanCase):
             "line_ids": [Command.create({"case": "breakage", "amount_type": "fixed", "fixed_amount": 50.0,
                                          "cap_amount": 100.0}),
                          Command.create({"case": "theft", "amount_type": "percent", "percentage": 50.0,
-                                         "cap_amount": 120.0})],
+                                         "cap_amount": 120.0}),
+                         Command.create({"case": "warranty_void", "amount_type": "fixed", "fixed_amount": 150.0,
+                                         "cap_amount": 200.0})],
         })
         now = datetime.now().replace(microsecond=0)
         cls.incident = cls.env["tablet.incident"].create({
@@ -101,3 +103,36 @@ class TestReplacementDecision(TabletLoanCase):
         self.assertEqual(self.loan.equipment_id, self.tablets[0])
         with self.assertRaises(UserError):
             incident.action_decide()  # decided once
+
+    def test_user_repair_voids_the_warranty_and_the_family_reimburses(self):
+        """R21: opened or repaired by the user, the warranty is void and the legal
+        representative is asked to reimburse the equipment, at the CA's tariff."""
+        form = Form(self.env["tablet.warranty.claim"].with_user(self.referent_alpha).with_context(
+            default_incident_id=self.incident.id))
+        form.supplier_id = self.env["res.partner"].create({"name": "Fournisseur (test)", "is_company": True})
+        form.fault_type = "component"
+        form.opened_by_user = True
+        claim = form.save()
+        self.assertTrue(claim.warranty_void)
+        self.assertFalse(claim.eligible)
+        self.assertTrue(claim.reimbursement_requested)
+        self.assertEqual(claim.activity_ids.user_id, self.head_alpha)
+        with self.assertRaises(AccessError):
+            claim.with_user(self.referent_alpha).action_create_reimbursement_charge()
+        claim.with_user(self.head_alpha).action_create_reimbursement_charge()
+        charge = claim.with_user(self.head_alpha).charge_id
+        self.assertEqual((charge.case, charge.amount, charge.payer_id), ("warranty_void", 150.0, self.rep_alpha))
+        with self.assertRaises(UserError):
+            claim.with_user(self.head_alpha).action_create_reimbursement_charge()
+
+    def test_tablet_history_and_head_activity(self):
+        """R25: the tablet's form reads its loans, incidents, claims and charges."""
+        self.assertEqual(self.incident.activity_ids.user_id, self.head_alpha, "the head is asked to decide")
+        self._prepare(self.head_alpha, counterpart_charge=True)
+        self.incident.with_user(self.head_alpha).action_decide()
+        self.assertFalse(self.incident.activity_ids)
+        tablet = self.tablets[0].with_user(self.officer_a)
+        self.assertEqual(tablet.incident_ids, self.incident)
+        self.assertEqual(tablet.charge_ids, self.incident.charge_id)
+        self.assertEqual(self.tablets[1].with_user(self.officer_a).loan_ids, self.loan,
+                         "the loan continues on the replacement")

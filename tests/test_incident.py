@@ -61,7 +61,8 @@ class TestIncident(TabletLoanCase):
         self.assertFalse(theft.missing_complaint)
         theft.with_user(self.referent_alpha).action_validate()
         self.assertEqual(self.tablets[0].tablet_state, "stolen")
-        self.assertFalse(theft.activity_ids)
+        self.assertNotIn(reminder, theft.activity_ids.activity_type_id, "the complaint is in")
+        self.assertEqual(theft.activity_ids.user_id, self.head_alpha, "the head decides on a replacement (R23)")
 
     def test_bad_dates_refused(self):
         now = datetime.now().replace(microsecond=0)

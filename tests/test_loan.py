@@ -48,7 +48,9 @@ class TestLoan(TabletLoanCase):
         self.convention.home_use_allowed = False
         self.assertFalse(loan.home_use_allowed, "the collège does not allow home use")
         self.convention.home_use_allowed = True
-        loan.stays_at_college = True
+        with self.assertRaises(AccessError):
+            loan.stays_at_college = True  # the référent does not decide counterparts (R24)
+        loan.with_user(self.head_alpha).stays_at_college = True
         self.assertFalse(loan.home_use_allowed, "a replacement that stays at the collège (R24c)")
 
     def test_only_a_legal_representative_signs_for_a_pupil(self):

@@ -100,9 +100,9 @@ class TestCharge(TabletLoanCase):
         line = self._line("breakage")
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
             self.tariff.line_ids = [Command.create({"case": "breakage", "fixed_amount": 10.0, "cap_amount": 20.0})]
-        for vals, expected in [({"fixed_amount": 200.0}, "cap"), ({"fixed_amount": -5.0}, "negative"),
-                               ({"amount_type": "percent", "percentage": 120.0}, "between 0 and 100"),
-                               ({"cap_amount": 0.0}, "positive")]:
+        for vals, expected in [({"fixed_amount": 200.0}, "plafond"), ({"fixed_amount": -5.0}, "négatif"),
+                               ({"amount_type": "percent", "percentage": 120.0}, "entre 0 et 100"),
+                               ({"cap_amount": 0.0}, "positif")]:
             with self.subTest(vals=vals), self.assertRaises(ValidationError) as err, self.cr.savepoint():
                 line.write(vals)
             self.assertIn(expected, str(err.exception))
@@ -151,7 +151,7 @@ class TestCharge(TabletLoanCase):
         self.assertEqual(charge.amount, 50.0)
         with self.assertRaises(ValidationError) as err, self.cr.savepoint():
             charge.payer_id = self.teacher_alpha
-        self.assertIn("legal representatives", str(err.exception))
+        self.assertIn("représentants légaux", str(err.exception))
         self.assertEqual(charge.payer_id, self.rep_alpha)
 
     def test_accountant_invoices_and_is_paid(self):
@@ -182,7 +182,7 @@ class TestCharge(TabletLoanCase):
         self.assertEqual(charge.state, "paid")
         with self.assertRaises(UserError) as err:
             charge.action_cancel()
-        self.assertIn("refund", str(err.exception))
+        self.assertIn("rembourse", str(err.exception))
         self.assertEqual(charge.state, "paid")
 
     def test_batch_invoices(self):
@@ -218,11 +218,11 @@ class TestCharge(TabletLoanCase):
         charge.payer_id = False
         with self.assertRaises(UserError) as err:
             charge.action_confirm()
-        self.assertIn("payer", str(err.exception))
+        self.assertIn("payeur", str(err.exception))
         charge.sudo().state = "confirmed"  # as if the payer had been removed after the confirmation
         with self.assertRaises(UserError) as err:
             charge.action_create_invoice()
-        self.assertIn("payer", str(err.exception))
+        self.assertIn("payeur", str(err.exception))
         self.assertFalse(charge.invoice_id)
         charge.payer_id = self.rep_alpha
         self.college_alpha.tablet_journal_id = False

@@ -106,7 +106,7 @@ class TestWarrantyClaim(TabletLoanCase):
         self.assertFalse(claim.eligible)
         with self.assertRaises(UserError) as err:
             claim.action_send()
-        self.assertIn("scratches", str(err.exception))
+        self.assertIn("éraflures", str(err.exception))
         self.assertEqual(claim.state, "draft")
         claim.with_user(self.referent_alpha).write({"surface_damage": False, "fault_type": "other"})
         self.assertFalse(claim.eligible)
@@ -118,7 +118,7 @@ class TestWarrantyClaim(TabletLoanCase):
         self.assertTrue(claim.warranty_void)
         self.assertTrue(claim.reimbursement_requested)
         self.assertFalse(claim.eligible)
-        self.assertTrue(any("legal representative" in m.body for m in claim.message_ids))
+        self.assertTrue(any("représentant légal" in m.body for m in claim.message_ids))
         with self.assertRaises(UserError) as err:
             claim.action_send()
         self.assertIn("R21", str(err.exception))
@@ -153,7 +153,7 @@ class TestWarrantyClaim(TabletLoanCase):
         as_supplier.read([f for f in claim_fields if f in as_supplier._fields])
         with self.assertRaises(UserError) as err:
             self._answer(claim, "replaced")
-        self.assertIn("New Serial Number", str(err.exception))
+        self.assertIn("Nouveau numéro de série", str(err.exception))
         self._answer(claim, "replaced", new_serial_no="SN-NEW-0001", new_imei=self._imei(999001))
         self.assertEqual(claim.state, "answered")
         as_supplier.action_mark_returned()
@@ -183,7 +183,7 @@ class TestWarrantyClaim(TabletLoanCase):
         claim = self._sent_claim()
         with self.assertRaises(UserError) as err:
             self._answer(claim, "refused")
-        self.assertIn("Refusal Reason", str(err.exception))
+        self.assertIn("Motif du refus", str(err.exception))
         self._answer(claim, "refused", refusal_reason="Trace d'oxydation.")
         claim.with_user(self.supplier_user).action_mark_returned()
         self.assertEqual(self.tablet.tablet_state, "repair")

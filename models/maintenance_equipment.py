@@ -6,7 +6,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.translate import LazyTranslate
 
-from .utils import count_by
+from .utils import count_by, window_action
 
 _lt = LazyTranslate(__name__)
 
@@ -144,10 +144,10 @@ class MaintenanceEquipment(models.Model):
 
     def action_open_loans(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_loan_action")
-        action["domain"] = [("equipment_id", "=", self.id)]
-        action["context"] = {"default_equipment_id": self.id, "active_test": False}
-        return action
+        return window_action(
+            self.env, "tablet_loan.tablet_loan_action",
+            [("equipment_id", "=", self.id)], {"default_equipment_id": self.id, "active_test": False},
+        )
 
     def _residual_value(self, on_date, years):
         """Purchase cost depreciated linearly to zero over `years` years from the purchase

@@ -3,7 +3,7 @@ import re
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from .utils import count_by
+from .utils import count_by, window_action
 
 # Check letters of the French UAI (Unité Administrative Immatriculée): the
 # alphabet without I, O and Q, indexed by the seven digits modulo 23.
@@ -216,17 +216,14 @@ class ResPartner(models.Model):
 
     def action_open_college_members(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.res_partner_action_school_people")
-        action["domain"] = [("college_id", "=", self.id)]
-        action["context"] = {"default_college_id": self.id, "search_default_group_school_role": 1}
-        return action
+        return window_action(
+            self.env, "tablet_loan.res_partner_action_school_people",
+            [("college_id", "=", self.id)], {"default_college_id": self.id, "search_default_group_school_role": 1},
+        )
 
     def action_open_tablet_loans(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_loan_action")
-        action["domain"] = [("borrower_id", "=", self.id)]
-        action["context"] = {}
-        return action
+        return window_action(self.env, "tablet_loan.tablet_loan_action", [("borrower_id", "=", self.id)], {})
 
     def action_open_departure_wizard(self):
         return {
@@ -240,7 +237,7 @@ class ResPartner(models.Model):
 
     def action_open_tablet_conventions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_convention_action")
-        action["domain"] = [("college_id", "=", self.id)]
-        action["context"] = {"default_college_id": self.id}
-        return action
+        return window_action(
+            self.env, "tablet_loan.tablet_convention_action",
+            [("college_id", "=", self.id)], {"default_college_id": self.id},
+        )

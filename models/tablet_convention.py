@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .school_year import school_year_bounds
-from .utils import count_by
+from .utils import count_by, window_action
 
 # Once every party has signed, these describe what was signed: change them by avenant.
 SIGNED_FIELDS = {
@@ -280,10 +280,10 @@ class TabletConvention(models.Model):
 
     def action_open_amendments(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_convention_amendment_action")
-        action["domain"] = [("convention_id", "=", self.id)]
-        action["context"] = {"default_convention_id": self.id}
-        return action
+        return window_action(
+            self.env, "tablet_loan.tablet_convention_amendment_action",
+            [("convention_id", "=", self.id)], {"default_convention_id": self.id},
+        )
 
     @api.model
     def _cron_expire_conventions(self):

@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from .utils import count_by
+from .utils import count_by, window_action
 
 DECLARATION_DELAY = timedelta(hours=48)
 # Tariff case of each incident type (R24b); a failure is the supplier's warranty, not the family's.
@@ -225,11 +225,9 @@ class TabletIncident(models.Model):
     def _ask_head_to_decide(self):
         """R23: after a breakage, a loss or a theft, the head decides on a replacement."""
         to_decide = self.filtered(lambda i: i.incident_type in CHARGE_CASE_OF_INCIDENT)
-        heads = self.env["res.users"].search([
-            ("tablet_college_ids", "in", to_decide.college_id.ids), ("share", "=", False),
-        ]).filtered(lambda u: u.has_group("tablet_loan.group_college_head"))
+        heads = self.env["tablet.loan"]._head_users(to_decide.college_id)
         for incident in to_decide:
-            head = heads.filtered(lambda u: incident.college_id in u.tablet_college_ids)[:1]
+            head = heads.get(incident.college_id.id)
             if head:
                 incident.activity_schedule(
                     "mail.mail_activity_data_todo", user_id=head.id,
@@ -328,7 +326,7 @@ class TabletIncident(models.Model):
 
     def action_open_warranty_claims(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_warranty_claim_action")
-        action["domain"] = [("incident_id", "=", self.id)]
-        action["context"] = {"default_incident_id": self.id}
-        return action
+        return window_action(
+            self.env, "tablet_loan.tablet_warranty_claim_action",
+            [("incident_id", "=", self.id)], {"default_incident_id": self.id},
+        )

@@ -1,7 +1,5 @@
 from collections import Counter
 
-from dateutil.relativedelta import relativedelta
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -497,6 +495,16 @@ class TabletLoan(models.Model):
         by_college = {}
         # The référent does the first-level follow-up (I 2.2); the head only when there is none.
         for user in users.sorted(lambda u: (referent_group not in u.groups_id, head_group in u.groups_id, u.id)):
+            for college in user.tablet_college_ids:
+                by_college.setdefault(college.id, user)
+        return by_college
+
+    @api.model
+    def _head_users(self, colleges):
+        """{collège id: user} of the head of each collège, who decides replacements (R23)."""
+        users = self.env["res.users"].search([("tablet_college_ids", "in", colleges.ids), ("share", "=", False)])
+        by_college = {}
+        for user in users.filtered(lambda u: u.has_group("tablet_loan.group_college_head")).sorted("id"):
             for college in user.tablet_college_ids:
                 by_college.setdefault(college.id, user)
         return by_college

@@ -279,16 +279,14 @@ class TabletWarrantyClaim(models.Model):
         if not void:
             return
         void._write_internal({"reimbursement_requested": True})
-        heads = self.env["res.users"].search([
-            ("tablet_college_ids", "in", void.college_id.ids), ("share", "=", False),
-        ]).filtered(lambda u: u.has_group("tablet_loan.group_college_head"))
+        heads = self.env["tablet.loan"]._head_users(void.college_id)
         for claim in void:
             claim.message_post(body=_(
                 "The tablet was opened, dismantled or repaired by the user: the warranty is void (R21). "
                 "A reimbursement of the equipment is to be asked from the legal representative."))
-            head = heads.filtered(lambda u: claim.college_id in u.tablet_college_ids)[:1]
+            head = heads.get(claim.college_id.id, self.env.user)
             claim.activity_schedule(
-                "mail.mail_activity_data_todo", user_id=(head or self.env.user).id,
+                "mail.mail_activity_data_todo", user_id=head.id,
                 summary=_("Ask the legal representative to reimburse the equipment (R21)"),
             )
 

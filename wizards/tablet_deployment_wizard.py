@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 
 from ..models.school_year import school_year_of
 from ..models.tablet_loan import _listing
+from ..models.utils import window_action
 
 SERIAL_SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -146,9 +147,7 @@ class TabletDeploymentWizard(models.TransientModel):
 
     def action_deploy(self):
         loans = self._deploy()
-        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_loan_action")
-        action.update(domain=[("id", "in", loans.ids)], context={})
-        return action
+        return window_action(self.env, "tablet_loan.tablet_loan_action", [("id", "in", loans.ids)])
 
     def action_deploy_and_print(self):
         loans = self._deploy()

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.utils import window_action
+
 
 class TabletGiftWizard(models.TransientModel):
     """End of 3e: the tablet may be given to a pupil who managed it responsibly (R17, B 5.1)."""
@@ -51,9 +53,7 @@ class TabletGiftWizard(models.TransientModel):
             "End of 3e: %(count)s tablets given to their pupils on %(date)s; they leave the Département's fleet.",
             count=len(chosen), date=self.gift_date,
         ))
-        action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_loan_action")
-        action.update(domain=[("id", "in", chosen.loan_id.ids)], context={})
-        return action
+        return window_action(self.env, "tablet_loan.tablet_loan_action", [("id", "in", chosen.loan_id.ids)])
 
 
 class TabletGiftWizardLine(models.TransientModel):

@@ -35,6 +35,7 @@
         "views/tablet_charge_views.xml",
         "views/menus.xml",
         "wizards/tablet_delivery_intake_views.xml",
+        "views/tablet_geolocation_request_views.xml",
         "reports/tablet_loan_contract_report.xml",
     ],
     "demo": [

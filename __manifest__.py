@@ -24,6 +24,7 @@
         "wizards/tablet_gift_wizard_views.xml",
         "views/res_partner_views.xml",
         "views/res_users_views.xml",
+        "views/res_company_views.xml",
         "views/tablet_convention_views.xml",
         "views/tablet_convention_amendment_views.xml",
         "views/maintenance_equipment_views.xml",

@@ -1,7 +1,10 @@
+import json
 import re
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .utils import count_by, window_action
 
@@ -20,6 +23,13 @@ SCHOOL_ROLES = [
 GRADE_LEVELS = [("6e", "6e"), ("5e", "5e"), ("4e", "4e"), ("3e", "3e")]
 # People who belong to one collège; legal representatives belong to their children's.
 COLLEGE_MEMBER_ROLES = ("pupil", "teacher", "head", "staff")
+
+
+ENDED_LOAN_STATES = ("closed", "donated")
+OPEN_CHARGE_STATES = ("draft", "confirmed", "invoiced")
+# Identity and contact fields erased by anonymisation; role, collège, grade and class stay for the figures.
+PERSONAL_FIELDS = ("email", "phone", "mobile", "street", "street2", "zip", "city", "comment", "vat", "ref",
+                   "website", "function", "title", "image_1920")
 
 
 def uai_check_letter(digits):
@@ -93,6 +103,7 @@ class ResPartner(models.Model):
         domain="[('type', '=', 'sale'), ('company_id', '=', company_id)]",
         help="Sales journal of the collège's Département in which the damage charges of this collège are invoiced.",
     )
+    tablet_anonymized = fields.Boolean(string="Anonymised", readonly=True, copy=False, index=True)
     tablet_loan_ids = fields.One2many("tablet.loan", "borrower_id", string="Tablet Loans")
     tablet_loan_count = fields.Integer(compute="_compute_tablet_loan_count")
     college_member_count = fields.Integer(compute="_compute_college_member_count")
@@ -241,3 +252,110 @@ class ResPartner(models.Model):
             self.env, "tablet_loan.tablet_convention_action",
             [("college_id", "=", self.id)], {"default_college_id": self.id},
         )
+
+    # ------------------------------------------------------- personal data (R29)
+    @api.model
+    def _cron_tablet_anonymize(self):
+        """Daily: anonymise the people whose loans all ended before the retention period."""
+        for company in self.env["res.company"].search([]):
+            limit = fields.Date.context_today(self) - relativedelta(months=company.tablet_retention_months or 12)
+            people = self._tablet_expired_people(company, limit)
+            people._tablet_anonymize()
+
+    @api.model
+    def _tablet_expired_people(self, company, limit):
+        """Pupils whose loans all ended before `limit` and who owe nothing, and their legal
+        representatives once none of their children is kept and they owe nothing either."""
+        Loan = self.env["tablet.loan"].with_context(active_test=False)
+        ended = Loan._read_group(
+            [("company_id", "=", company.id), ("borrower_id.school_role", "=", "pupil"),
+             ("borrower_id.tablet_anonymized", "=", False)],
+            ["borrower_id"], ["state:array_agg", "date_return:max", "donated_date:max", "date_end:max"],
+        )
+        pupils = self.browse([
+            borrower.id for borrower, states, returned, donated, end in ended
+            if set(states) <= set(ENDED_LOAN_STATES) and max(filter(None, [returned, donated, end]), default=limit) < limit
+        ])
+        owing = self._tablet_people_owing(pupils | pupils.legal_representative_ids)
+        pupils -= owing
+        kept_children = self.search([
+            ("school_role", "=", "pupil"), ("tablet_anonymized", "=", False), ("id", "not in", pupils.ids),
+            ("legal_representative_ids", "in", pupils.legal_representative_ids.ids),
+        ])
+        representatives = pupils.legal_representative_ids - kept_children.legal_representative_ids - owing
+        return pupils | representatives
+
+    @api.model
+    def _tablet_people_owing(self, people):
+        """People who still owe a charge, as pupil or as payer: they are not anonymised."""
+        if "tablet.charge" not in self.env or not people:
+            return self.browse()
+        charges = self.env["tablet.charge"].search([
+            ("state", "in", OPEN_CHARGE_STATES),
+            "|", ("borrower_id", "in", people.ids), ("payer_id", "in", people.ids),
+        ])
+        return charges.borrower_id | charges.payer_id
+
+    def _tablet_anonymize(self):
+        """Erase identity and contacts, keep the records that make the programme's figures."""
+        owing = self._tablet_people_owing(self)
+        if owing:
+            raise UserError(_("%s still owes a charge: the data is kept until it is paid or cancelled (R29).",
+                              ", ".join(owing.mapped("name"))))
+        for partner in self.with_context(tracking_disable=True):
+            partner.write({
+                "name": _("Anonymised %(role)s %(id)s", role=dict(
+                    self._fields["school_role"]._description_selection(self.env)).get(partner.school_role, ""),
+                    id=partner.id),
+                "tablet_anonymized": True, "active": False, **{f: False for f in PERSONAL_FIELDS},
+            })
+        incidents = self.env["tablet.incident"].search([("borrower_id", "in", self.ids)])
+        # The family's letters and circumstances name people; the incidents themselves stay counted.
+        incidents.letter_attachment_ids.unlink()
+        incidents.write({"circumstances": False})
+        # Earlier chatter messages and tracked values hold the old identity. Odoo lets only their
+        # authors delete messages, so this legal erasure is done as superuser, on these messages only.
+        self.message_ids.sudo().unlink()
+        return True
+
+    def action_tablet_anonymize(self):
+        if not self.env.user.has_group("tablet_loan.group_department_manager"):
+            raise AccessError(_("Only the Département's programme manager anonymises people ahead of time."))
+        return self._tablet_anonymize()
+
+    def action_tablet_export_personal_data(self):
+        """Right of access (GDPR art. 15): everything the programme holds about this person, as a file."""
+        self.ensure_one()
+        if not (self.env.user.has_group("tablet_loan.group_college_head")
+                or self.env.user.has_group("tablet_loan.group_department_manager")):
+            raise AccessError(_("The export of a person's data is made by the head of the collège or the "
+                                "Département's programme manager."))
+        data = self._tablet_personal_data()
+        attachment = self.env["ir.attachment"].create({
+            "name": _("personal-data-%s.json", self.id),
+            "raw": json.dumps(data, ensure_ascii=False, indent=2, default=str).encode(),
+            "mimetype": "application/json", "res_model": self._name, "res_id": self.id,
+        })
+        self.message_post(body=_("Personal data exported (right of access)."))
+        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
+
+    def _tablet_personal_data(self):
+        """Read under the user's own rights: an export shows nothing its author may not see."""
+        def rows(records, fnames):
+            return records.read([f for f in fnames if f in records._fields]) if records else []
+        person_fields = ["name", "school_role", "college_id", "grade_level", "school_class", "email", "phone",
+                         "mobile", "street", "zip", "city", "legal_representative_ids", "pupil_ids", "leaving_date"]
+        loans = self.env["tablet.loan"].search(["|", ("borrower_id", "=", self.id), ("signed_by_id", "=", self.id)])
+        incidents = self.env["tablet.incident"].search([("borrower_id", "=", self.id)])
+        charges = self.env["tablet.charge"].search(["|", ("borrower_id", "=", self.id), ("payer_id", "=", self.id)])
+        lists = self.env["tablet.user.list.line"].search([("partner_id", "=", self.id)])
+        return {
+            "person": rows(self, person_fields)[0],
+            "user_lists": rows(lists, ["list_id", "school_role", "school_class"]),
+            "loans": rows(loans, ["display_name", "equipment_id", "school_year", "state", "signed_date",
+                                  "signed_by_id", "home_use_allowed", "date_start", "date_end", "date_return",
+                                  "data_wiped_date", "no_gift", "stays_at_college"]),
+            "incidents": rows(incidents, ["display_name", "incident_type", "event_datetime", "declaration_datetime",
+                                          "late_declaration", "circumstances", "state", "decision"]),
+            "charges": rows(charges, ["display_name", "case", "amount", "payer_id", "state", "invoice_id"]),
+        }

@@ -398,7 +398,9 @@ class TabletWarrantyClaim(models.Model):
             raise UserError(_("The New Serial Number %s is already registered on another tablet.", self.new_serial_no))
         if Tablet.search_count([("imei", "=", self.new_imei)]):
             raise UserError(_("The New IMEI %s is already registered on another tablet.", self.new_imei))
-        new = Tablet.create({
+        # Not followed by whoever records the return: maintenance lets followers read equipment,
+        # and a supplier agent must see no tablet outside their claims.
+        new = Tablet.with_context(mail_create_nosubscribe=True).create({
             "name": old.name, "model": old.model, "is_tablet": True, "serial_no": self.new_serial_no,
             "imei": self.new_imei, "college_id": old.college_id.id, "company_id": old.company_id.id,
             "category_id": old.category_id.id, "partner_id": old.partner_id.id, "cost": old.cost,

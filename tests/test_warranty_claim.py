@@ -159,6 +159,8 @@ class TestWarrantyClaim(TabletLoanCase):
         as_supplier.action_mark_returned()
         self.assertEqual(claim.state, "returned")
         new = self.loan.equipment_id
+        with self.assertRaises(AccessError):
+            new.with_user(self.supplier_user).read(["serial_no"])  # not a follower of the new tablet
         self.assertNotEqual(new, self.tablet)
         self.assertEqual((new.serial_no, new.imei), ("SN-NEW-0001", self._imei(999001)))
         self.assertEqual(new.tablet_state, "assigned")

@@ -153,9 +153,10 @@ class TabletCharge(models.Model):
             self.amount = self.tariff_line_id._amount_for(self.equipment_id, fields.Date.to_date(self.incident_date))
 
     @api.ondelete(at_uninstall=False)
-    def _unlink_only_without_invoice(self):
-        if self.filtered("invoice_id"):
-            raise UserError(_("A charge that was invoiced cannot be deleted: cancel it instead."))
+    def _unlink_only_draft(self):
+        """A confirmed charge is part of the audit trail: it is cancelled, never deleted."""
+        if self.filtered(lambda c: c.state != "draft" or c.invoice_id):
+            raise UserError(_("Only a draft charge can be deleted: cancel a confirmed or invoiced one instead."))
 
     def action_confirm(self):
         """The amount and the payer are settled; the charge can be invoiced."""

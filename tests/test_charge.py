@@ -211,6 +211,17 @@ class TestCharge(TabletLoanCase):
         with self.assertRaises(UserError):
             charge.action_cancel()
 
+    def test_confirmed_charges_are_cancelled_not_deleted(self):
+        """Audit trail: only a draft charge may be deleted; confirmed and invoiced ones are cancelled."""
+        draft = self._charge("theft").with_user(self.head_alpha)
+        confirmed = self._charge("breakage").with_user(self.accountant_alpha)
+        confirmed.action_confirm()
+        with self.assertRaises(UserError):
+            confirmed.with_user(self.head_alpha).unlink()
+        self.assertTrue(confirmed.exists())
+        draft.unlink()
+        self.assertFalse(draft.exists())
+
     def test_invoice_preconditions(self):
         charge = self._charge("breakage").with_user(self.accountant_alpha)
         with self.assertRaises(UserError):

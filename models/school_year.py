@@ -2,6 +2,8 @@
 import re
 from datetime import date
 
+from odoo.exceptions import ValidationError
+
 SCHOOL_YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{4})$")
 
 
@@ -17,3 +19,11 @@ def school_year_of(day):
     """The school year a date falls in: 2026-09-01 and 2027-06-30 are both in "2026-2027"."""
     first = day.year if day.month >= 9 else day.year - 1
     return f"{first}-{first + 1}"
+
+
+def check_school_year(records, fname="school_year"):
+    """Refuse a school year that is not two consecutive years (empty values are left to `required`)."""
+    for record in records:
+        if record[fname] and not school_year_bounds(record[fname]):
+            raise ValidationError(records.env._(
+                "The school year “%s” is not valid: write two consecutive years, e.g. 2026-2027.", record[fname]))

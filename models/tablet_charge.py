@@ -16,7 +16,7 @@ class TabletCharge(models.Model):
 
     _name = "tablet.charge"
     _description = "Damage Charge"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -169,7 +169,7 @@ class TabletCharge(models.Model):
             if not charge.payer_id:
                 raise UserError(_("Set the payer of %s (a legal representative) before confirming it.",
                                   charge.display_name))
-        self.write({"state": "confirmed"})
+        self._write_state({"state": "confirmed"})
         return True
 
     def action_create_invoice(self):
@@ -190,7 +190,7 @@ class TabletCharge(models.Model):
         invoices.action_post()
         for charge, invoice in zip(self, invoices):
             charge.invoice_id = invoice
-        self.write({"state": "invoiced"})
+        self._write_state({"state": "invoiced"})
         for charge in self:
             charge.message_post(body=_("Invoice %s posted.", charge.invoice_id._get_html_link()))
         return True
@@ -237,7 +237,7 @@ class TabletCharge(models.Model):
             by_invoice = {note.reversed_entry_id: note for note in credit_notes}
             for charge in invoiced:
                 charge.credit_note_id = by_invoice.get(charge.invoice_id)
-        self.write({"state": "cancelled"})
+        self._write_state({"state": "cancelled"})
         for charge in invoiced:
             charge.message_post(body=_("Cancelled by the credit note %s.", charge.credit_note_id._get_html_link()))
         return True

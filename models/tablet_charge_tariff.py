@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from .school_year import school_year_bounds, school_year_of
+from .school_year import check_school_year, school_year_of
 
 
 class TabletChargeTariff(models.Model):
@@ -54,10 +54,7 @@ class TabletChargeTariff(models.Model):
 
     @api.constrains("school_year")
     def _check_school_year(self):
-        for tariff in self:
-            if not school_year_bounds(tariff.school_year):
-                raise ValidationError(_("The school year “%s” of a tariff is not valid: expected two following "
-                                        "years, e.g. 2026-2027.", tariff.school_year))
+        check_school_year(self)
 
     @api.constrains("depreciation_years")
     def _check_depreciation_years(self):

@@ -3,7 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .school_year import school_year_bounds
+from .school_year import check_school_year, school_year_bounds
 from .utils import count_by, window_action
 
 # Once every party has signed, these describe what was signed: change them by avenant.
@@ -24,7 +24,7 @@ class TabletConvention(models.Model):
 
     _name = "tablet.convention"
     _description = "Tablet Programme Partnership Convention"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
 
@@ -161,12 +161,8 @@ class TabletConvention(models.Model):
 
     @api.constrains("validity_type", "school_year")
     def _check_school_year(self):
+        check_school_year(self)
         for convention in self:
-            if convention.school_year and not school_year_bounds(convention.school_year):
-                raise ValidationError(_(
-                    "The school year “%s” is not valid: write two consecutive years, e.g. 2026-2027.",
-                    convention.school_year,
-                ))
             if convention.validity_type == "school_year" and not convention.school_year:
                 raise ValidationError(_(
                     "Convention %s is valid for one school year: set the School Year, e.g. 2026-2027.",
@@ -232,7 +228,7 @@ class TabletConvention(models.Model):
     def action_sign(self):
         for convention in self:
             convention._check_can_sign()
-        self.write({"state": "signed"})
+        self._write_state({"state": "signed"})
         for convention in self:
             convention.message_post(body=_(
                 "Convention signed by every party; valid from %(start)s to %(end)s.",
@@ -275,7 +271,7 @@ class TabletConvention(models.Model):
     def action_expire(self):
         if any(c.state != "signed" for c in self):
             raise UserError(_("Only a signed convention can expire."))
-        self.write({"state": "expired"})
+        self._write_state({"state": "expired"})
         return True
 
     def action_open_amendments(self):

@@ -16,7 +16,7 @@ class TabletGeolocationRequest(models.Model):
 
     _name = "tablet.geolocation.request"
     _description = "Tablet Geolocation Request"
-    _inherit = ["mail.thread"]
+    _inherit = ["tablet.workflow.mixin", "mail.thread"]
     _order = "create_date desc, id desc"
     _check_company_auto = True
 
@@ -89,7 +89,7 @@ class TabletGeolocationRequest(models.Model):
         vals = {"state": to_state}
         if user_field:
             vals[user_field] = self.env.uid
-        self.write(vals)
+        self._write_state(vals)
         return True
 
     def action_request(self):

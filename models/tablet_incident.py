@@ -20,7 +20,7 @@ class TabletIncident(models.Model):
 
     _name = "tablet.incident"
     _description = "Tablet Incident"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "declaration_datetime desc, id desc"
     _check_company_auto = True
 
@@ -213,7 +213,7 @@ class TabletIncident(models.Model):
             if incident.incident_type == "theft" and not incident.has_complaint:
                 raise UserError(_("A theft is validated only with the police or gendarmerie complaint attached "
                                   "(R19): attach it to %s.", incident.display_name))
-        self.write({"state": "validated", "validated_date": fields.Date.context_today(self)})
+        self._write_state({"state": "validated", "validated_date": fields.Date.context_today(self)})
         for incident_type, tablet_state in TABLET_STATE_OF_INCIDENT.items():
             tablets = self.filtered(lambda i: i.incident_type == incident_type).equipment_id
             if tablets:
@@ -237,13 +237,13 @@ class TabletIncident(models.Model):
     def action_cancel(self):
         if self.filtered(lambda i: i.state == "closed"):
             raise UserError(_("A closed incident cannot be cancelled."))
-        self.write({"state": "cancelled"})
+        self._write_state({"state": "cancelled"})
         return True
 
     def action_close(self):
         if self.filtered(lambda i: i.state != "validated"):
             raise UserError(_("Only a validated incident can be closed."))
-        self.write({"state": "closed"})
+        self._write_state({"state": "closed"})
         return True
 
     def action_decide(self):

@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from .res_partner import COLLEGE_MEMBER_ROLES
-from .school_year import school_year_bounds, school_year_of
+from .school_year import check_school_year, school_year_of
 
 OPEN_STATES = ("draft", "active", "custody")
 # Tablet status that follows each loan status.
@@ -28,7 +28,7 @@ class TabletLoan(models.Model):
 
     _name = "tablet.loan"
     _description = "Tablet Loan Contract"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
 
@@ -187,10 +187,7 @@ class TabletLoan(models.Model):
 
     @api.constrains("school_year")
     def _check_school_year(self):
-        for loan in self:
-            if not school_year_bounds(loan.school_year):
-                raise ValidationError(_("The school year “%s” is not valid: write two consecutive years, "
-                                        "e.g. 2026-2027.", loan.school_year))
+        check_school_year(self)
 
     def _check_opening(self):
         """Every rule a new loan must meet, checked on the whole batch in a fixed number of
@@ -226,13 +223,17 @@ class TabletLoan(models.Model):
             raise UserError(_("These tablets cannot be lent:\n%s", _listing(list(dict.fromkeys(problems)))))
 
     def _deployment_order_problems(self):
-        """R9 (I 3.3): teachers first, once Wi-Fi works; pupils after the teachers' deployment
-        date, once very-high-speed internet is in service."""
+        """R6 (I 4, B 3.3): the usage charter is adopted before deployment. R9 (I 3.3): teachers
+        first, once Wi-Fi works; pupils after the teachers' deployment date, once very-high-speed
+        internet is in service."""
         problems = []
         for loan in self.filtered("date_start"):
             convention, college = loan.convention_id, loan.college_id.name
             if not convention:
                 continue
+            if not convention.charter_adopted_date or loan.date_start < convention.charter_adopted_date:
+                problems.append(_("%s adopts its usage charter for digital tools before any tablet is "
+                                  "handed over (R6)", college))
             if loan.borrower_id.school_role == "pupil":
                 if not convention.teacher_deployment_date or loan.date_start < convention.teacher_deployment_date:
                     problems.append(_("pupils of %(college)s receive their tablets after the teachers' deployment "
@@ -422,20 +423,20 @@ class TabletLoan(models.Model):
         problems = self._deployment_order_problems()
         if problems:
             raise UserError(_("These tablets cannot be handed over yet:\n%s", _listing(list(dict.fromkeys(problems)))))
-        self.write({"state": "active"})
+        self._write_state({"state": "active"})
         self._sync_tablet_state()
         return True
 
     def action_custody(self):
         """Summer holidays: pupils' tablets stay at the collège (R13)."""
         self._ensure_state(("active",), _("Keeping in custody"))
-        self.write({"state": "custody"})
+        self._write_state({"state": "custody"})
         self._sync_tablet_state()
         return True
 
     def action_end_custody(self):
         self._ensure_state(("custody",), _("Handing back after custody"))
-        self.write({"state": "active"})
+        self._write_state({"state": "active"})
         self._sync_tablet_state()
         return True
 
@@ -461,7 +462,7 @@ class TabletLoan(models.Model):
                 "data_wiped_date": wiped_date or False,
                 "state": "closed" if wiped_date else "returned",
                 **{f"{a}_returned": a in returned_accessories for a in ACCESSORIES}}
-        self.write(vals)
+        self._write_state(vals)
         tablet_state = "repair" if condition == "damaged" else "stock"
         self.equipment_id.write({"tablet_state": tablet_state})
         self.activity_unlink(["tablet_loan.mail_activity_loan_overdue_return"])
@@ -470,7 +471,7 @@ class TabletLoan(models.Model):
     def action_confirm_data_wiped(self):
         """R16: the tablet's data has been erased; the loan closes."""
         self._ensure_state(("returned",), _("Confirming the data erasure"))
-        self.write({"data_wiped_date": fields.Date.context_today(self), "state": "closed"})
+        self._write_state({"data_wiped_date": fields.Date.context_today(self), "state": "closed"})
         return True
 
     def action_print_contract(self):
@@ -544,6 +545,6 @@ class TabletLoan(models.Model):
         if refusals:
             raise UserError(_("These tablets cannot be given:\n%s",
                               _listing([f"{loan.borrower_id.name}: {reason}" for loan, reason in refusals.items()])))
-        self.write({"state": "donated", "donated_date": date, "date_end": date})
+        self._write_state({"state": "donated", "donated_date": date, "date_end": date})
         self.equipment_id.write({"tablet_state": "donated", "out_of_fleet_date": date, "active": False})
         return True

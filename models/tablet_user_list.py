@@ -1,8 +1,8 @@
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 
 from .res_partner import COLLEGE_MEMBER_ROLES
-from .school_year import school_year_bounds, school_year_of
+from .school_year import check_school_year, school_year_of
 from .utils import count_by
 
 
@@ -15,7 +15,7 @@ class TabletUserList(models.Model):
 
     _name = "tablet.user.list"
     _description = "Nominative List of Tablet Users"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "school_year desc, college_id"
     _check_company_auto = True
 
@@ -58,11 +58,7 @@ class TabletUserList(models.Model):
 
     @api.constrains("school_year")
     def _check_school_year(self):
-        for user_list in self:
-            if not school_year_bounds(user_list.school_year):
-                raise ValidationError(_(
-                    "The school year “%s” is not valid: write two consecutive years, e.g. 2026-2027.",
-                    user_list.school_year))
+        check_school_year(self)
 
     def write(self, vals):
         if vals.keys() & {"college_id", "school_year"} and self.filtered(lambda l: l.state == "validated"):
@@ -99,14 +95,14 @@ class TabletUserList(models.Model):
                 raise UserError(_("Only a draft or sent-back list can be submitted (%s).", user_list.name))
             if not user_list.line_ids:
                 raise UserError(_("The list %s has no user: add them before submitting.", user_list.name))
-        self.write({"state": "submitted"})
+        self._write_state({"state": "submitted"})
         return True
 
     def action_validate(self):
         self._ensure_group("tablet_loan.group_academy_officer", _("validate"))
         if self.filtered(lambda l: l.state != "submitted"):
             raise UserError(_("Only a submitted list can be validated."))
-        self.write({"state": "validated", "validated_date": fields.Date.context_today(self), "return_reason": False})
+        self._write_state({"state": "validated", "validated_date": fields.Date.context_today(self), "return_reason": False})
         return True
 
     def action_send_back(self):
@@ -116,7 +112,7 @@ class TabletUserList(models.Model):
                 raise UserError(_("Only a submitted list can be sent back (%s).", user_list.name))
             if not (user_list.return_reason or "").strip():
                 raise UserError(_("Write the reason for sending back the list %s to the head.", user_list.name))
-        self.write({"state": "returned"})
+        self._write_state({"state": "returned"})
         return True
 
     def action_reopen(self):
@@ -124,7 +120,7 @@ class TabletUserList(models.Model):
         self._ensure_group("tablet_loan.group_college_head", _("reopen"))
         if self.filtered(lambda l: l.state != "validated"):
             raise UserError(_("Only a validated list can be reopened."))
-        self.write({"state": "draft"})
+        self._write_state({"state": "draft"})
         return True
 
     @api.model

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .maintenance_equipment import imei_error
+from .tablet_workflow_mixin import STATE_CONTEXT_KEY
 
 # The supplier is expected to answer within this delay (follow-up activity, search filter).
 ANSWER_DELAY_DAYS = 15
@@ -28,7 +29,7 @@ class TabletWarrantyClaim(models.Model):
 
     _name = "tablet.warranty.claim"
     _description = "Warranty Claim"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -224,7 +225,7 @@ class TabletWarrantyClaim(models.Model):
 
     def _write_internal(self, vals):
         """State changes made by the actions, which check their own preconditions."""
-        return super().write(vals)
+        return super(TabletWarrantyClaim, self.with_context(**{STATE_CONTEXT_KEY: True})).write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):

@@ -13,6 +13,7 @@ from . import test_incident
 from . import test_decision
 from . import test_geolocation
 from . import test_privacy
+from . import test_workflow
 from . import test_loan_contract_report
 from . import test_warranty_claim
 from . import test_charge

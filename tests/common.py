@@ -95,7 +95,8 @@ class TabletLoanCase(TransactionCase):
     def _deployable(cls, college, people, school_year="2026-2027", home_use=True):
         """A signed convention ready for teachers and pupils (R9) and a validated list (R3)."""
         convention = cls._convention(
-            college, home_use_allowed=home_use, wifi_ready_date=date(2026, 6, 1),
+            college, home_use_allowed=home_use, charter_adopted_date=date(2026, 6, 1),
+            wifi_ready_date=date(2026, 6, 1),
             teacher_deployment_date=date(2026, 8, 25), broadband_ready_date=date(2026, 6, 1),
         )
         convention.action_sign()

@@ -25,7 +25,7 @@ class TestConcurrentDeployment(TransactionCase):
             convention = env["tablet.convention"].create({
                 "company_id": company.id, "college_id": college.id, "ca_deliberation_date": date(2026, 5, 1),
                 "date_signed_department": date(2026, 5, 2), "date_signed_college": date(2026, 5, 2),
-                "wifi_ready_date": date(2026, 5, 1)})
+                "wifi_ready_date": date(2026, 5, 1), "charter_adopted_date": date(2026, 5, 1)})
             convention.action_sign()
             user_list = env["tablet.user.list"].create({
                 "college_id": college.id, "school_year": "2026-2027",

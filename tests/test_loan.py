@@ -84,6 +84,18 @@ class TestLoan(TabletLoanCase):
             self._loan(self.pupil_3e, self.tablets[3])
         self.assertEqual(self.tablets[3].tablet_state, "repair")
 
+    def test_charter_before_deployment(self):
+        """R6: no tablet is handed over before the collège adopts its usage charter."""
+        self.convention.charter_adopted_date = date(2026, 9, 10)
+        with self.assertRaises(UserError) as err:
+            self._loan(self.teacher_alpha, self.tablets[0], date_start=date(2026, 9, 1))
+        self.assertIn("R6", str(err.exception))
+        self.convention.charter_adopted_date = False
+        with self.assertRaises(UserError):
+            self._loan(self.teacher_alpha, self.tablets[0], date_start=date(2026, 9, 12))
+        self.convention.charter_adopted_date = date(2026, 9, 10)
+        self.assertTrue(self._loan(self.teacher_alpha, self.tablets[0], date_start=date(2026, 9, 12)))
+
     def test_teachers_before_pupils(self):
         """R9: pupils after the teachers' deployment date; teachers once Wi-Fi works."""
         with self.assertRaises(UserError) as err:

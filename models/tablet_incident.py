@@ -136,9 +136,13 @@ class TabletIncident(models.Model):
         Tariff = self.env["tablet.charge.tariff"]
         # The référent prepares the decision but sees no tariff ("no tariffs or invoices").
         readable = Tariff.has_access("read")
+        lines = {}  # one look-up per (collège, school year, case), not per incident
         for incident in self:
             case = CHARGE_CASE_OF_INCIDENT.get(incident.incident_type) if readable else False
-            line = Tariff._find_line(incident.college_id, incident.loan_id.school_year, case) if case else False
+            key = (incident.college_id, incident.loan_id.school_year, case)
+            if case and key not in lines:
+                lines[key] = Tariff._find_line(*key)
+            line = lines.get(key) if case else False
             incident.tariff_line_id = line or False
             incident.charge_cap = line.cap_amount if line else 0.0
             incident.proposed_charge_amount = line._amount_for(

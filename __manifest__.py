@@ -38,6 +38,7 @@
         "wizards/tablet_delivery_intake_views.xml",
         "views/tablet_geolocation_request_views.xml",
         "reports/tablet_loan_contract_report.xml",
+        "views/tablet_campaign_views.xml",
     ],
     "demo": [
         "demo/tablet_loan_demo.xml",

@@ -4,6 +4,8 @@ from stdnum import luhn
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+from odoo.tools.sql import drop_index, make_index_name
 from odoo.tools.translate import LazyTranslate
 
 from .utils import count_by, window_action
@@ -21,6 +23,8 @@ TABLET_STATES = [
     ("donated", "Donated"),
     ("scrapped", "Scrapped"),
 ]
+# Free room left in each page of the tablets' table, for in-place updates of their status.
+TABLE_FILLFACTOR = 80
 # A tablet in these states has left the Département's fleet for good.
 OUT_OF_FLEET_STATES = ("donated", "scrapped")
 # Fields naming the people who use a tablet: the programme's roles, never the supplier's
@@ -49,17 +53,17 @@ class MaintenanceEquipment(models.Model):
 
     _inherit = "maintenance.equipment"
 
-    is_tablet = fields.Boolean(string="Is a Tablet", index=True)
-    imei = fields.Char(string="IMEI", index=True, copy=False, tracking=True,
+    is_tablet = fields.Boolean(string="Is a Tablet")
+    imei = fields.Char(string="IMEI", copy=False, tracking=True,
                        help="15 digits, the last one a Luhn check digit.")
-    mdm_device_id = fields.Char(string="MDM Device ID", index=True, copy=False,
+    mdm_device_id = fields.Char(string="MDM Device ID", copy=False,
                                 help="Identifier in the Département's mobile device management (R10).")
     college_id = fields.Many2one(
         "res.partner", string="Collège", index=True, tracking=True, ondelete="restrict",
         domain=[("is_college", "=", True)],
     )
     tablet_state = fields.Selection(
-        TABLET_STATES, string="Tablet Status", default="stock", index=True, tracking=True, copy=False,
+        TABLET_STATES, string="Tablet Status", default="stock", tracking=True, copy=False,
     )
     purchase_date = fields.Date(string="Purchase Date", tracking=True)
     # R29: the supplier's warranty desk reads the tablets of its claims, never who uses them.
@@ -87,6 +91,19 @@ class MaintenanceEquipment(models.Model):
         ("imei_unique", "UNIQUE(imei)", "This IMEI is already registered on another tablet."),
         ("mdm_device_id_unique", "UNIQUE(mdm_device_id)", "This MDM device ID is already registered on another tablet."),
     ]
+
+    def init(self):
+        """Campaigns change the status of tens of thousands of tablets at once (summer custody,
+        rentrée, gifts). With no index on the status (tablets are looked up by collège, whose
+        index serves, or all together) and some free room in each page, PostgreSQL updates a
+        tablet's row in place (a "HOT" update) without writing every index again. IMEI and MDM
+        id are found through their UNIQUE constraints' indexes; nearly every equipment of the
+        programme is a tablet, so an index on is_tablet is never used. Drops the indexes of
+        earlier versions; the free room applies to pages written from now on (VACUUM FULL
+        maintenance_equipment applies it to the existing ones)."""
+        for fname in ("imei", "mdm_device_id", "is_tablet", "tablet_state"):
+            drop_index(self.env.cr, make_index_name(self._table, fname), self._table)
+        self.env.cr.execute(SQL("ALTER TABLE %s SET (fillfactor = %s)", SQL.identifier(self._table), TABLE_FILLFACTOR))
 
     def _compute_current_loan_id(self):
         """Not stored: a deployment of thousands of tablets must not rewrite each one."""
@@ -120,6 +137,58 @@ class MaintenanceEquipment(models.Model):
             if vals.get("is_tablet") and not vals.get("category_id") and category:
                 vals["category_id"] = category.id
         return super().create(vals_list)
+
+    @api.model
+    def _bulk_create_tablets(self, values, rows):
+        """A supplier's delivery (R7): thousands of tablets that share everything but their
+        serial number, IMEI, model and name, in a fixed number of queries.
+
+        The ORM creates the first one (access rights and rules, defaults, computed fields,
+        constraints); the others copy its row with their own serial number, IMEI, model and
+        name in one INSERT ... SELECT, the database enforcing the uniqueness of serial numbers
+        and IMEIs. `rows` are [serial number, IMEI, model, name]; a serial number already
+        registered is skipped, so that a delivery resumed after an interruption creates no
+        tablet twice. No message is logged per tablet: the caller logs one for the delivery.
+        """
+        self.env.cr.execute(SQL("SELECT serial_no FROM maintenance_equipment WHERE serial_no = ANY(%s)",
+                                [row[0] for row in rows]))
+        registered = {serial for serial, in self.env.cr.fetchall()}
+        rows = [row for row in rows if row[0] not in registered]
+        if not rows:
+            return self.browse()
+        for serial, imei, _model, _name in rows:
+            error = imei_error(imei)
+            if error:
+                raise ValidationError(_("The IMEI “%(imei)s” of %(name)s is not valid: %(error)s.",
+                                        imei=imei, name=serial, error=error))
+        Tablet = self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True)
+        (serial, imei, model, name), rest = rows[0], rows[1:]
+        first = Tablet.create({**values, "serial_no": serial, "imei": imei, "model": model, "name": name})
+        if not rest:
+            return first
+        self.env.flush_all()
+        own = ("id", "serial_no", "imei", "model", "name")
+        copied = [fname for fname, field in self._fields.items()
+                  if field.store and field.column_type and fname not in own]
+        self.env.cr.execute(SQL(
+            """INSERT INTO maintenance_equipment (serial_no, imei, model, name, %(columns)s)
+               SELECT r.serial, r.imei, r.model,
+                      (SELECT jsonb_object_agg(lang, r.name) FROM jsonb_object_keys(t.name) lang), %(copied)s
+                 FROM unnest(%(serials)s::varchar[], %(imeis)s::varchar[], %(models)s::varchar[], %(names)s::varchar[])
+                      AS r(serial, imei, model, name), maintenance_equipment t
+                WHERE t.id = %(first)s
+            RETURNING id""",
+            columns=SQL(", ").join(SQL.identifier(fname) for fname in copied),
+            copied=SQL(", ").join(SQL.identifier("t", fname) for fname in copied),
+            serials=[row[0] for row in rest], imeis=[row[1] for row in rest],
+            models=[row[2] or None for row in rest], names=[row[3] for row in rest], first=first.id,
+        ))
+        tablets = first | self.browse([row[0] for row in self.env.cr.fetchall()])
+        # The new rows are in no cache, but lists of tablets on their collège, category, etc. may be.
+        for fname in copied:
+            for inverse in self.pool.field_inverses[self._fields[fname]]:
+                self.env[inverse.model_name].invalidate_model([inverse.name], flush=False)
+        return tablets
 
     @api.constrains("imei", "is_tablet")
     def _check_imei(self):

@@ -5,8 +5,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 
-from .utils import count_by, window_action
+from .utils import bulk_write, check_access_sql, count_by, window_action
 
 # Check letters of the French UAI (Unité Administrative Immatriculée): the
 # alphabet without I, O and Q, indexed by the seven digits modulo 23.
@@ -27,6 +28,8 @@ COLLEGE_MEMBER_ROLES = ("pupil", "teacher", "head", "staff")
 
 ENDED_LOAN_STATES = ("closed", "donated")
 OPEN_CHARGE_STATES = ("draft", "confirmed", "invoiced")
+ANONYMIZE_BATCH_SIZE = 5_000
+ANONYMIZE_BATCH_PARAM = "tablet_loan.anonymize_batch_size"
 # Identity and contact fields erased by anonymisation; role, collège, grade and class stay for the figures.
 PERSONAL_FIELDS = ("email", "phone", "mobile", "street", "street2", "zip", "city", "comment", "vat", "ref",
                    "website", "function", "title", "image_1920")
@@ -256,34 +259,72 @@ class ResPartner(models.Model):
     # ------------------------------------------------------- personal data (R29)
     @api.model
     def _cron_tablet_anonymize(self):
-        """Daily: anonymise the people whose loans all ended before the retention period."""
+        """Daily: anonymise the people whose loans all ended before the retention period.
+
+        A batch at a time: the scheduler commits each one and calls again while people
+        remain (`_notify_progress`), so that a first run over years of history neither holds
+        one long transaction nor starts again from the beginning after an interruption."""
+        size = int(self.env["ir.config_parameter"].sudo().get_param(ANONYMIZE_BATCH_PARAM, ANONYMIZE_BATCH_SIZE))
+        today = fields.Date.context_today(self)
+        done, remaining = 0, 0
         for company in self.env["res.company"].search([]):
-            limit = fields.Date.context_today(self) - relativedelta(months=company.tablet_retention_months or 12)
-            people = self._tablet_expired_people(company, limit)
-            people._tablet_anonymize()
+            limit = today - relativedelta(months=company.tablet_retention_months or 12)
+            pupils, left = self._tablet_expired_pupils(company, limit, size - done)
+            pupils._tablet_anonymize()
+            done += len(pupils)
+            remaining += left
+        if done < size:
+            representatives, left = self._tablet_expired_representatives(size - done)
+            representatives._tablet_anonymize()
+            done += len(representatives)
+            remaining += left
+        else:
+            remaining += 1  # the legal representatives are looked at once the pupils are done
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     @api.model
-    def _tablet_expired_people(self, company, limit):
-        """Pupils whose loans all ended before `limit` and who owe nothing, and their legal
-        representatives once none of their children is kept and they owe nothing either."""
-        Loan = self.env["tablet.loan"].with_context(active_test=False)
-        ended = Loan._read_group(
-            [("company_id", "=", company.id), ("borrower_id.school_role", "=", "pupil"),
-             ("borrower_id.tablet_anonymized", "=", False)],
-            ["borrower_id"], ["state:array_agg", "date_return:max", "donated_date:max", "date_end:max"],
-        )
-        pupils = self.browse([
-            borrower.id for borrower, states, returned, donated, end in ended
-            if set(states) <= set(ENDED_LOAN_STATES) and max(filter(None, [returned, donated, end]), default=limit) < limit
-        ])
-        owing = self._tablet_people_owing(pupils | pupils.legal_representative_ids)
-        pupils -= owing
-        kept_children = self.search([
-            ("school_role", "=", "pupil"), ("tablet_anonymized", "=", False), ("id", "not in", pupils.ids),
-            ("legal_representative_ids", "in", pupils.legal_representative_ids.ids),
-        ])
-        representatives = pupils.legal_representative_ids - kept_children.legal_representative_ids - owing
-        return pupils | representatives
+    def _tablet_expired_pupils(self, company, limit, size):
+        """(At most `size` pupils whose loans with `company` all ended before `limit` and who owe
+        nothing, how many more there are). One query: the retention job runs as superuser over
+        every loan of the Département, which the ORM would read a thousand at a time."""
+        if size <= 0:
+            return self.browse(), 0
+        self.env.flush_all()
+        self.env.cr.execute(SQL("""
+            SELECT id, count(*) OVER () FROM (
+                SELECT l.borrower_id AS id
+                  FROM tablet_loan l JOIN res_partner p ON p.id = l.borrower_id
+                 WHERE l.company_id = %(company)s AND p.school_role = 'pupil' AND p.tablet_anonymized IS NOT TRUE
+                 GROUP BY l.borrower_id
+                HAVING bool_and(l.state IN %(ended)s)
+                   AND max(greatest(l.date_return, l.donated_date, l.date_end)) < %(limit)s
+            ) ended
+             WHERE NOT EXISTS (SELECT 1 FROM tablet_charge c
+                                WHERE c.state IN %(owing)s AND ended.id IN (c.borrower_id, c.payer_id))
+             ORDER BY id LIMIT %(size)s
+        """, company=company.id, ended=ENDED_LOAN_STATES, limit=limit, owing=OPEN_CHARGE_STATES, size=size))
+        rows = self.env.cr.fetchall()
+        return self.browse([row[0] for row in rows]), (rows[0][1] - len(rows) if rows else 0)
+
+    @api.model
+    def _tablet_expired_representatives(self, size):
+        """(At most `size` legal representatives all of whose children are anonymised and who owe
+        nothing, how many more there are): they are kept as long as one child is."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL("""
+            SELECT r.id, count(*) OVER ()
+              FROM res_partner r
+             WHERE r.school_role = 'legal_representative' AND r.tablet_anonymized IS NOT TRUE
+               AND EXISTS (SELECT 1 FROM tablet_pupil_representative_rel rel WHERE rel.representative_id = r.id)
+               AND NOT EXISTS (SELECT 1 FROM tablet_pupil_representative_rel rel
+                                 JOIN res_partner child ON child.id = rel.pupil_id
+                                WHERE rel.representative_id = r.id AND child.tablet_anonymized IS NOT TRUE)
+               AND NOT EXISTS (SELECT 1 FROM tablet_charge c
+                                WHERE c.state IN %(owing)s AND r.id IN (c.borrower_id, c.payer_id))
+             ORDER BY r.id LIMIT %(size)s
+        """, owing=OPEN_CHARGE_STATES, size=size))
+        rows = self.env.cr.fetchall()
+        return self.browse([row[0] for row in rows]), (rows[0][1] - len(rows) if rows else 0)
 
     @api.model
     def _tablet_people_owing(self, people):
@@ -297,25 +338,57 @@ class ResPartner(models.Model):
         return charges.borrower_id | charges.payer_id
 
     def _tablet_anonymize(self):
-        """Erase identity and contacts, keep the records that make the programme's figures."""
+        """Erase identity and contacts, keep the records that make the programme's figures.
+
+        In a fixed number of queries, whatever the number of people (the retention job
+        anonymises thousands per batch): one UPDATE of the partners, then the pictures, the
+        chatter, the family's letters and the incidents' circumstances."""
         owing = self._tablet_people_owing(self)
         if owing:
             raise UserError(_("%s still owes a charge: the data is kept until it is paid or cancelled (R29).",
                               ", ".join(owing.mapped("name"))))
-        for partner in self.with_context(tracking_disable=True):
-            partner.write({
-                "name": _("Anonymised %(role)s %(id)s", role=dict(
-                    self._fields["school_role"]._description_selection(self.env)).get(partner.school_role, ""),
-                    id=partner.id),
-                "tablet_anonymized": True, "active": False, **{f: False for f in PERSONAL_FIELDS},
-            })
+        if not self:
+            return True
+        check_access_sql(self, "write")
+        roles = dict(self._fields["school_role"]._description_selection(self.env))
+        names = []
+        for role, label in [*roles.items(), (None, "")]:
+            # The translated name, split around the id that PostgreSQL puts in.
+            prefix, _sep, suffix = _("Anonymised %(role)s %(id)s", role=label, id="\x00").partition("\x00")
+            names.append((role, prefix, suffix))
+        name = SQL("CASE %s ELSE %s || id || %s END", SQL(" ").join(
+            SQL("WHEN school_role = %s THEN %s || id || %s", role, prefix, suffix) for role, prefix, suffix in names
+            if role), names[-1][1], names[-1][2])
+        erased = [fname for fname in PERSONAL_FIELDS
+                  if self._fields[fname].column_type and not self._fields[fname].translate]
+        self.flush_recordset()
+        self.env.cr.execute(SQL(
+            "UPDATE res_partner SET name = %(name)s, complete_name = %(name)s, email_normalized = NULL, "
+            "tablet_anonymized = true, active = false, write_uid = %(uid)s, write_date = %(now)s, %(erased)s "
+            "WHERE id = ANY(%(ids)s)",
+            name=name, uid=self.env.uid, now=self.env.cr.now(), ids=self.ids,
+            erased=SQL(", ").join(SQL("%s = NULL", SQL.identifier(fname)) for fname in erased),
+        ))
+        written = ["name", "tablet_anonymized", "active", *erased]
+        self.invalidate_recordset()
+        self.modified(written)
+        # Written above with the value their computation gives: nothing to compute again.
+        for fname in ("complete_name", "email_normalized"):
+            if fname in self._fields:
+                self.env.remove_to_compute(self._fields[fname], self)
+        pictures = self.env["ir.attachment"].sudo().search([
+            ("res_model", "=", self._name), ("res_id", "in", self.ids),
+            ("res_field", "in", [f for f in PERSONAL_FIELDS + ("image_1024", "image_512", "image_256", "image_128")
+                                 if f in self._fields]),
+        ])
+        pictures.unlink()
         incidents = self.env["tablet.incident"].search([("borrower_id", "in", self.ids)])
         # The family's letters and circumstances name people; the incidents themselves stay counted.
         incidents.letter_attachment_ids.unlink()
-        incidents.write({"circumstances": False})
+        bulk_write(incidents, {"circumstances": False})
         # Earlier chatter messages and tracked values hold the old identity. Odoo lets only their
         # authors delete messages, so this legal erasure is done as superuser, on these messages only.
-        self.message_ids.sudo().unlink()
+        self.env["mail.message"].sudo().search([("model", "=", self._name), ("res_id", "in", self.ids)]).unlink()
         return True
 
     def action_tablet_anonymize(self):

@@ -1,11 +1,15 @@
-from collections import Counter
+from collections import Counter, defaultdict
+
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.sql import create_index, drop_index, make_index_name
 
 from .res_partner import COLLEGE_MEMBER_ROLES
 from .school_year import check_school_year, school_year_of
+from .utils import bulk_write, check_access_sql
 
 OPEN_STATES = ("draft", "active", "custody")
 # Tablet status that follows each loan status.
@@ -37,11 +41,11 @@ class TabletLoan(models.Model):
         domain="[('college_id', '=', college_id), ('school_role', 'in', ('pupil', 'teacher', 'head', 'staff'))]",
     )
     college_id = fields.Many2one(
-        "res.partner", string="Collège", required=True, index=True, tracking=True, ondelete="restrict",
+        "res.partner", string="Collège", required=True, tracking=True, ondelete="restrict",
         domain="[('is_college', '=', True)]", check_company=True,
     )
     company_id = fields.Many2one(
-        "res.company", string="Département", required=True, index=True,
+        "res.company", string="Département", required=True,
         compute="_compute_company_id", store=True, precompute=True,
     )
     equipment_id = fields.Many2one(
@@ -50,35 +54,35 @@ class TabletLoan(models.Model):
     )
     serial_no = fields.Char(related="equipment_id.serial_no", string="Serial Number")
     convention_id = fields.Many2one(
-        "tablet.convention", string="Convention", index=True, ondelete="restrict",
+        "tablet.convention", string="Convention", ondelete="restrict",
         compute="_compute_convention_id", store=True, precompute=True, readonly=True,
         help="The collège's signed partnership convention under which the tablet is lent.",
     )
     school_year = fields.Char(
-        string="School Year", required=True, index=True, tracking=True,
+        string="School Year", required=True, tracking=True,
         default=lambda self: school_year_of(fields.Date.context_today(self)),
     )
     state = fields.Selection(
         [("draft", "Draft"), ("active", "Active"), ("custody", "In Custody"), ("returned", "Returned"),
          ("donated", "Donated"), ("closed", "Closed")],
-        string="Status", default="draft", required=True, readonly=True, copy=False, index=True, tracking=True,
+        string="Status", default="draft", required=True, readonly=True, copy=False, tracking=True,
     )
     borrower_role = fields.Selection(related="borrower_id.school_role", store=True, string="Borrower Role")
     grade_level = fields.Selection(related="borrower_id.grade_level", store=True)
-    school_class = fields.Char(related="borrower_id.school_class", store=True, index=True)
+    school_class = fields.Char(related="borrower_id.school_class", store=True)
     signed_date = fields.Date(string="Signed on", tracking=True, copy=False)
     signed_by_id = fields.Many2one(
         "res.partner", string="Signed by", tracking=True, copy=False, ondelete="restrict",
         help="A legal representative for a minor pupil (R11); the borrower themselves otherwise.",
     )
     home_use_allowed = fields.Boolean(
-        string="Home Use", compute="_compute_home_use_allowed", store=True, index=True,
+        string="Home Use", compute="_compute_home_use_allowed", store=True,
         help="The collège's convention allows home use and the contract is signed by a legal "
              "representative (R12); never for a tablet that must stay at the collège (R24c).",
     )
-    date_start = fields.Date(string="Handed over on", tracking=True, index=True, copy=False)
+    date_start = fields.Date(string="Handed over on", tracking=True, copy=False)
     date_end = fields.Date(
-        string="Loan Ends on", tracking=True, index=True, copy=False,
+        string="Loan Ends on", tracking=True, copy=False,
         help="The day the user leaves the collège: the tablet is due back by then (R14).",
     )
     date_return = fields.Date(string="Returned on", tracking=True, copy=False)
@@ -111,6 +115,24 @@ class TabletLoan(models.Model):
         ("return_after_start", "CHECK (date_return IS NULL OR date_start IS NULL OR date_return >= date_start)",
          "A tablet cannot be returned before it was handed over."),
     ]
+
+    # Indexes: those the record rules and the lists' filters use, and no more, because each
+    # index is written again for every loan whose status changes, and a campaign changes tens
+    # of thousands (see README, Benchmark). The collège roles' rule and lists go through
+    # (collège, school year, status); the Département's through (company, status); the
+    # overdue returns through a small index of the open loans with an end date. Borrower and
+    # tablet keep their own index (history of a person or a tablet, deletion checks).
+    _replaced_indexes = ("college_id", "company_id", "convention_id", "school_year", "state", "school_class",
+                         "home_use_allowed", "date_start", "date_end")
+
+    def init(self):
+        for fname in self._replaced_indexes:
+            drop_index(self.env.cr, make_index_name(self._table, fname), self._table)
+        create_index(self.env.cr, "tablet_loan_college_year_state_index", self._table,
+                     ["college_id", "school_year", "state"])
+        create_index(self.env.cr, "tablet_loan_company_state_index", self._table, ["company_id", "state"])
+        create_index(self.env.cr, "tablet_loan_open_date_end_index", self._table, ["date_end"],
+                     where="state IN ('active', 'custody') AND date_end IS NOT NULL")
 
     @api.model
     def _open_states(self):
@@ -326,8 +348,10 @@ class TabletLoan(models.Model):
             return self.browse()
         self._check_not_already_lent(vals_list)
         colleges = self.env["res.partner"].browse({v["college_id"] for v in vals_list})
-        borrowers = self.env["res.partner"].browse([v["borrower_id"] for v in vals_list])
-        borrowers.fetch(["school_role", "grade_level", "school_class"])
+        # search_fetch applies the record rules in SQL; fetch() would check them in Python,
+        # person by person, when the fields are already in the cache.
+        borrowers = self.env["res.partner"].search_fetch(
+            [("id", "in", [v["borrower_id"] for v in vals_list])], ["school_role", "grade_level", "school_class"])
         conventions = {c.college_id.id: c for c in self.env["tablet.convention"].search(
             [("college_id", "in", colleges.ids), ("state", "=", "signed")])}
         defaults = {"state": "draft", **{f"{a}_delivered": True for a in ACCESSORIES}}
@@ -365,22 +389,66 @@ class TabletLoan(models.Model):
 
     # ------------------------------------------------------------------ actions
     def _sync_tablet_state(self):
-        """One UPDATE per target status, whatever the number of loans (the ORM would
-        flush it 100 rows at a time). The change is tracked on the loan, which is the
-        tablet's history, not again on each tablet."""
-        for loan_state, tablet_state in TABLET_STATE_OF_LOAN.items():
-            tablets = self.filtered(lambda l: l.state == loan_state).equipment_id
-            tablets = tablets.filtered(lambda t: t.tablet_state != tablet_state)
-            if not tablets:
-                continue
-            tablets.check_access("write")
+        """The tablets follow their loans' status: one query to find those that change, one
+        to check the user may write them, one UPDATE, whatever the number of loans (the ORM
+        would read the loans and flush the tablets a thousand and a hundred at a time). The
+        change is tracked on the loan, which is the tablet's history, not again on each tablet."""
+        if not self:
+            return
+        self.flush_recordset(["state", "equipment_id"])
+        target = SQL("CASE l.state %s END", SQL(" ").join(
+            SQL("WHEN %s THEN %s", loan_state, tablet_state) for loan_state, tablet_state in TABLET_STATE_OF_LOAN.items()))
+        self.env.cr.execute(SQL("""
+            SELECT e.id, %(target)s FROM tablet_loan l JOIN maintenance_equipment e ON e.id = l.equipment_id
+             WHERE l.id = ANY(%(ids)s) AND l.state IN %(states)s AND e.tablet_state IS DISTINCT FROM %(target)s
+        """, target=target, ids=list(self._ids), states=tuple(TABLET_STATE_OF_LOAN)))
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return
+        tablets = self.env["maintenance.equipment"].browse([tablet_id for tablet_id, _state in rows])
+        check_access_sql(tablets, "write")
+        tablets.flush_recordset(["tablet_state"])
+        self.env.cr.execute(SQL("""
+            UPDATE maintenance_equipment e SET tablet_state = v.state, write_uid = %s, write_date = %s
+              FROM unnest(%s::int[], %s::varchar[]) AS v(id, state) WHERE e.id = v.id
+        """, self.env.uid, self.env.cr.now(), [r[0] for r in rows], [r[1] for r in rows]))
+        tablets.invalidate_recordset(["tablet_state", "write_uid", "write_date"])
+        tablets.modified(["tablet_state"])
+
+    def _bulk_set_state(self, state):
+        """Campaigns (summer custody and back, R13): the status of thousands of loans and of
+        their tablets in a fixed number of queries, checked against the user's access rules;
+        the campaign posts one summary per batch. Returns {collège id: loans changed}."""
+        if not self:
+            return {}
+        check_access_sql(self, "write")
+        self.flush_recordset(["state"])
+        self.env.cr.execute(SQL(
+            "UPDATE tablet_loan SET state = %s, write_uid = %s, write_date = %s WHERE id = ANY(%s) "
+            "RETURNING equipment_id, college_id",
+            state, self.env.uid, self.env.cr.now(), list(self._ids)))
+        rows = self.env.cr.fetchall()
+        self.invalidate_recordset(["state", "write_uid", "write_date"])
+        self.modified(["state"])
+        tablet_state = TABLET_STATE_OF_LOAN.get(state)
+        tablets = self.env["maintenance.equipment"].browse({tablet_id for tablet_id, _college in rows})
+        if tablet_state:
+            check_access_sql(tablets, "write")
             tablets.flush_recordset(["tablet_state"])
             self.env.cr.execute(SQL(
-                "UPDATE maintenance_equipment SET tablet_state = %s, write_uid = %s, write_date = %s WHERE id = ANY(%s)",
-                tablet_state, self.env.uid, fields.Datetime.now(), tablets.ids,
-            ))
+                "UPDATE maintenance_equipment SET tablet_state = %s, write_uid = %s, write_date = %s "
+                "WHERE id = ANY(%s) AND tablet_state IS DISTINCT FROM %s",
+                tablet_state, self.env.uid, self.env.cr.now(), tablets.ids, tablet_state))
             tablets.invalidate_recordset(["tablet_state", "write_uid", "write_date"])
             tablets.modified(["tablet_state"])
+        return dict(Counter(college_id for _tablet, college_id in rows))
+
+    def _tablets(self):
+        """The loans' tablets in one query, whatever their number."""
+        self.flush_recordset(["equipment_id"])
+        self.env.cr.execute(SQL("SELECT DISTINCT equipment_id FROM tablet_loan WHERE id = ANY(%s)", list(self._ids)))
+        return self.env["maintenance.equipment"].with_context(active_test=False).browse(
+            [row[0] for row in self.env.cr.fetchall()])
 
     def _replace_tablet(self, new_tablet):
         """A warranty replacement takes the old tablet's place in this open loan (R20).
@@ -512,39 +580,79 @@ class TabletLoan(models.Model):
 
     @api.model
     def _cron_overdue_returns(self):
-        """Daily: an activity for the référent on each return past its due date (R14)."""
+        """Daily: an activity for the référent on each return past its due date (R14).
+
+        The activities are created in one batch, without an e-mail each: the référent gets
+        one notice per collège listing the tablets, rather than one e-mail per tablet."""
         activity_type = self.env.ref("tablet_loan.mail_activity_loan_overdue_return")
         overdue = self.search([("is_overdue", "=", True)])
-        overdue = overdue.filtered(lambda l: activity_type not in l.activity_ids.activity_type_id)
+        followed = self.env["mail.activity"].search([
+            ("res_model", "=", self._name), ("res_id", "in", overdue.ids), ("activity_type_id", "=", activity_type.id)])
+        overdue -= self.browse(followed.mapped("res_id"))
+        if not overdue:
+            return
+        today = fields.Date.context_today(self)
         referents = self._referent_users(overdue.college_id)
+        model_id = self.env["ir.model"]._get_id(self._name)
+        by_user, vals_list = defaultdict(lambda: defaultdict(list)), []
         for loan in overdue:
             user = referents.get(loan.college_id.id) or loan.convention_id.user_id or self.env.user
-            loan.activity_schedule(
-                activity_type_id=activity_type.id, date_deadline=fields.Date.context_today(self),
-                user_id=user.id, summary=_("Tablet of %(borrower)s not returned (due %(date)s)",
-                                           borrower=loan.borrower_id.name, date=loan.date_end),
-            )
+            summary = _("Tablet of %(borrower)s not returned (due %(date)s)", borrower=loan.borrower_id.name,
+                        date=loan.date_end)
+            vals_list.append({
+                "res_model_id": model_id, "res_id": loan.id, "activity_type_id": activity_type.id,
+                "summary": summary, "note": activity_type.default_note, "automated": True,
+                "date_deadline": today, "user_id": user.id,
+            })
+            by_user[user][loan.college_id].append(summary)
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
+        for user, colleges in by_user.items():
+            for college, summaries in colleges.items():
+                college.message_notify(
+                    partner_ids=user.partner_id.ids,
+                    subject=_("%(count)s tablets not returned on time at %(college)s",
+                              count=len(summaries), college=college.name),
+                    body=Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % line for line in summaries),
+                )
+
+    def _remind_custody_missing(self):
+        """R13: the référent follows up each pupil who did not hand the tablet in for the summer."""
+        activity_type = self.env.ref("tablet_loan.mail_activity_custody_missing")
+        referents = self._referent_users(self.college_id)
+        for loan in self:
+            user = referents.get(loan.college_id.id) or self.env.user
+            loan.activity_schedule(activity_type_id=activity_type.id, user_id=user.id,
+                                   summary=_("%s did not hand the tablet in for the summer", loan.borrower_id.name))
 
     # ------------------------------------------------------------------- gifts
     def _gift_refusals(self):
-        """{loan: reason} for loans whose tablet may not be given at the end of 3e (R17, R24a)."""
+        """{loan: reason} for loans whose tablet may not be given at the end of 3e (R17, R24a).
+
+        One search per reason, whatever the number of loans, the first reason winning."""
+        if not self:
+            return {}
+        Loan = self.with_context(active_test=False)
+        ids = [("id", "in", self.ids)]
+        checks = [
+            ([("state", "!=", "active")], _("the loan is not active")),
+            (["|", ("borrower_role", "!=", "pupil"), ("grade_level", "!=", "3e")],
+             _("only pupils finishing 3e receive their tablet")),
+            ([("no_gift", "=", True)], _("no gift: counterpart of a replacement decided by the head (R24a)")),
+            ([("incident_ids.state", "in", ("declared", "validated"))], _("an incident is still open on this loan")),
+        ]
         reasons = {}
-        for loan in self:
-            if loan.state != "active":
-                reasons[loan] = _("the loan is not active")
-            elif loan.borrower_id.school_role != "pupil" or loan.borrower_id.grade_level != "3e":
-                reasons[loan] = _("only pupils finishing 3e receive their tablet")
-            elif loan.no_gift:
-                reasons[loan] = _("no gift: counterpart of a replacement decided by the head (R24a)")
-            elif loan.incident_ids.filtered(lambda i: i.state in ("declared", "validated")):
-                reasons[loan] = _("an incident is still open on this loan")
+        for domain, reason in checks:
+            for loan in Loan.search(ids + domain).with_env(self.env):
+                reasons.setdefault(loan, reason)
         return reasons
 
     def _donate(self, date):
+        """R17: the tablets are given and leave the fleet (archived, date kept for the asset
+        register): a fixed number of queries whatever the number of loans."""
         refusals = self._gift_refusals()
         if refusals:
             raise UserError(_("These tablets cannot be given:\n%s",
                               _listing([f"{loan.borrower_id.name}: {reason}" for loan, reason in refusals.items()])))
-        self._write_state({"state": "donated", "donated_date": date, "date_end": date})
-        self.equipment_id.write({"tablet_state": "donated", "out_of_fleet_date": date, "active": False})
+        bulk_write(self, {"state": "donated", "donated_date": date, "date_end": date})
+        bulk_write(self._tablets(), {"tablet_state": "donated", "out_of_fleet_date": date, "active": False})
         return True

@@ -147,6 +147,8 @@ class TestLoan(TabletLoanCase):
         loan.action_activate()
         draft = self._loan(self.pupil_3e, self.tablets[1])
         leaving = fields.Date.context_today(loan) - timedelta(days=2)
+        notices = self.env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "=", self.college_alpha.id),
+                                                   ("message_type", "=", "user_notification")])
         wizard = Form(self.env["tablet.departure.wizard"].with_user(self.referent_alpha).with_context(
             active_model="res.partner", active_ids=(self.pupil_alpha | self.pupil_3e).ids))
         wizard.end_date = leaving
@@ -156,10 +158,16 @@ class TestLoan(TabletLoanCase):
         self.assertFalse(draft.exists(), "a loan never handed over is simply cancelled")
         self.assertTrue(loan.is_overdue)
         overdue = self.env.ref("tablet_loan.mail_activity_loan_overdue_return")
-        self.env["tablet.loan"]._cron_overdue_returns()
+        self.env["tablet.loan"]._cron_overdue_returns()  # the next day: no second reminder
         activities = loan.activity_ids.filtered(lambda a: a.activity_type_id == overdue)
         self.assertEqual(len(activities), 1)
         self.assertEqual(activities.user_id, self.referent_alpha)
+        # One notice per collège to the référent, listing the tablets, not one e-mail per tablet.
+        notice = self.env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "=", self.college_alpha.id),
+                                                  ("message_type", "=", "user_notification")]) - notices
+        self.assertEqual(len(notice), 1)
+        self.assertEqual(notice.partner_ids, self.referent_alpha.partner_id)
+        self.assertIn(self.pupil_alpha.name, notice.body)
         self.assertIn(loan, self.env["tablet.loan"].search([("is_overdue", "=", True)]))
         loan._register_return(fields.Date.context_today(loan), "good", fields.Date.context_today(loan),
                               {"cover", "charger", "cable"})

@@ -49,6 +49,23 @@ class TestPrivacy(TabletLoanCase):
         self.assertFalse(incident.circumstances)
         self.assertFalse(self.teacher_alpha.tablet_anonymized, "staff are not concerned")
 
+    def test_retention_runs_in_committed_batches(self):
+        """R29: a first run over years of history goes a batch at a time; the scheduler commits
+        each batch and calls again while people remain, so that nothing is done twice."""
+        self._end_loan(months_ago=0)
+        self.loan.date_return = date(2025, 1, 5)
+        self.loan.date_start = date(2024, 9, 1)
+        self.env["ir.config_parameter"].set_param("tablet_loan.anonymize_batch_size", "1")
+        cron = self.env.ref("tablet_loan.ir_cron_tablet_anonymize")
+        runs = []
+        for _run in range(3):
+            progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+            self.env["res.partner"].with_context(ir_cron_progress_id=progress.id)._cron_tablet_anonymize()
+            runs.append((progress.done, progress.remaining > 0))
+        self.assertEqual(runs, [(1, True), (1, False), (0, False)], "the pupil, then the family, then nothing")
+        self.assertTrue(self.pupil_alpha.tablet_anonymized)
+        self.assertTrue(self.rep_alpha.tablet_anonymized)
+
     def test_open_charge_keeps_the_data(self):
         self._end_loan(months_ago=0)
         self.loan.date_return = date(2025, 1, 5)

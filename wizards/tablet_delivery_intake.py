@@ -1,6 +1,7 @@
 import base64
 import csv
 import io
+import json
 import re
 import unicodedata
 import zipfile
@@ -11,7 +12,6 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_date
 
 from ..models.maintenance_equipment import imei_error
 
@@ -101,17 +101,18 @@ class TabletDeliveryIntake(models.TransientModel):
         problems, records = self._parse_rows(rows)
         if problems:
             raise UserError(self._problem_report(problems))
-        tablets = self._create_tablets(records)
-        self.college_id.message_post(
-            body=_("%(count)s tablets received from %(supplier)s on %(date)s.",
-                   count=len(tablets), supplier=self.partner_id.display_name,
-                   date=format_date(self.env, self.purchase_date)),
-            subtype_xmlid="mail.mt_note",
-        )
+        campaign = self.env["tablet.campaign"]._launch(
+            "intake", self.college_id, company_id=self.company_id.id, total_count=len(records),
+            intake_data=base64.b64encode(json.dumps(self._intake_data(records)).encode()))
+        if campaign.state != "done":
+            return campaign._queue_action()
+        tablets = self.env["maintenance.equipment"].search(
+            [("serial_no", "in", [record["serial_no"] for record in records])], order="id")
         action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.maintenance_equipment_action_tablet")
         action["domain"] = [("id", "in", tablets.ids)]
         # The stored action context names the category with ref(), which the web client cannot evaluate.
-        action["context"] = {"default_is_tablet": True, "default_category_id": tablets.category_id.id}
+        action["context"] = {"default_is_tablet": True,
+                             "default_category_id": self.env.ref("tablet_loan.equipment_category_tablet").id}
         return action
 
     # ------------------------------------------------------------------ reading
@@ -278,27 +279,25 @@ class TabletDeliveryIntake(models.TransientModel):
         ])
 
     # ----------------------------------------------------------------- creating
-    def _create_tablets(self, records):
-        """One create() for the whole delivery: 20,000 rows must not log 20,000 messages."""
-        warranty_date = self.purchase_date + relativedelta(months=self.warranty_months)
-        category = self.env.ref("tablet_loan.equipment_category_tablet")
-        Equipment = self.env["maintenance.equipment"].with_context(
-            mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True,
-        )
+    def _intake_data(self, records):
+        """What the campaign needs to create the tablets: the values they share, then one
+        row (serial number, IMEI, model, name) per tablet. No message per tablet: the
+        collège gets one summary for the delivery."""
         default_name = self.default_model or _("Tablet")
-        return Equipment.create([{
-            "name": record["model"] or default_name,
-            "model": record["model"] or self.default_model or False,
-            "serial_no": record["serial_no"],
-            "imei": record["imei"],
-            "is_tablet": True,
-            "tablet_state": "stock",
-            "category_id": category.id,
-            "college_id": self.college_id.id,
-            "company_id": self.company_id.id,
-            "partner_id": self.partner_id.id,
-            "cost": self.unit_cost,
-            "purchase_date": self.purchase_date,
-            "effective_date": self.purchase_date,
-            "warranty_date": warranty_date,
-        } for record in records])
+        return {
+            "values": {
+                "is_tablet": True,
+                "tablet_state": "stock",
+                "category_id": self.env.ref("tablet_loan.equipment_category_tablet").id,
+                "college_id": self.college_id.id,
+                "company_id": self.company_id.id,
+                "partner_id": self.partner_id.id,
+                "cost": self.unit_cost,
+                "purchase_date": fields.Date.to_string(self.purchase_date),
+                "effective_date": fields.Date.to_string(self.purchase_date),
+                "warranty_date": fields.Date.to_string(
+                    self.purchase_date + relativedelta(months=self.warranty_months)),
+            },
+            "rows": [[record["serial_no"], record["imei"], record["model"] or self.default_model or False,
+                      record["model"] or default_name] for record in records],
+        }

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.utils import window_action
@@ -48,11 +48,12 @@ class TabletGiftWizard(models.TransientModel):
         if refused:
             raise UserError(_("These pupils cannot receive their tablet:\n%s", "\n".join(
                 f"• {line.loan_id.borrower_id.name}: {line.reason}" for line in refused)))
-        chosen.loan_id.with_context(tracking_disable=True)._donate(self.gift_date)
-        self.college_id.message_post(body=_(
-            "End of 3e: %(count)s tablets given to their pupils on %(date)s; they leave the Département's fleet.",
-            count=len(chosen), date=self.gift_date,
-        ))
+        # Up to a batch at once; more (a head of several collèges) in committed batches.
+        campaign = self.env["tablet.campaign"]._launch(
+            "gift", self.college_id, total_count=len(chosen), gift_date=self.gift_date,
+            loan_ids=[Command.set(chosen.loan_id.ids)])
+        if campaign.state != "done":
+            return campaign._queue_action()
         return window_action(self.env, "tablet_loan.tablet_loan_action", [("id", "in", chosen.loan_id.ids)])
 
 

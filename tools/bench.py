@@ -1,0 +1,751 @@
+#!/usr/bin/env python3
+"""`make bench`: the programme at the size of the largest Département, measured.
+
+1. A fresh database with tablet_loan (no demo data), then a Département at scale
+   (tools/bench_data.py): 173 collèges, 60,000 pupils and their legal
+   representatives, 65,000 tablets, five school years of loans, incidents, claims
+   and charges.
+2. Each operation runs through the module's real code path, as a user of the right
+   group (record rules on), in its own forked worker process: wall time, rows,
+   SQL queries (every cursor of the worker) and the worker's peak resident memory
+   (`ru_maxrss`, which includes Odoo's registry loaded before the fork).
+3. Before each operation, its SQL floor: the same rows written (or read) with one
+   statement per table, in a transaction rolled back; the ratio is printed.
+4. Bulk operations run again at two sizes, rolled back, to show that their number
+   of queries does not depend on the number of records.
+
+The table is printed in Markdown and written to build/bench.md.
+"""
+import argparse
+import base64
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import odoo_env  # noqa: E402
+
+BUILD = odoo_env.BUILD
+OPEN_STATES = ("draft", "active", "custody")
+
+
+def say(msg):
+    print(f"[bench] {msg}", flush=True)
+
+
+# ----------------------------------------------------------------- database
+def create_database(db):
+    odoo_env.drop_db(db)
+    say(f"installing tablet_loan without demo data in a fresh database {db}")
+    cmd = odoo_env.odoo_cmd(db, "-i", odoo_env.MODULE, "--without-demo=all", "--stop-after-init",
+                            "--load-language", "fr_FR", "--max-cron-threads", "0", "--workers", "0", "--log-level", "warn",
+                            "--http-port", str(odoo_env.free_port()))
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode:
+        print(res.stdout[-3000:], res.stderr[-3000:])
+        odoo_env.fail(f"installing {odoo_env.MODULE} in {db} failed")
+
+
+def load_odoo(db):
+    import odoo
+    from odoo.tools import config
+    args = ["--addons-path", str(odoo_env.link_addon().parent), "-d", db,
+            "--db_host", odoo_env.PG_HOST, "--db_port", odoo_env.PG_PORT, "--log-level", "warn"]
+    if odoo_env.PG_USER:
+        args += ["--db_user", odoo_env.PG_USER]
+    config.parse_config(args)
+    odoo.modules.module.initialize_sys_path()
+    from odoo.modules.registry import Registry
+    return Registry(db)
+
+
+def in_worker(fn, *args):
+    """Run fn(*args) in a forked process and return its (json) result: each operation
+    gets its own peak memory, and a crash does not take the bench down."""
+    import odoo.sql_db
+    odoo.sql_db.close_all()  # the child opens its own connections
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            result = {"ok": True, "value": fn(*args)}
+        except Exception as exc:  # noqa: BLE001 - reported in the table
+            result = {"ok": False, "error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
+        with os.fdopen(write, "w") as pipe:
+            json.dump(result, pipe, default=str)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    result = json.loads(data) if data else {"ok": False, "error": "worker died"}
+    if not result["ok"]:
+        print(result.get("trace", ""), file=sys.stderr)
+        raise RuntimeError(result["error"])
+    return result["value"]
+
+
+def rss_mb():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ------------------------------------------------------------ measurement
+class Measure:
+    """Time, queries (all cursors of this process) and peak memory of a block."""
+
+    def __enter__(self):
+        import odoo.sql_db
+        self.sql_db = odoo.sql_db
+        self.queries0 = odoo.sql_db.sql_counter
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+        self.queries = self.sql_db.sql_counter - self.queries0
+        self.peak = peak_mb()
+
+
+def env_for(registry, cr, uid, **context):
+    from odoo import api
+    return api.Environment(cr, uid, {"lang": "fr_FR", "tz": "Europe/Paris", **context})
+
+
+def floor_sql(registry, statements):
+    """Seconds for the statements run in one transaction, rolled back."""
+    with registry.cursor() as cr:
+        start = time.perf_counter()
+        for query, params in statements:
+            cr.execute(query, params)
+        seconds = time.perf_counter() - start
+        cr.rollback()
+    return seconds
+
+
+def run_cron(env, xmlid):
+    """What a cron worker does (ir.cron._run_job): call the job until it reports nothing
+    remaining, committing after each batch. Returns the number of batches."""
+    cron = env.ref(xmlid).sudo()
+    batches = 0
+    while True:
+        job, progress = cron._add_progress()
+        env.cr.commit()
+        job.with_user(cron.user_id)._callback(cron.cron_name, cron.ir_actions_server_id.id)
+        env.cr.commit()
+        batches += 1
+        progress.invalidate_recordset()
+        if not progress.remaining or not progress.done or batches > 10_000:
+            return batches
+
+
+def drain_campaigns(env):
+    """Campaigns queued by the wizards (those larger than a batch) are run by their cron,
+    batch by batch, each committed; smaller ones ran at once, in the caller's transaction."""
+    if "tablet.campaign" not in env or not env["tablet.campaign"].sudo().search_count(
+            [("state", "in", ("queued", "running"))]):
+        return 0
+    env.cr.commit()
+    return run_cron(env, "tablet_loan.ir_cron_tablet_campaign")
+
+
+# ------------------------------------------------------------- operations
+class Bench:
+    def __init__(self, registry, info):
+        self.registry = registry
+        self.info = info
+        self.rows = []
+        self.checks = []
+
+    # helpers ---------------------------------------------------------
+    def env(self, cr, uid, **ctx):
+        return env_for(self.registry, cr, uid, **ctx)
+
+    def record(self, name, rows, m, floor=None, extra=""):
+        line = {"operation": name, "rows": rows, "seconds": m["seconds"], "queries": m["queries"],
+                "peak": m["peak"], "floor": floor, "extra": extra}
+        self.rows.append(line)
+        ratio = f"{m['seconds'] / floor:.1f}x" if floor else "–"
+        say(f"{name}: {rows:,} rows in {m['seconds']:.2f}s, {m['queries']} queries, peak {m['peak']:.0f} MB, "
+            f"floor {floor or 0:.3f}s ({ratio}) {extra}")
+        return line
+
+    def check(self, label, ok, value):
+        self.checks.append((label, bool(ok), value))
+        say(f"{'PASS' if ok else 'FAIL'} {label}: {value}")
+
+    def measured(self, fn, *args):
+        """fn(*args) in a worker: returns {'seconds', 'queries', 'peak', 'value'}."""
+        def work():
+            with Measure() as m:
+                value = fn(*args)
+            return {"seconds": m.seconds, "queries": m.queries, "peak": m.peak, "value": value}
+        return in_worker(work)
+
+    def sizes(self, label, fn, small, big):
+        """Queries of fn(size) at two sizes, each rolled back, after a warm-up at both."""
+        def work():
+            counts = []
+            for size in (small, big, small, big):  # the first two fill Odoo's caches
+                with self.registry.cursor() as cr:
+                    import odoo.sql_db
+                    before = odoo.sql_db.sql_counter
+                    fn(cr, size)
+                    counts.append(odoo.sql_db.sql_counter - before)
+                    cr.rollback()
+            return counts[2:]
+        q_small, q_big = in_worker(work)
+        self.check(f"{label}: queries do not grow with size", q_small == q_big,
+                   f"{small} → {q_small} queries, {big} → {q_big} queries")
+        return q_small, q_big
+
+    # rentrée deployment ---------------------------------------------------
+    def deploy_colleges(self, cr, colleges, source="list", school_class=None):
+        from odoo import fields
+        loans = 0
+        for college_id, referent in colleges:
+            env = self.env(cr, referent)
+            wizard = env["tablet.deployment.wizard"].create({
+                "college_id": college_id, "school_year": self.info["school_year"], "source": source,
+                "school_class": school_class, "date_start": fields.Date.context_today(env["res.users"]),
+                "hand_over_now": True,
+            })
+            action = wizard.action_deploy()
+            loans += len(action["domain"][0][2])
+        env.flush_all()
+        return loans
+
+    def op_deploy(self):
+        colleges = list(zip(self.info["colleges"][:self.info["deploy_colleges"]], self.info["referents"]))
+
+        def floor():
+            with self.registry.cursor() as cr:
+                cr.execute("""
+                    SELECT p.id, t.id, p.college_id FROM bench_person p
+                    JOIN bench_tablet t ON t.college_idx = p.college_idx AND t.rank = p.rank
+                    WHERE p.kind = 'pupil' AND p.college_idx < %s""", [self.info["deploy_colleges"]])
+                rows = cr.fetchall()
+            pupils, tablets, colleges_ = (list(x) for x in zip(*rows))
+            return floor_sql(self.registry, [("""
+                INSERT INTO tablet_loan (borrower_id, equipment_id, college_id, company_id, school_year, state,
+                    date_start, cover_delivered, charger_delivered, cable_delivered, borrower_role, grade_level,
+                    school_class, home_use_allowed, create_uid, write_uid, create_date, write_date)
+                SELECT b, e, c, %s, %s, 'active', current_date, true, true, true, 'pupil', '6e', '6e A', false,
+                       1, 1, now(), now()
+                FROM unnest(%s::int[], %s::int[], %s::int[]) AS x(b, e, c)""",
+                [self.info["company"], self.info["school_year"], pupils, tablets, colleges_]),
+                ("UPDATE maintenance_equipment SET tablet_state = 'assigned', write_date = now() WHERE id = ANY(%s)",
+                 [tablets])])
+
+        floor_s = in_worker(floor)
+
+        def size(cr, n):
+            # one class (about 25 pupils), or the whole list of a collège
+            college, referent = colleges[0] if n == "class" else colleges[1]
+            self.deploy_colleges(cr, [(college, referent)], *(("class", "6e A") if n == "class" else ()))
+        q = self.sizes("Rentrée deployment", lambda cr, n: size(cr, n), "class", "list")
+
+        def work():
+            with self.registry.cursor() as cr:
+                loans = self.deploy_colleges(cr, colleges)
+                cr.commit()
+            return loans
+        m = self.measured(work)
+        line = self.record(f"Rentrée deployment ({len(colleges)} collèges, wizard as référent)", m["value"], m,
+                           floor_s, f"queries per collège {q[1]}")
+        rate = m["value"] / m["seconds"]
+        self.check("Rentrée deployment ≥ 2,000 loans/s", rate >= 2000, f"{rate:,.0f} loans/s")
+        return line
+
+    # summer custody and back ----------------------------------------------
+    def custody(self, cr, direction, college_ids=None):
+        env = self.env(cr, self.info["manager"])
+        vals = {"direction": direction}
+        Wizard = env["tablet.custody.wizard"]
+        if college_ids is None and "all_colleges" in Wizard._fields:
+            vals["all_colleges"] = True
+            wizards = [Wizard.create(vals)]
+        else:
+            wizards = [Wizard.create({**vals, "college_id": c})
+                       for c in (college_ids or self.info["colleges"])]
+        for wizard in wizards:
+            wizard.action_apply()
+        drain_campaigns(env)
+        env.flush_all()
+
+    def op_custody(self, direction):
+        from_state, to_state = ("active", "custody") if direction == "to_custody" else ("custody", "active")
+        tablet_state = "custody" if direction == "to_custody" else "assigned"
+        label = "Summer custody campaign" if direction == "to_custody" else "Rentrée back from custody"
+
+        def floor():
+            with self.registry.cursor() as cr:
+                cr.execute("""SELECT array_agg(id), array_agg(equipment_id) FROM tablet_loan
+                              WHERE state = %s AND borrower_role = 'pupil' AND company_id = %s""",
+                           [from_state, self.info["company"]])
+                loans, tablets = cr.fetchone()
+            seconds = floor_sql(self.registry, [
+                ("UPDATE tablet_loan SET state = %s, write_date = now() WHERE id = ANY(%s)", [to_state, loans]),
+                ("UPDATE maintenance_equipment SET tablet_state = %s, write_date = now() WHERE id = ANY(%s)",
+                 [tablet_state, tablets])])
+            return seconds, len(loans)
+        floor_s, count = in_worker(floor)
+
+        def size(cr, n):
+            # the campaign of one collège, then of ten (each within one batch, run at once)
+            env = self.env(cr, self.info["manager"])
+            colleges = env["res.partner"].browse(self.info["colleges"][-n:])
+            kind = "custody" if direction == "to_custody" else "back"
+            total = env["tablet.loan"].search_count([("college_id", "in", colleges.ids), ("state", "=", from_state),
+                                                     ("borrower_role", "=", "pupil")])
+            env["tablet.campaign"]._launch(kind, colleges, total_count=total)
+            env.flush_all()
+        q = self.sizes(label, size, 1, 10)
+
+        def work():
+            with self.registry.cursor() as cr:
+                self.custody(cr, direction)
+                cr.commit()
+                cr.execute("SELECT count(*) FROM tablet_loan WHERE state = %s AND borrower_role = 'pupil' "
+                           "AND company_id = %s", [to_state, self.info["company"]])
+                return cr.fetchone()[0]
+        m = self.measured(work)
+        line = self.record(f"{label} (whole Département, as manager)", count, m, floor_s,
+                           f"queries for 1 / 10 collèges {q[0]} / {q[1]}")
+        rate = count / m["seconds"]
+        self.check(f"{label} ≥ 20,000 loans/s", rate >= 20000, f"{rate:,.0f} loans/s")
+        if m["value"] < count:
+            self.check(f"{label}: every loan moved", False, f"{m['value']:,} of {count:,}")
+        return line
+
+    # end-of-3e gift --------------------------------------------------------
+    def gift(self, cr, quota, heads):
+        from odoo import fields
+        given = 0
+        for college_id, head in heads:
+            if given >= quota:
+                break
+            env = self.env(cr, head)
+            wizard = env["tablet.gift.wizard"].create({"college_id": college_id,
+                                                       "gift_date": fields.Date.context_today(env.user)})
+            selected = wizard.line_ids.filtered("selected")
+            extra = selected[max(0, quota - given):]
+            extra.write({"selected": False})
+            if len(selected) > len(extra):
+                wizard.action_confirm()
+                given += len(selected) - len(extra)
+        drain_campaigns(self.env(cr, self.info["manager"]))
+        return given
+
+    def op_gift(self, quota=10_000):
+        heads = list(zip(self.info["colleges"][self.info["deploy_colleges"]:], self.info["heads"]))
+
+        def floor():
+            with self.registry.cursor() as cr:
+                cr.execute("""SELECT array_agg(id), array_agg(equipment_id) FROM (
+                                SELECT id, equipment_id FROM tablet_loan WHERE state = 'active' AND grade_level = '3e'
+                                AND borrower_role = 'pupil' AND company_id = %s ORDER BY college_id LIMIT %s) x""",
+                           [self.info["company"], quota])
+                loans, tablets = cr.fetchone()
+            return floor_sql(self.registry, [
+                ("UPDATE tablet_loan SET state = 'donated', donated_date = current_date, date_end = current_date, "
+                 "write_date = now() WHERE id = ANY(%s)", [loans]),
+                ("UPDATE maintenance_equipment SET tablet_state = 'donated', out_of_fleet_date = current_date, "
+                 "active = false, write_date = now() WHERE id = ANY(%s)", [tablets])])
+        floor_s = in_worker(floor)
+        q = self.sizes("End-of-3e gift (one collège)", lambda cr, n: self.gift(cr, n, heads[:1]), 10, 60)
+
+        def work():
+            with self.registry.cursor() as cr:
+                given = self.gift(cr, quota, heads)
+                cr.commit()
+                return given
+        m = self.measured(work)
+        line = self.record(f"End-of-3e gift (wizard per collège, as head)", m["value"], m, floor_s,
+                           f"queries for 10 / 60 pupils {q[0]} / {q[1]}")
+        self.check("End-of-3e gift for 10,000 pupils < 30 s", m["seconds"] < 30 and m["value"] >= quota,
+                   f"{m['value']:,} pupils in {m['seconds']:.1f}s")
+        return line
+
+    # delivery intake -------------------------------------------------------
+    def intake_file(self, count, start):
+        from stdnum import luhn
+        lines = ["Numéro de série;IMEI;Modèle"]
+        for i in range(start, start + count):
+            base = f"87{i:012d}"
+            lines.append(f"LIV-{i:07d};{base + luhn.calc_check_digit(base)};TB-12")
+        return base64.b64encode("\n".join(lines).encode())
+
+    def intake(self, cr, count, start):
+        env = self.env(cr, self.info["officer"])
+        wizard = env["tablet.delivery.intake"].create({
+            "file": self.intake_file(count, start), "filename": "livraison.csv",
+            "company_id": self.info["company"], "college_id": self.info["colleges"][0],
+            "partner_id": self.info["supplier"], "unit_cost": 289.0, "warranty_months": 24,
+        })
+        wizard.action_import()
+        drain_campaigns(env)
+        env.flush_all()
+
+    def op_intake(self, count=20_000):
+        def floor():
+            with self.registry.cursor() as cr:
+                cr.execute("SELECT id FROM maintenance_equipment WHERE is_tablet ORDER BY id LIMIT 1")
+                template = cr.fetchone()[0]
+                cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = "
+                           "'maintenance_equipment' AND column_name NOT IN ('id', 'serial_no', 'imei')")
+                cols = [c for (c,) in cr.fetchall()]
+            select = ", ".join(f't."{c}"' for c in cols)
+            return floor_sql(self.registry, [(f"""
+                INSERT INTO maintenance_equipment (serial_no, imei, {", ".join(f'"{c}"' for c in cols)})
+                SELECT 'FLOOR-' || g, '88' || lpad(g::text, 13, '0'), {select}
+                FROM generate_series(1, %s) g, maintenance_equipment t WHERE t.id = %s""", [count, template])])
+        floor_s = in_worker(floor)
+        q = self.sizes("Delivery intake", lambda cr, n: self.intake(cr, n, 9_000_000), 2_000, count // 2)
+
+        def work():
+            with self.registry.cursor() as cr:
+                self.intake(cr, count, 0)
+                cr.commit()
+            return count
+        m = self.measured(work)
+        line = self.record("Delivery intake (CSV file, as officer)", count, m, floor_s,
+                           f"queries for {2_000:,} / {count // 2:,} rows {q[0]} / {q[1]}")
+        self.check(f"Delivery intake of {count:,} rows < 30 s", m["seconds"] < 30, f"{m['seconds']:.1f}s")
+        return line
+
+    # XLSX reports -----------------------------------------------------------
+    def op_xlsx(self, xmlid, label, limit_s=None, limit_mb=None):
+        def work():
+            with self.registry.cursor() as cr:
+                env = self.env(cr, self.info["officer"])
+                report = env.ref(xmlid, raise_if_not_found=False)
+                if not report:
+                    return None
+                with Measure() as m:
+                    content, _kind = env["ir.actions.report"]._render_xlsx(xmlid, [], {
+                        "company_id": self.info["company"]})
+                cr.execute("SELECT count(*) FROM maintenance_equipment WHERE is_tablet AND active "
+                           "AND company_id = %s", [self.info["company"]])
+                rows = cr.fetchone()[0]
+                cr.rollback()
+                return {"seconds": m.seconds, "queries": m.queries, "peak": m.peak, "rows": rows,
+                        "size": len(content)}
+        m = in_worker(work)
+        if m is None:
+            self.rows.append({"operation": label, "rows": None, "extra": "n/a (report not installed)"})
+            say(f"{label}: n/a (report not installed)")
+            return None
+
+        def floor():
+            with self.registry.cursor() as cr:
+                start = time.perf_counter()
+                cr.execute("""SELECT e.serial_no, e.imei, e.model, e.tablet_state, c.name, e.cost, e.purchase_date,
+                                     e.warranty_date FROM maintenance_equipment e
+                              LEFT JOIN res_partner c ON c.id = e.college_id
+                              WHERE e.is_tablet AND e.active AND e.company_id = %s
+                              ORDER BY c.name, e.tablet_state, e.serial_no""", [self.info["company"]])
+                cr.fetchall()
+                return time.perf_counter() - start
+        line = self.record(label, m["rows"], m, in_worker(floor), f"{m['size'] / 1024:.0f} KiB")
+        if limit_s:
+            self.check(f"{label} < {limit_s} s and peak < {limit_mb} MB",
+                       m["seconds"] < limit_s and m["peak"] < limit_mb,
+                       f"{m['seconds']:.1f}s, {m['peak']:.0f} MB")
+        return line
+
+    # list reads --------------------------------------------------------------
+    def op_list(self, uid, label, groupby, limit_s=None):
+        def work():
+            with self.registry.cursor() as cr:
+                env = self.env(cr, uid)
+                Loan = env["tablet.loan"]
+                from lxml import etree
+                arch = Loan.get_views([(False, "list"), (False, "search")])["views"]["list"]["arch"]
+                spec = {node.get("name"): {} for node in etree.fromstring(arch).iterchildren("field")}
+                for name in spec:
+                    if Loan._fields[name].type == "many2one":
+                        spec[name] = {"fields": {"display_name": {}}}
+                    elif Loan._fields[name].type in ("one2many", "many2many"):
+                        spec[name] = {"fields": {}}
+                domain = [("state", "in", OPEN_STATES), ("school_year", "=", self.info["school_year"])]
+                timings, queries = [], []
+                import odoo.sql_db
+                for _run in range(6):
+                    env.invalidate_all()
+                    before, start = odoo.sql_db.sql_counter, time.perf_counter()
+                    groups = Loan.web_read_group(domain, [f"{groupby}"], [groupby], limit=80)
+                    first = groups["groups"][0]
+                    records = Loan.web_search_read(first["__domain"], spec, limit=80, count_limit=10001)
+                    unfiltered = Loan.web_search_read(domain, spec, limit=80, count_limit=10001)
+                    timings.append(time.perf_counter() - start)
+                    queries.append(odoo.sql_db.sql_counter - before)
+                rows = sum(g[f"{groupby}_count"] for g in groups["groups"])
+                cr.rollback()
+                return {"seconds": statistics.median(timings[1:]), "queries": queries[-1], "peak": peak_mb(),
+                        "rows": rows, "first": timings[0], "length": records["length"],
+                        "total": unfiltered["length"]}
+        m = in_worker(work)
+
+        def floor():
+            with self.registry.cursor() as cr:
+                cr.execute("SELECT 1")  # warm connection
+                start = time.perf_counter()
+                cr.execute("""SELECT %s, count(*) FROM tablet_loan WHERE state IN %%s AND school_year = %%s
+                              AND college_id IN (SELECT college_id FROM tablet_user_college_rel WHERE user_id = %%s
+                                                 UNION SELECT id FROM res_partner WHERE is_college AND %%s)
+                              GROUP BY 1 ORDER BY 1""" % groupby,
+                           [OPEN_STATES, self.info["school_year"], uid, uid == self.info["manager"]])
+                cr.fetchall()
+                cr.execute("""SELECT id, borrower_id, school_class, college_id, school_year, date_start, signed_date,
+                                     home_use_allowed, state FROM tablet_loan WHERE state IN %s AND school_year = %s
+                              AND college_id IN (SELECT college_id FROM tablet_user_college_rel WHERE user_id = %s
+                                                 UNION SELECT id FROM res_partner WHERE is_college AND %s)
+                              ORDER BY date_start DESC, id DESC LIMIT 80""",
+                           [OPEN_STATES, self.info["school_year"], uid, uid == self.info["manager"]])
+                cr.fetchall()
+                return time.perf_counter() - start
+        line = self.record(label, m["rows"], m, in_worker(floor),
+                           f"median of 5 warm runs (cold {m['first'] * 1000:.0f} ms)")
+        if limit_s:
+            self.check(f"{label} < {limit_s * 1000:.0f} ms ({self.info['loans']:,} loans in the database)",
+                       m["seconds"] < limit_s, f"{m['seconds'] * 1000:.0f} ms")
+        return line
+
+    # crons -----------------------------------------------------------------------
+    def op_cron_access(self):
+        def counts(cr):
+            cr.execute("SELECT count(*) FROM mail_activity")
+            activities = cr.fetchone()[0]
+            cr.execute("SELECT count(*) FROM tablet_convention WHERE state = 'expired'")
+            return activities + cr.fetchone()[0]
+
+        def floor():
+            with self.registry.cursor() as cr:
+                cr.execute("""SELECT array_agg(id) FROM tablet_loan WHERE state IN ('active', 'custody')
+                              AND date_end < current_date""")
+                loans = cr.fetchone()[0] or []
+                cr.execute("SELECT id FROM ir_model WHERE model = 'tablet.loan'")
+                model_id = cr.fetchone()[0]
+                cr.execute("SELECT id FROM mail_activity_type ORDER BY id LIMIT 1")
+                type_id = cr.fetchone()[0]
+            return floor_sql(self.registry, [
+                ("""UPDATE tablet_convention SET state = 'expired' WHERE state = 'signed' AND date_end < current_date""",
+                 []),
+                ("""INSERT INTO mail_activity (res_model_id, res_model, res_id, activity_type_id, user_id,
+                        date_deadline, summary, automated, create_uid, write_uid, create_date, write_date)
+                    SELECT %s, 'tablet.loan', id, %s, 1, current_date, 'Tablette non rendue', true, 1, 1, now(), now()
+                    FROM unnest(%s::int[]) id""", [model_id, type_id, loans])])
+        floor_s = in_worker(floor)
+
+        def work():
+            with self.registry.cursor() as cr:
+                env = self.env(cr, 1)
+                before = counts(cr)
+                run_cron(env, "tablet_loan.ir_cron_tablet_convention_expire")
+                run_cron(env, "tablet_loan.ir_cron_tablet_loan_overdue")
+                return counts(cr) - before
+        m = self.measured(work)
+        return self.record("Access crons: convention expiry and renewals, overdue returns", m["value"], m, floor_s,
+                           "rows = activities created + conventions expired")
+
+    def op_cron_retention(self):
+        def floor():
+            """The same people anonymised with one UPDATE of the pupils, one of their legal
+            representatives and one of the incidents (the selection queries are not timed)."""
+            from dateutil.relativedelta import relativedelta
+            from odoo import fields
+            anonymise = """UPDATE res_partner SET name = 'Anonyme ' || id, complete_name = 'Anonyme ' || id,
+                email = NULL, email_normalized = NULL, phone = NULL, mobile = NULL, street = NULL, street2 = NULL,
+                zip = NULL, city = NULL, comment = NULL, vat = NULL, ref = NULL, website = NULL, function = NULL,
+                title = NULL, active = false, tablet_anonymized = true WHERE id = ANY(%s)"""
+            with self.registry.cursor() as cr:
+                env = self.env(cr, 1)
+                company = env["res.company"].browse(self.info["company"])
+                limit = fields.Date.context_today(env.user) - relativedelta(months=company.tablet_retention_months or 12)
+                pupils = env["res.partner"]._tablet_expired_pupils(company, limit, 10**9)[0].ids
+                seconds = 0.0
+                start = time.perf_counter()
+                cr.execute(anonymise, [pupils])
+                cr.execute("UPDATE tablet_incident SET circumstances = NULL WHERE borrower_id = ANY(%s)", [pupils])
+                seconds += time.perf_counter() - start
+                representatives = env["res.partner"]._tablet_expired_representatives(10**9)[0].ids
+                start = time.perf_counter()
+                cr.execute(anonymise, [representatives])
+                seconds += time.perf_counter() - start
+                cr.rollback()
+            return seconds, len(pupils) + len(representatives)
+        floor_s, count = in_worker(floor)
+
+        def work():
+            with self.registry.cursor() as cr:
+                env = self.env(cr, 1)
+                batches = run_cron(env, "tablet_loan.ir_cron_tablet_anonymize")
+                cr.execute("SELECT count(*) FROM res_partner WHERE tablet_anonymized")
+                return {"anonymised": cr.fetchone()[0], "batches": batches}
+        m = self.measured(work)
+        value = m["value"]
+        return self.record("Retention cron: anonymisation (R29)", value["anonymised"], m, floor_s,
+                           f"{value['batches']} committed batches; {count:,} people were due")
+
+
+# -------------------------------------------------------------------- table
+def markdown(bench, machine, total_seconds):
+    lines = [
+        f"Machine: {machine}. Run on {date.today().isoformat()}, {total_seconds / 60:.1f} min in all "
+        f"(database build included). {bench.info['loans']:,} loans in the database.",
+        "",
+        "| operation | rows | seconds | rows/s | SQL queries | peak memory (MB) | SQL floor (s) | ratio to floor | notes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in bench.rows:
+        if row["rows"] is None:
+            lines.append(f"| {row['operation']} | – | – | – | – | – | – | – | {row['extra']} |")
+            continue
+        rate = row["rows"] / row["seconds"] if row["seconds"] else 0
+        floor = row["floor"]
+        floor_text = f"{floor:.3f}" if floor else "–"
+        ratio_text = f"{row['seconds'] / floor:.1f}×" if floor else "–"
+        lines.append(
+            f"| {row['operation']} | {row['rows']:,} | {row['seconds']:.2f} | {rate:,.0f} | {row['queries']:,} | "
+            f"{row['peak']:.0f} | {floor_text} | {ratio_text} | {row['extra']} |")
+    lines += ["", "| check | result | measured |", "|---|---|---|"]
+    for label, ok, value in bench.checks:
+        lines.append(f"| {label} | {'pass' if ok else '**FAIL**'} | {value} |")
+    lines += ["", "Peak memory: `ru_maxrss` of the forked worker that ran the operation, Odoo's registry "
+              f"included ({bench.info.get('base_rss', 0):.0f} MB resident before the operation)."]
+    return "\n".join(lines) + "\n"
+
+
+def machine_description(registry):
+    with registry.cursor() as cr:
+        cr.execute("SHOW server_version")
+        pg = cr.fetchone()[0]
+    with open("/proc/meminfo") as meminfo:
+        ram = int(meminfo.readline().split()[1]) / 2**20
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return (f"{os.cpu_count()} cores ({cpu}), {ram:.0f} GB RAM, PostgreSQL {pg}, "
+            f"Python {platform.python_version()}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default="tablet_loan_bench")
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the Département's size (quick runs)")
+    parser.add_argument("--template", help="copy this already built database instead of building one")
+    parser.add_argument("--installed", help="copy this database with the module freshly installed instead of "
+                                            "installing it (quicker runs while developing)")
+    parser.add_argument("--save-template", help="after building, keep a copy of the database under this name")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--only", help="comma-separated operations to run (deploy,custody,back,gift,intake,"
+                                       "xlsx,list,crons)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    odoo_env.ensure_postgres()
+    BUILD.mkdir(exist_ok=True)
+    if args.template:
+        odoo_env.drop_db(args.db)
+        res = odoo_env.psql("postgres", f'CREATE DATABASE "{args.db}" TEMPLATE "{args.template}"')
+        if res.returncode:
+            odoo_env.fail(res.stderr)
+    elif args.installed:
+        odoo_env.drop_db(args.db)
+        res = odoo_env.psql("postgres", f'CREATE DATABASE "{args.db}" TEMPLATE "{args.installed}"')
+        if res.returncode:
+            odoo_env.fail(res.stderr)
+    else:
+        create_database(args.db)
+    registry = load_odoo(args.db)
+
+    if not args.template:
+        def build():
+            from odoo import SUPERUSER_ID, api
+            import bench_data
+            plan = bench_data.Plan(args.scale)
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                info = bench_data.build(env, plan)
+                info.update(school_year=plan.school_year, deploy_colleges=plan.deploy_colleges,
+                            summary=plan.summary())
+                cr.execute("CREATE TABLE bench_info (data jsonb)")
+                cr.execute("INSERT INTO bench_info VALUES (%s)", [json.dumps(info)])
+                cr.commit()
+            return info
+        start = time.perf_counter()
+        info = in_worker(build)
+        say(f"built {info['summary']} in {time.perf_counter() - start:.0f}s; {info['loans']:,} loans")
+        res = odoo_env.psql(args.db, "VACUUM ANALYZE")
+        if res.returncode:
+            odoo_env.fail(res.stderr)
+        if args.save_template:
+            odoo_env.drop_db(args.save_template)
+            import odoo.sql_db
+            odoo.sql_db.close_all()
+            res = odoo_env.psql("postgres", f'CREATE DATABASE "{args.save_template}" TEMPLATE "{args.db}"')
+            if res.returncode:
+                odoo_env.fail(res.stderr)
+    with registry.cursor() as cr:
+        cr.execute("SELECT data FROM bench_info")
+        info = cr.fetchone()[0]
+    info["base_rss"] = rss_mb()
+    bench = Bench(registry, info)
+    only = set(args.only.split(",")) if args.only else None
+    steps = [
+        ("deploy", bench.op_deploy),
+        ("custody", lambda: bench.op_custody("to_custody")),
+        ("back", lambda: bench.op_custody("back")),
+        ("gift", bench.op_gift),
+        ("intake", bench.op_intake),
+        ("xlsx", lambda: bench.op_xlsx("tablet_loan.report_fleet_inventory_xlsx",
+                                       "XLSX fleet inventory (whole fleet, as officer)", 20, 500)),
+        ("xlsx", lambda: bench.op_xlsx("tablet_loan.report_department_summary_xlsx",
+                                       "XLSX Département summary (whole fleet, as officer)")),
+        ("list", lambda: bench.op_list(info["referents"][0], "Loans list as collège référent: open loans of the "
+                                       "year grouped by class", "school_class", 0.3)),
+        ("list", lambda: bench.op_list(info["manager"], "Loans list as Département manager: open loans of the "
+                                       "year grouped by collège", "college_id")),
+        ("crons", bench.op_cron_access),
+        ("crons", bench.op_cron_retention),
+    ]
+    for key, step in steps:
+        if only and key not in only:
+            continue
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - one failing operation fails its line, not the run
+            bench.check(f"{key} ran", False, f"{type(exc).__name__}: {exc}"[:300])
+    total = time.perf_counter() - started
+    bench.check("make bench < 20 min", total < 20 * 60, f"{total / 60:.1f} min")
+    table = markdown(bench, machine_description(registry), total)
+    (BUILD / "bench.md").write_text(table)
+    print()
+    print(table)
+    import odoo.sql_db
+    odoo.sql_db.close_all()
+    if not args.keep:
+        odoo_env.drop_db(args.db)
+    failed = [label for label, ok, _value in bench.checks if not ok]
+    say(f"{len(bench.checks) - len(failed)} checks passed, {len(failed)} failed; table in {BUILD / 'bench.md'}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -3,7 +3,7 @@ PYTHON ?= python3
 DB ?= tablet_loan_demo
 PORT ?= 8069
 
-.PHONY: install test run demo-data
+.PHONY: install test run demo-data bench
 
 install:  ## PostgreSQL reachable, Odoo 18 importable, Python dependencies, addon linked
 	$(PYTHON) tools/odoo_env.py install
@@ -17,3 +17,6 @@ run:  ## Odoo on http://127.0.0.1:$(PORT) with the demo database
 demo-data:  ## regenerate the generated demo files (people, fleet)
 	$(PYTHON) tools/gen_demo_people.py
 	$(PYTHON) tools/gen_demo_fleet.py
+
+bench:  ## fresh database, a Département at scale, measured operations (table in build/bench.md)
+	$(PYTHON) tools/bench.py

@@ -28,7 +28,7 @@ COLLEGE_MEMBER_ROLES = ("pupil", "teacher", "head", "staff")
 
 ENDED_LOAN_STATES = ("closed", "donated")
 OPEN_CHARGE_STATES = ("draft", "confirmed", "invoiced")
-ANONYMIZE_BATCH_SIZE = 5_000
+ANONYMIZE_BATCH_SIZE = 10_000
 ANONYMIZE_BATCH_PARAM = "tablet_loan.anonymize_batch_size"
 # Identity and contact fields erased by anonymisation; role, collège, grade and class stay for the figures.
 PERSONAL_FIELDS = ("email", "phone", "mobile", "street", "street2", "zip", "city", "comment", "vat", "ref",
@@ -362,20 +362,25 @@ class ResPartner(models.Model):
         erased = [fname for fname in PERSONAL_FIELDS
                   if self._fields[fname].column_type and not self._fields[fname].translate]
         self.flush_recordset()
+        # Which of these columns did hold something: only their dependents need computing again.
+        self.env.cr.execute(SQL("SELECT %s FROM res_partner WHERE id = ANY(%s)", SQL(", ").join(
+            SQL("bool_or(%s IS NOT NULL)", SQL.identifier(fname)) for fname in erased), self.ids))
+        erased_filled = [fname for fname, filled in zip(erased, self.env.cr.fetchone()) if filled]
+        # Computed columns whose value, once the identity is gone, is known: written here too.
+        derived = {"complete_name": name, "email_normalized": SQL("NULL"), "phone_sanitized": SQL("NULL")}
+        derived = {fname: value for fname, value in derived.items()
+                   if fname in self._fields and self._fields[fname].store}
         self.env.cr.execute(SQL(
-            "UPDATE res_partner SET name = %(name)s, complete_name = %(name)s, email_normalized = NULL, "
-            "tablet_anonymized = true, active = false, write_uid = %(uid)s, write_date = %(now)s, %(erased)s "
-            "WHERE id = ANY(%(ids)s)",
+            "UPDATE res_partner SET name = %(name)s, tablet_anonymized = true, active = false, write_uid = %(uid)s, "
+            "write_date = %(now)s, %(erased)s, %(derived)s WHERE id = ANY(%(ids)s)",
             name=name, uid=self.env.uid, now=self.env.cr.now(), ids=self.ids,
             erased=SQL(", ").join(SQL("%s = NULL", SQL.identifier(fname)) for fname in erased),
+            derived=SQL(", ").join(SQL("%s = %s", SQL.identifier(fname), value) for fname, value in derived.items()),
         ))
-        written = ["name", "tablet_anonymized", "active", *erased]
         self.invalidate_recordset()
-        self.modified(written)
-        # Written above with the value their computation gives: nothing to compute again.
-        for fname in ("complete_name", "email_normalized"):
-            if fname in self._fields:
-                self.env.remove_to_compute(self._fields[fname], self)
+        self.modified(["name", "tablet_anonymized", "active", *erased_filled])
+        for fname in derived:
+            self.env.remove_to_compute(self._fields[fname], self)
         pictures = self.env["ir.attachment"].sudo().search([
             ("res_model", "=", self._name), ("res_id", "in", self.ids),
             ("res_field", "in", [f for f in PERSONAL_FIELDS + ("image_1024", "image_512", "image_256", "image_128")

@@ -5,7 +5,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
-from .utils import window_action
+from .utils import check_access_sql, window_action
 
 DEFAULT_BATCH_SIZE = 10_000
 BATCH_SIZE_PARAM = "tablet_loan.campaign_batch_size"
@@ -83,6 +83,7 @@ class TabletCampaign(models.Model):
         """A campaign of `kind` over `colleges`: run at once when it fits in one batch (the
         user waits a second or two), else queued for the scheduled action."""
         labels = dict(self._fields["kind"]._description_selection(self.env))
+        colleges.fetch(["name", "company_id"])
         campaign = self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create({
             "name": _("%(kind)s – %(colleges)s", kind=labels[kind],
                       colleges=colleges.name if len(colleges) == 1 else _("%s collèges", len(colleges))),
@@ -137,7 +138,7 @@ class TabletCampaign(models.Model):
         campaign = self.with_user(self.user_id).with_context(
             tracking_disable=True, lang=self.user_id.lang, allowed_company_ids=self.user_id.company_ids.ids)
         # The author may have lost a collège since: the campaign stops, saying why.
-        campaign.college_ids.check_access("read")
+        check_access_sql(campaign.college_ids, "read")
         processed, counts, skipped = getattr(campaign, f"_batch_{self.kind}")(size)
         vals = {"state": "running"}
         if processed:

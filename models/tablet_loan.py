@@ -215,7 +215,12 @@ class TabletLoan(models.Model):
         """Every rule a new loan must meet, checked on the whole batch in a fixed number of
         queries, all problems reported at once (R3, R7, R9, R11, one open loan each)."""
         problems = []
+        # Only the columns checked below: the ORM would otherwise read every column of the
+        # tablets and people (a rentrée lends hundreds at once).
+        self.fetch(["equipment_id", "borrower_id", "college_id", "school_year", "convention_id", "date_start"])
         tablets, borrowers = self.equipment_id, self.borrower_id
+        tablets.fetch(["is_tablet", "college_id", "tablet_state"])
+        borrowers.fetch(["school_role", "college_id"])
         unwiped = self.search([("equipment_id", "in", tablets.ids), ("state", "=", "returned")])
         unwiped_tablets = set(unwiped.equipment_id.ids)
         listed = self.env["tablet.user.list"]._validated_pairs(borrowers, self.college_id, set(self.mapped("school_year")))

@@ -154,7 +154,9 @@ class TabletCampaign(models.Model):
             if skipped:
                 body += " " + _("Left out: %s.", "; ".join(skipped[:20]))
             self._message_log(body=body)
-        if processed < size:
+        # Done once a batch comes back short; a delivery or a gift, whose list is fixed, as soon
+        # as it is all processed. Custody takes the loans as they are when each batch runs.
+        if processed < size or (self.kind in ("gift", "intake") and self.done_count >= self.total_count):
             campaign._finish()
             self.write({"state": "done", "date_done": fields.Datetime.now(), "total_count": self.done_count})
         return max(processed, 1)

@@ -9,7 +9,7 @@ from odoo.tools.sql import create_index, drop_index, make_index_name
 
 from .res_partner import COLLEGE_MEMBER_ROLES
 from .school_year import check_school_year, school_year_of
-from .utils import bulk_write, check_access_sql
+from .utils import bulk_update, bulk_write, check_access_sql
 
 OPEN_STATES = ("draft", "active", "custody")
 # Tablet status that follows each loan status.
@@ -422,30 +422,13 @@ class TabletLoan(models.Model):
 
     def _bulk_set_state(self, state):
         """Campaigns (summer custody and back, R13): the status of thousands of loans and of
-        their tablets in a fixed number of queries, checked against the user's access rules;
-        the campaign posts one summary per batch. Returns {collège id: loans changed}."""
-        if not self:
-            return {}
-        check_access_sql(self, "write")
-        self.flush_recordset(["state"])
-        self.env.cr.execute(SQL(
-            "UPDATE tablet_loan SET state = %s, write_uid = %s, write_date = %s WHERE id = ANY(%s) "
-            "RETURNING equipment_id, college_id",
-            state, self.env.uid, self.env.cr.now(), list(self._ids)))
-        rows = self.env.cr.fetchall()
-        self.invalidate_recordset(["state", "write_uid", "write_date"])
-        self.modified(["state"])
+        their tablets in one UPDATE each, within the user's access rules; the campaign posts
+        one summary per batch. Returns {collège id: loans changed}."""
+        rows = bulk_update(self, {"state": state}, returning=("equipment_id", "college_id"))
         tablet_state = TABLET_STATE_OF_LOAN.get(state)
-        tablets = self.env["maintenance.equipment"].browse({tablet_id for tablet_id, _college in rows})
         if tablet_state:
-            check_access_sql(tablets, "write")
-            tablets.flush_recordset(["tablet_state"])
-            self.env.cr.execute(SQL(
-                "UPDATE maintenance_equipment SET tablet_state = %s, write_uid = %s, write_date = %s "
-                "WHERE id = ANY(%s) AND tablet_state IS DISTINCT FROM %s",
-                tablet_state, self.env.uid, self.env.cr.now(), tablets.ids, tablet_state))
-            tablets.invalidate_recordset(["tablet_state", "write_uid", "write_date"])
-            tablets.modified(["tablet_state"])
+            tablets = self.env["maintenance.equipment"].browse({tablet_id for tablet_id, _college in rows})
+            bulk_update(tablets, {"tablet_state": tablet_state})
         return dict(Counter(college_id for _tablet, college_id in rows))
 
     def _tablets(self):

@@ -200,6 +200,24 @@ class TestCampaignProgress(TabletLoanCase):
             counts.append(self.env.cr.sql_log_count - before)
         self.assertEqual(counts[0], counts[1], counts)
 
+    def test_bulk_status_change_keeps_the_record_rules(self):
+        """The set-based writes check the same record rules as the ORM: a référent of another
+        collège changes nothing, and the statement is undone as a whole."""
+        other = self.env["res.users"].create({
+            "name": "Référent Beta", "login": "t_ref_beta_bulk", "company_id": self.dept_a.id,
+            "company_ids": [Command.set(self.dept_a.ids)], "tablet_college_ids": [Command.set(self.college_beta.ids)],
+            "groups_id": [Command.set(self.env.ref("tablet_loan.group_college_referent").ids)],
+        })
+        with self.assertRaises(AccessError):
+            self.loans.with_user(other)._bulk_set_state("custody")
+        self.assertEqual(set(self.loans.mapped("state")), {"active"})
+        self.assertEqual(set(self.tablets.mapped("tablet_state")), {"assigned"})
+        with self.assertRaises(AccessError):
+            self.loans.with_user(self.officer_a)._bulk_set_state("custody")  # officers only read loans
+        self.assertEqual(self.loans.with_user(self.referent_alpha)._bulk_set_state("custody"),
+                         {self.college_alpha.id: 5})
+        self.assertEqual(set(self.tablets.mapped("tablet_state")), {"custody"})
+
     def test_small_campaign_runs_at_once(self):
         self.env["ir.config_parameter"].set_param("tablet_loan.campaign_batch_size", "100")
         result = self._custody(self.referent_alpha)

@@ -206,9 +206,11 @@ def _build_people(env, plan, company, colleges):
     }
     clone(env.cr, "res_partner", templates["pupil"], """
         SELECT id, 'Élève ' || id AS name, 'eleve' || id || '@example.invalid' AS email, college_id,
-               grade, school_class FROM bench_person WHERE kind IN ('pupil', 'former')""",
+               grade, school_class, kind = 'pupil' AS active,
+               CASE WHEN kind = 'former' THEN make_date(cohort + 4, 7, 5) END AS leaving_date
+          FROM bench_person WHERE kind IN ('pupil', 'former')""",
           {**common, "id": "s.id", "name": "s.name", "college_id": "s.college_id", "grade_level": "s.grade",
-           "school_class": "s.school_class"})
+           "school_class": "s.school_class", "active": "s.active", "leaving_date": "s.leaving_date"})
     clone(env.cr, "res_partner", templates["teacher"], """
         SELECT id, 'Professeur ' || id AS name, 'prof' || id || '@example.invalid' AS email, college_id
         FROM bench_person WHERE kind = 'teacher'""",

@@ -26,6 +26,8 @@ class TabletCharge(models.Model):
     college_id = fields.Many2one(related="incident_id.college_id", store=True, index=True, string="Collège")
     company_id = fields.Many2one(related="incident_id.company_id", store=True, index=True, string="Département")
     borrower_id = fields.Many2one(related="incident_id.borrower_id", store=True, index=True, string="Borrower")
+    # Stored for the dashboards (pivot, graph): charges per school year of the loan.
+    school_year = fields.Char(related="loan_id.school_year", store=True, index=True, string="School Year")
     # Read with superuser rights (related_sudo): the accountant has no access to incidents.
     incident_type = fields.Selection(related="incident_id.incident_type", store=True, string="Incident Type")
     incident_date = fields.Datetime(related="incident_id.event_datetime", string="Incident Date")

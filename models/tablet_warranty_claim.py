@@ -116,6 +116,9 @@ class TabletWarrantyClaim(models.Model):
     new_equipment_id = fields.Many2one("maintenance.equipment", string="Replacement Tablet", readonly=True,
                                        copy=False, check_company=True, groups=PERSONAL_DATA_GROUPS)
     returned_date = fields.Date(string="Returned on", copy=False, tracking=True)
+    # Stored for the dashboards (pivot, graph); a school year names no pupil (R29).
+    school_year = fields.Char(related="incident_id.loan_id.school_year", store=True, index=True,
+                              string="School Year")
 
     # ------------------------------------------------------------------ computes
     @api.depends("incident_id")

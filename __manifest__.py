@@ -34,6 +34,7 @@
         "views/tablet_warranty_claim_views.xml",
         "views/tablet_charge_tariff_views.xml",
         "views/tablet_charge_views.xml",
+        "views/tablet_today_views.xml",
         "views/menus.xml",
         "wizards/tablet_delivery_intake_views.xml",
         "views/tablet_geolocation_request_views.xml",
@@ -45,7 +46,13 @@
         "demo/tablet_loan_demo_users.xml",
         "demo/tablet_loan_demo_charges.xml",
         "demo/tablet_loan_demo_fleet.xml",
+        "demo/tablet_loan_demo_today.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "tablet_loan/static/src/today/*",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -52,6 +52,9 @@
         "web.assets_backend": [
             "tablet_loan/static/src/today/*",
         ],
+        "web.assets_tests": [
+            "tablet_loan/static/src/js/tours/*.js",
+        ],
     },
     "application": True,
     "installable": True,

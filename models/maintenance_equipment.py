@@ -48,6 +48,8 @@ class MaintenanceEquipment(models.Model):
     until a 3e pupil is given theirs (R17) or they are scrapped."""
 
     _inherit = "maintenance.equipment"
+    # Staff find a tablet by the serial number or IMEI written on it, not by its model name.
+    _rec_names_search = ["name", "serial_no", "imei"]
 
     is_tablet = fields.Boolean(string="Is a Tablet", index=True)
     imei = fields.Char(string="IMEI", index=True, copy=False, tracking=True,

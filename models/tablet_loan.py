@@ -31,6 +31,8 @@ class TabletLoan(models.Model):
     _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
+    # Found by the borrower's name or the tablet's serial number (incident form, search bar).
+    _rec_names_search = ["borrower_id", "serial_no"]
 
     borrower_id = fields.Many2one(
         "res.partner", string="Borrower", required=True, index=True, tracking=True, ondelete="restrict",

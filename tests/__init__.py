@@ -18,3 +18,4 @@ from . import test_loan_contract_report
 from . import test_warranty_claim
 from . import test_charge
 from . import test_today
+from . import test_tour

@@ -27,7 +27,9 @@ ADDONS = (Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "tabl
           / f"addons-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:10]}")
 ODOO_NIGHTLY = "https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz"
 DEBIAN_BUILD_DEPS = ["libldap2-dev", "libsasl2-dev", "libpq-dev"]
-DEBIAN_RUNTIME = ["wkhtmltopdf"]
+# wkhtmltopdf prints the PDF reports; chromium runs the browser tours (tests/test_tour.py)
+# and the screenshots (tools/screenshots.py).
+DEBIAN_RUNTIME = ["wkhtmltopdf", "chromium"]
 DEMO_LOGINS = ["dept_manager", "dept_officer", "academy", "head", "referent", "accountant", "supplier"]
 
 PG_HOST = os.environ.get("PGHOST", "127.0.0.1")
@@ -145,7 +147,7 @@ def cmd_install(_args):
     ensure_postgres()
     ensure_odoo()
     if not apt_install(DEBIAN_RUNTIME):
-        say("continuing without them: PDF reports need wkhtmltopdf.")
+        say("continuing without them: PDF reports need wkhtmltopdf, the browser tours chromium.")
     req = ROOT / "requirements.txt"
     if pip_install(["-r", str(req)]):
         fail(f"pip could not install {req.name}; read pip's message above.")

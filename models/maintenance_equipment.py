@@ -21,6 +21,8 @@ TABLET_STATES = [
     ("donated", "Donated"),
     ("scrapped", "Scrapped"),
 ]
+# Always a column of the tablets' kanban, even when empty.
+IN_USE_STATES = ("stock", "assigned", "custody", "repair")
 # A tablet in these states has left the Département's fleet for good.
 OUT_OF_FLEET_STATES = ("donated", "scrapped")
 # Fields naming the people who use a tablet: the programme's roles, never the supplier's
@@ -62,6 +64,7 @@ class MaintenanceEquipment(models.Model):
     )
     tablet_state = fields.Selection(
         TABLET_STATES, string="Tablet Status", default="stock", index=True, tracking=True, copy=False,
+        group_expand="_group_expand_tablet_state",
     )
     purchase_date = fields.Date(string="Purchase Date", tracking=True)
     # R29: the supplier's warranty desk reads the tablets of its claims, never who uses them.
@@ -104,6 +107,11 @@ class MaintenanceEquipment(models.Model):
             ("state", "in", self.env["tablet.loan"]._open_states()), ("id", operator, value),
         ])
         return [("id", "in", loans.subselect("equipment_id"))]
+
+    def _group_expand_tablet_state(self, states, domain):
+        """Kanban columns in the order of a tablet's life, the working ones always shown;
+        lost, stolen, donated and scrapped only when some tablet is."""
+        return [state for state, _label in TABLET_STATES if state in IN_USE_STATES or state in states]
 
     def _compute_charge_ids(self):
         charges = self.env["tablet.charge"].search([("incident_id.equipment_id", "in", self.ids)])

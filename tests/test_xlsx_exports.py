@@ -1,11 +1,13 @@
 import io
+import json
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 import openpyxl
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from ..reports.tablet_xlsx_report import HEADER_ROW
 from .common import TabletLoanCase
@@ -15,7 +17,7 @@ FLEET_HEADERS = ("Collège", "Status", "Serial Number", "Model", "IMEI", "Suppli
 
 
 @tagged("post_install", "-at_install")
-class TestXlsxExports(TabletLoanCase):
+class TestXlsxExports(HttpCase, TabletLoanCase):
     """XLSX exports, each rendered as the user who asks for it: the Département's fleet
     inventory and exits (R7, R17), the supplier's claims without personal data (R20, R29),
     the collège's charges and payments (R21, R24b), the Département's summary."""
@@ -211,6 +213,28 @@ class TestXlsxExports(TabletLoanCase):
         few = count()
         self._tablets(self.college_alpha, 40, start=100)
         self.assertEqual(count(), few)
+
+    def test_download_through_the_web_client_routes(self):
+        """What the list buttons trigger in the browser: report_xlsx's /report/xlsx route, with
+        the list's search as options, or with the selected ids, as the logged-in user."""
+        self.authenticate(self.officer_a.login, self.officer_a.login)
+        query = urlencode({"options": json.dumps({"domain": [["is_tablet", "=", True], ["college_id", "=",
+                                                                                            self.college_beta.id]]}),
+                           "context": json.dumps({"lang": "en_US"})})
+        response = self.url_open(f"/report/xlsx/tablet_loan.report_fleet_inventory_xlsx?{query}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("spreadsheetml", response.headers["Content-Type"])
+        rows = self._table(openpyxl.load_workbook(io.BytesIO(response.content))["Fleet Inventory"])[1]
+        self.assertEqual(sorted(row[2] for row in rows if row[2]), sorted(self.beta[:2].mapped("serial_no")))
+
+        self.authenticate(self.supplier_user.login, self.supplier_user.login)
+        response = self.url_open(f"/report/xlsx/tablet_loan.report_warranty_claims_xlsx/{self.claim.id}")
+        self.assertEqual(response.status_code, 200)
+        rows = self._table(openpyxl.load_workbook(io.BytesIO(response.content))["Warranty Claims"])[1]
+        self.assertEqual(rows[0][3:5], (self.alpha[0].serial_no, self.alpha[0].imei))
+        with self.assertLogs("odoo.http", "WARNING"):
+            response = self.url_open(f"/report/xlsx/tablet_loan.report_fleet_inventory_xlsx?{query}")
+        self.assertNotEqual(response.status_code, 200, "the supplier has no fleet inventory")
 
     # ---------------------------------------------------------------- fleet exits
     def test_fleet_exits_over_a_period(self):

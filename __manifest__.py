@@ -7,7 +7,7 @@
     "author": "tablet_loan founding engineers",
     "website": "https://example.invalid/tablet_loan",
     "license": "LGPL-3",
-    "depends": ["contacts", "mail", "maintenance", "account"],
+    "depends": ["contacts", "mail", "maintenance", "account", "report_xlsx"],
     "data": [
         "security/tablet_loan_groups.xml",
         "security/ir.model.access.csv",
@@ -22,6 +22,8 @@
         "wizards/tablet_departure_wizard_views.xml",
         "wizards/tablet_return_wizard_views.xml",
         "wizards/tablet_gift_wizard_views.xml",
+        "wizards/tablet_fleet_exit_export_wizard_views.xml",
+        "wizards/tablet_charge_export_wizard_views.xml",
         "views/res_partner_views.xml",
         "views/res_users_views.xml",
         "views/res_company_views.xml",
@@ -38,6 +40,7 @@
         "wizards/tablet_delivery_intake_views.xml",
         "views/tablet_geolocation_request_views.xml",
         "reports/tablet_loan_contract_report.xml",
+        "reports/tablet_xlsx_reports.xml",
     ],
     "demo": [
         "demo/tablet_loan_demo.xml",

@@ -19,3 +19,4 @@ from . import test_warranty_claim
 from . import test_charge
 from . import test_access_matrix
 from . import test_audit_trail
+from . import test_xlsx_exports

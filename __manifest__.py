@@ -34,10 +34,13 @@
         "views/tablet_warranty_claim_views.xml",
         "views/tablet_charge_tariff_views.xml",
         "views/tablet_charge_views.xml",
+        "views/tablet_annual_report_views.xml",
         "views/menus.xml",
         "wizards/tablet_delivery_intake_views.xml",
         "views/tablet_geolocation_request_views.xml",
         "reports/tablet_loan_contract_report.xml",
+        "data/tablet_annual_report_data.xml",
+        "reports/tablet_annual_report_report.xml",
     ],
     "demo": [
         "demo/tablet_loan_demo.xml",

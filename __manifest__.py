@@ -48,6 +48,7 @@
         "demo/tablet_loan_demo_users.xml",
         "demo/tablet_loan_demo_charges.xml",
         "demo/tablet_loan_demo_fleet.xml",
+        "demo/tablet_annual_report_demo.xml",
     ],
     "application": True,
     "installable": True,

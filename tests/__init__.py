@@ -17,3 +17,4 @@ from . import test_workflow
 from . import test_loan_contract_report
 from . import test_warranty_claim
 from . import test_charge
+from . import test_annual_report

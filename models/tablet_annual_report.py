@@ -59,11 +59,11 @@ class TabletAnnualReport(models.Model):
     _description = "Annual Report on Digital Usage"
     _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "school_year desc, college_id"
+    _rec_names_search = ["college_id", "school_year"]
     _check_company_auto = True
     # The Académie and the Département comment on the report they read.
     _mail_post_access = "read"
 
-    name = fields.Char(string="Report", compute="_compute_name", store=True)
     college_id = fields.Many2one(
         "res.partner", string="Collège", required=True, index=True, tracking=True, ondelete="restrict",
         domain="[('is_college', '=', True)]", check_company=True,
@@ -158,10 +158,11 @@ class TabletAnnualReport(models.Model):
 
     # ------------------------------------------------------------------ computes
     @api.depends("college_id.name", "school_year")
-    def _compute_name(self):
+    def _compute_display_name(self):
+        """Not stored: each reader sees it in their language."""
         for report in self:
-            report.name = _("Annual Report %(year)s – %(college)s",
-                            year=report.school_year or "", college=report.college_id.name or "")
+            report.display_name = _("Annual Report %(year)s – %(college)s",
+                                    year=report.school_year or "", college=report.college_id.name or "")
 
     @api.depends("state", "academy_id", "academy_read_date", "department_read_date")
     @api.depends_context("uid")
@@ -303,8 +304,11 @@ class TabletAnnualReport(models.Model):
     # ---------------------------------------------------------------------- CRUD
     @api.model_create_multi
     def create(self, vals_list):
-        if not self._state_write_allowed() and any(ACTION_FIELDS & vals.keys() for vals in vals_list):
-            self._refuse_state_write()
+        if not self._state_write_allowed():
+            if any(ACTION_FIELDS & vals.keys() for vals in vals_list):
+                self._refuse_state_write()
+            if any(vals.get("usage_text") for vals in vals_list) and not self.env.user.has_group(HEAD_GROUP):
+                raise AccessError(_("Only the head of the collège writes the annual report (R27)."))
         return super().create(vals_list)
 
     def write(self, vals):
@@ -334,10 +338,10 @@ class TabletAnnualReport(models.Model):
             raise AccessError(_("Only the head of the collège submits the annual report (R27)."))
         for report in self:
             if report.state != "draft":
-                raise UserError(_("The annual report %s is already submitted.", report.name))
+                raise UserError(_("The annual report %s is already submitted.", report.display_name))
             if is_html_empty(report.usage_text):
                 raise UserError(_("Write the Digital Usage of %s (the place of the tablets in the collège's "
-                                  "digital usage) before submitting it (R27).", report.name))
+                                  "digital usage) before submitting it (R27).", report.display_name))
         figures = self._live_figures()
         now = fields.Datetime.now()
         for report in self:
@@ -402,12 +406,12 @@ class TabletAnnualReport(models.Model):
         labels = {"academy": _("the Académie"), "department": _("the Département")}
         for report in self:
             if report.state != "submitted":
-                raise UserError(_("Only a submitted annual report is acknowledged (%s).", report.name))
+                raise UserError(_("Only a submitted annual report is acknowledged (%s).", report.display_name))
             if party == "academy" and report.academy_id != self.env.user.tablet_academy_id:
-                raise AccessError(_("%(report)s is addressed to another académie.", report=report.name))
+                raise AccessError(_("%(report)s is addressed to another académie.", report=report.display_name))
             reader = report[f"{party}_read_by_id"]  # outside `_()`: term extraction evaluates f-strings
             if reader:
-                raise UserError(_("%(report)s was already read for %(party)s by %(user)s.", report=report.name,
+                raise UserError(_("%(report)s was already read for %(party)s by %(user)s.", report=report.display_name,
                                   party=labels[party], user=reader.name))
         now = fields.Datetime.now()
         activity_type = self.env.ref("tablet_loan.mail_activity_annual_report_read")

@@ -144,8 +144,8 @@ class TestAnnualReport(TabletLoanCase, HttpCase):
             "state": "draft", "college_id": self.college_alpha.id, "company_id": self.dept_a.id,
             "academy_id": self.academy_north.id, "school_year": "2026-2027", "figures_snapshot": False,
         }])
-        self.assertIn("2026-2027", report.name)
-        self.assertIn("Collège Alpha", report.name)
+        self.assertIn("2026-2027", report.display_name)
+        self.assertIn("Collège Alpha", report.display_name)
 
     def test_figures_match_the_records(self):
         """Each figure counts the records of the collège and the school year, and only those."""
@@ -216,6 +216,9 @@ class TestAnnualReport(TabletLoanCase, HttpCase):
             report.with_user(self.referent_alpha).usage_text = "<p>Texte du référent</p>"
         with self.assertRaises(AccessError):
             report.with_user(self.manager_a).usage_text = "<p>Texte du Département</p>"
+        with self.assertRaises(AccessError):
+            self.env["tablet.annual.report"].with_user(self.manager_a).create({
+                "college_id": self.college_beta.id, "school_year": "2026-2027", "usage_text": "<p>Texte</p>"})
         with self.assertRaises(AccessError):
             report.with_user(self.head_alpha).write({"state": "submitted"})
         with self.assertRaises(AccessError):
@@ -307,7 +310,7 @@ class TestAnnualReport(TabletLoanCase, HttpCase):
         """Head writes, référent reads; the Académie reads its collèges' submitted reports;
         the Département its company's; nobody else."""
         report = self._report()
-        report.with_user(self.referent_alpha).read(["name", "tablets_deployed", "charge_amount", "usage_text"])
+        report.with_user(self.referent_alpha).read(["display_name", "tablets_deployed", "charge_amount", "usage_text"])
         self.assertEqual(report.with_user(self.referent_alpha).charge_amount, 160.0,
                          "the référent reads the charges' total, not the charges")
         with self.assertRaises(AccessError):
@@ -316,10 +319,10 @@ class TestAnnualReport(TabletLoanCase, HttpCase):
         with self.assertRaises(AccessError):
             self.env["tablet.annual.report"].with_user(self.head_alpha).create(
                 {"college_id": self.college_beta.id, "school_year": "2026-2027"})
-        report.with_user(self.officer_a).read(["name", "tablets_deployed"])
+        report.with_user(self.officer_a).read(["display_name", "tablets_deployed"])
         # The Académie receives the report once submitted.
         with self.assertRaises(AccessError):
-            report.with_user(self.academy_user).read(["name"])
+            report.with_user(self.academy_user).read(["display_name"])
         report.with_user(self.head_alpha).action_submit()
         report.invalidate_recordset()
         self.assertEqual(report.with_user(self.academy_user).tablets_deployed, 3)
@@ -329,7 +332,7 @@ class TestAnnualReport(TabletLoanCase, HttpCase):
         self.assertFalse(Report.with_user(self.manager_b).search([]))
         for user in (self.academy_south_user, self.manager_b, self.accountant_alpha, self.supplier_user):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
-                report.with_user(user).read(["name"])
+                report.with_user(user).read(["display_name"])
         for user in (self.accountant_alpha, self.supplier_user):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 Report.with_user(user).search([])

@@ -20,3 +20,4 @@ from . import test_charge
 from . import test_access_matrix
 from . import test_audit_trail
 from . import test_xlsx_exports
+from . import test_annual_report

@@ -172,8 +172,12 @@ class MatrixFixtures:
         lost.tablet_state = "lost"
         geolocation = env["tablet.geolocation.request"].create({
             "equipment_id": lost.id, "reason": "lost", "justification": "Perdue lors d'une sortie."})
+        annual_report = env["tablet.annual.report"].create({
+            "college_id": college.id, "school_year": "2026-2027",
+            "usage_text": "<p>Les tablettes servent en classe et à la maison.</p>"})
+        annual_report.action_submit()  # the Académie reads submitted reports only
         for model, record in [
-            ("res.partner", pupils[0]), ("tablet.convention", convention),
+            ("tablet.annual.report", annual_report), ("res.partner", pupils[0]), ("tablet.convention", convention),
             ("tablet.convention.amendment", amendment), ("maintenance.equipment", claim.equipment_id),
             ("tablet.user.list", user_list), ("tablet.user.list.line", user_list.line_ids[0]),
             ("tablet.loan", loans[0]), ("tablet.incident", incidents[0]), ("tablet.warranty.claim", claim),

@@ -167,3 +167,13 @@ class MaintenanceEquipment(models.Model):
             return self.cost
         elapsed = max((on_date - self.purchase_date).days, 0)
         return self.cost * max(0.0, 1.0 - elapsed / (years * 365.0))
+
+    def action_export_fleet_inventory_xlsx(self):
+        """Tablets list header button: the selected tablets, else all those the list shows."""
+        return self.env["report.tablet_loan.xlsx_abstract"]._export_action(
+            "tablet_loan.report_fleet_inventory_xlsx", self)
+
+    def action_export_department_summary_xlsx(self):
+        """Tablets list header button: the summary of the user's current Département."""
+        return self.env.ref("tablet_loan.report_department_summary_xlsx").report_action(
+            None, data={"company_id": self.env.company.id}, config=False)

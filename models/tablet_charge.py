@@ -60,6 +60,10 @@ class TabletCharge(models.Model):
     invoice_id = fields.Many2one("account.move", string="Invoice", readonly=True, copy=False, index=True,
                                  check_company=True)
     invoice_payment_state = fields.Selection(related="invoice_id.payment_state", string="Payment Status")
+    # For the collège's accounting export: read as related fields, like the payment status, by
+    # every role that follows charges, accounting rights or not.
+    invoice_date = fields.Date(related="invoice_id.invoice_date", string="Invoice Date")
+    invoice_amount_residual = fields.Monetary(related="invoice_id.amount_residual", string="Amount Due")
     credit_note_id = fields.Many2one("account.move", string="Credit Note", readonly=True, copy=False,
                                      check_company=True)
 

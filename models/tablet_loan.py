@@ -307,6 +307,9 @@ class TabletLoan(models.Model):
         if self.filtered(lambda l: l.state != "draft"):
             raise UserError(_("Only a draft loan can be deleted: a loan that started is part of the "
                               "tablet's history. Return the tablet to close it."))
+        if self.filtered("signed_date"):
+            raise UserError(_("A signed loan contract cannot be deleted: the legal representative's "
+                              "signature is part of the record."))
 
     def unlink(self):
         tablets = self.equipment_id

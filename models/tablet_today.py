@@ -12,7 +12,8 @@ from odoo.tools.translate import LazyTranslate
 _lt = LazyTranslate(__name__)
 
 Section = namedtuple("Section", "key group title")
-Card = namedtuple("Card", "key section action filters label help tone")
+# `group`: a card of the section only some of its users work on (None: all of them).
+Card = namedtuple("Card", "key section action filters label help tone group", defaults=(None,))
 
 # Each role's home, in the order shown; a user sees every section of their groups
 # (a head also sees the référent's, implied by their group).
@@ -53,6 +54,9 @@ CARDS = [
     Card("geolocations_to_authorise", "head", "tablet_loan.tablet_geolocation_request_action",
          ("filter_requested",),
          _lt("Geolocations to Authorise"), _lt("Requests of the digital referent, exceptional (R10)"), "warning"),
+    Card("annual_report_to_submit", "head", "tablet_loan.tablet_annual_report_action", ("filter_draft",),
+         _lt("Annual Report to Submit"),
+         _lt("The year's digital usage, for the Académie and the Département (R27)"), "info"),
     Card("head_charges_to_confirm", "head", "tablet_loan.tablet_charge_action", ("filter_draft",),
          _lt("Charges to Confirm"), _lt("Financial counterparts not confirmed yet (R24b)"), "info"),
     Card("charges_to_confirm", "accountant", "tablet_loan.tablet_charge_action", ("filter_draft",),
@@ -77,10 +81,17 @@ CARDS = [
          _lt("Overdue Returns"), _lt("Tablets not returned by the day the user left (R14)"), "info"),
     Card("conventions_expiring", "department", "tablet_loan.tablet_convention_action", ("filter_expiring",),
          _lt("Conventions Expiring"), _lt("Signed conventions ending within 60 days: renew them (R5)"), "info"),
+    Card("department_annual_reports_to_read", "department", "tablet_loan.tablet_annual_report_action",
+         ("filter_submitted", "filter_my_activities"),
+         _lt("Annual Reports to Read"), _lt("Submitted by the heads: record that you read them (R27)"), "warning",
+         "tablet_loan.group_department_manager"),
     Card("lists_to_validate", "academy", "tablet_loan.tablet_user_list_action", ("filter_submitted",),
          _lt("Lists to Validate"), _lt("Nominative lists submitted by the heads (R3)"), "warning"),
     Card("conventions_to_sign", "academy", "tablet_loan.tablet_convention_action", ("filter_draft",),
          _lt("Conventions to Sign"), _lt("Draft partnership conventions of your collèges (R5)"), "info"),
+    Card("annual_reports_to_read", "academy", "tablet_loan.tablet_annual_report_action",
+         ("filter_submitted", "filter_my_activities"),
+         _lt("Annual Reports to Read"), _lt("Submitted by the heads: record that you read them (R27)"), "warning"),
     Card("claims_to_answer", "supplier", "tablet_loan.tablet_warranty_claim_action", ("filter_waiting",),
          _lt("Claims to Answer"), _lt("Record the RMA number and your answer"), "warning"),
     Card("claims_late", "supplier", "tablet_loan.tablet_warranty_claim_action", ("filter_waiting_late",),
@@ -105,7 +116,7 @@ class TabletToday(models.AbstractModel):
         sections = []
         for section in self._user_sections():
             cards = []
-            for card in (c for c in CARDS if c.section == section.key):
+            for card in (c for c in CARDS if c.section == section.key and self._user_has(c.group)):
                 target = self._card_target(card)
                 if target is None:
                     continue
@@ -125,7 +136,8 @@ class TabletToday(models.AbstractModel):
     def action_open_card(self, key):
         """The list behind a card, with the card's filters switched on (and removable)."""
         card = CARDS_BY_KEY.get(key)
-        target = self._card_target(card) if card and card.section in {s.key for s in self._user_sections()} else None
+        mine = card and self._user_has(card.group) and card.section in {s.key for s in self._user_sections()}
+        target = self._card_target(card) if mine else None
         if target is None:
             raise UserError(_("This counter is not part of your home page."))
         _model, _domain, action = target
@@ -134,6 +146,9 @@ class TabletToday(models.AbstractModel):
     # ------------------------------------------------------------------ helpers
     def _user_sections(self):
         return [section for section in SECTIONS if self.env.user.has_group(section.group)]
+
+    def _user_has(self, group):
+        return not group or self.env.user.has_group(group)
 
     def _eval_context(self):
         """What the web client offers to the domains and contexts of actions and filters."""

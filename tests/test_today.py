@@ -74,10 +74,31 @@ class TestToday(TabletLoanCase):
         self.assertEqual(list(self._home(self.supplier_user)), ["supplier"])
         self.assertEqual(list(self._home(self.academy_user)), ["academy"])
         self.assertEqual(list(self._home(self.officer_a)), ["department"])
+        # R27: only the programme manager reads the annual reports for the Département.
+        self.assertNotIn("department_annual_reports_to_read", self._home(self.officer_a)["department"])
+        self.assertIn("department_annual_reports_to_read", self._home(self.manager_a)["department"])
+        self.assertIn("annual_reports_to_read", self._home(self.academy_user)["academy"])
+        with self.assertRaises(UserError):
+            self.env["tablet.today"].with_user(self.officer_a).action_open_card("department_annual_reports_to_read")
         manager = self._home(self.manager_a)["department"]
         self.assertEqual(manager["department_overdue_returns"], 2, "the whole Département: Alpha and Beta")
         self.assertEqual(self._home(self.manager_b)["department"]["department_overdue_returns"], 0,
                          "another Département sees nothing of the first")
+
+    def test_annual_report_to_submit_then_to_read(self):
+        """R27: the head's draft report, then the readers' activity in the Académie and the Département."""
+        report = self.env["tablet.annual.report"].with_user(self.head_alpha).create({
+            "college_id": self.college_alpha.id, "school_year": "2026-2027",
+            "usage_text": "<p>Usages en 5e A.</p>"})
+        self.assertEqual(self._home(self.head_alpha)["head"]["annual_report_to_submit"], 1)
+        self.assertEqual(self._home(self.academy_user)["academy"]["annual_reports_to_read"], 0)
+        report.with_user(self.head_alpha).action_submit()
+        self.assertEqual(self._home(self.head_alpha)["head"]["annual_report_to_submit"], 0)
+        self.assertEqual(self._home(self.academy_user)["academy"]["annual_reports_to_read"], 1)
+        self.assertEqual(self._home(self.manager_a)["department"]["department_annual_reports_to_read"], 1)
+        report.with_user(self.academy_user).action_acknowledge()
+        self.assertEqual(self._home(self.academy_user)["academy"]["annual_reports_to_read"], 0)
+        self.assertEqual(self._home(self.manager_a)["department"]["department_annual_reports_to_read"], 1)
 
     def test_counter_opens_its_filtered_list(self):
         Today = self.env["tablet.today"].with_user(self.referent_alpha)

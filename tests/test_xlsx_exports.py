@@ -230,7 +230,10 @@ class TestXlsxExports(HttpCase, TabletLoanCase):
         self.authenticate(self.supplier_user.login, self.supplier_user.login)
         response = self.url_open(f"/report/xlsx/tablet_loan.report_warranty_claims_xlsx/{self.claim.id}")
         self.assertEqual(response.status_code, 200)
-        rows = self._table(openpyxl.load_workbook(io.BytesIO(response.content))["Warranty Claims"])[1]
+        # The supplier reads the file in their own language: the sheet is named in French.
+        workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+        self.assertEqual(workbook.sheetnames, ["Demandes de garantie"])
+        rows = self._table(workbook.worksheets[0])[1]
         self.assertEqual(rows[0][3:5], (self.alpha[0].serial_no, self.alpha[0].imei))
         with self.assertLogs("odoo.http", "WARNING"):
             response = self.url_open(f"/report/xlsx/tablet_loan.report_fleet_inventory_xlsx?{query}")

@@ -2,8 +2,9 @@
 PYTHON ?= python3
 DB ?= tablet_loan_demo
 PORT ?= 8069
+SHOTS_PORT ?= 8071
 
-.PHONY: install test run demo-data bench
+.PHONY: install test run demo-data screenshots bench
 
 install:  ## PostgreSQL reachable, Odoo 18 importable, Python dependencies, addon linked
 	$(PYTHON) tools/odoo_env.py install
@@ -17,6 +18,10 @@ run:  ## Odoo on http://127.0.0.1:$(PORT) with the demo database
 demo-data:  ## regenerate the generated demo files (people, fleet)
 	$(PYTHON) tools/gen_demo_people.py
 	$(PYTHON) tools/gen_demo_fleet.py
+
+screenshots:  ## PNGs of the main screens in docs/, from a fresh demo database served on $(SHOTS_PORT)
+	$(PYTHON) -c "import playwright" 2>/dev/null || $(PYTHON) -m pip install -q "playwright>=1.40,<2"
+	$(PYTHON) tools/screenshots.py --port $(SHOTS_PORT)
 
 bench:  ## fresh database, a Département at scale, measured operations (table in build/bench.md)
 	$(PYTHON) tools/bench.py

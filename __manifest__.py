@@ -7,7 +7,7 @@
     "author": "tablet_loan founding engineers",
     "website": "https://example.invalid/tablet_loan",
     "license": "LGPL-3",
-    "depends": ["contacts", "mail", "maintenance", "account"],
+    "depends": ["contacts", "mail", "maintenance", "account", "report_xlsx"],
     "data": [
         "security/tablet_loan_groups.xml",
         "security/ir.model.access.csv",
@@ -22,6 +22,8 @@
         "wizards/tablet_departure_wizard_views.xml",
         "wizards/tablet_return_wizard_views.xml",
         "wizards/tablet_gift_wizard_views.xml",
+        "wizards/tablet_fleet_exit_export_wizard_views.xml",
+        "wizards/tablet_charge_export_wizard_views.xml",
         "views/res_partner_views.xml",
         "views/res_users_views.xml",
         "views/res_company_views.xml",
@@ -34,10 +36,15 @@
         "views/tablet_warranty_claim_views.xml",
         "views/tablet_charge_tariff_views.xml",
         "views/tablet_charge_views.xml",
+        "views/tablet_annual_report_views.xml",
+        "views/tablet_today_views.xml",
         "views/menus.xml",
         "wizards/tablet_delivery_intake_views.xml",
         "views/tablet_geolocation_request_views.xml",
         "reports/tablet_loan_contract_report.xml",
+        "reports/tablet_xlsx_reports.xml",
+        "data/tablet_annual_report_data.xml",
+        "reports/tablet_annual_report_report.xml",
         "views/tablet_campaign_views.xml",
     ],
     "demo": [
@@ -46,7 +53,17 @@
         "demo/tablet_loan_demo_users.xml",
         "demo/tablet_loan_demo_charges.xml",
         "demo/tablet_loan_demo_fleet.xml",
+        "demo/tablet_annual_report_demo.xml",
+        "demo/tablet_loan_demo_today.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "tablet_loan/static/src/today/*",
+        ],
+        "web.assets_tests": [
+            "tablet_loan/static/src/js/tours/*.js",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -25,6 +25,8 @@ TABLET_STATES = [
 ]
 # Free room left in each page of the tablets' table, for in-place updates of their status.
 TABLE_FILLFACTOR = 80
+# Always a column of the tablets' kanban, even when empty.
+IN_USE_STATES = ("stock", "assigned", "custody", "repair")
 # A tablet in these states has left the Département's fleet for good.
 OUT_OF_FLEET_STATES = ("donated", "scrapped")
 # Fields naming the people who use a tablet: the programme's roles, never the supplier's
@@ -52,6 +54,8 @@ class MaintenanceEquipment(models.Model):
     until a 3e pupil is given theirs (R17) or they are scrapped."""
 
     _inherit = "maintenance.equipment"
+    # Staff find a tablet by the serial number or IMEI written on it, not by its model name.
+    _rec_names_search = ["name", "serial_no", "imei"]
 
     is_tablet = fields.Boolean(string="Is a Tablet")
     imei = fields.Char(string="IMEI", copy=False, tracking=True,
@@ -64,6 +68,7 @@ class MaintenanceEquipment(models.Model):
     )
     tablet_state = fields.Selection(
         TABLET_STATES, string="Tablet Status", default="stock", tracking=True, copy=False,
+        group_expand="_group_expand_tablet_state",
     )
     purchase_date = fields.Date(string="Purchase Date", tracking=True)
     # R29: the supplier's warranty desk reads the tablets of its claims, never who uses them.
@@ -119,6 +124,11 @@ class MaintenanceEquipment(models.Model):
             ("state", "in", self.env["tablet.loan"]._open_states()), ("id", operator, value),
         ])
         return [("id", "in", loans.subselect("equipment_id"))]
+
+    def _group_expand_tablet_state(self, states, domain):
+        """Kanban columns in the order of a tablet's life, the working ones always shown;
+        lost, stolen, donated and scrapped only when some tablet is."""
+        return [state for state, _label in TABLET_STATES if state in IN_USE_STATES or state in states]
 
     def _compute_charge_ids(self):
         charges = self.env["tablet.charge"].search([("incident_id.equipment_id", "in", self.ids)])
@@ -226,3 +236,13 @@ class MaintenanceEquipment(models.Model):
             return self.cost
         elapsed = max((on_date - self.purchase_date).days, 0)
         return self.cost * max(0.0, 1.0 - elapsed / (years * 365.0))
+
+    def action_export_fleet_inventory_xlsx(self):
+        """Tablets list header button: the selected tablets, else all those the list shows."""
+        return self.env["report.tablet_loan.xlsx_abstract"]._export_action(
+            "tablet_loan.report_fleet_inventory_xlsx", self)
+
+    def action_export_department_summary_xlsx(self):
+        """Tablets list header button: the summary of the user's current Département."""
+        return self.env.ref("tablet_loan.report_department_summary_xlsx").report_action(
+            None, data={"company_id": self.env.company.id}, config=False)

@@ -24,6 +24,41 @@ class ResUsers(models.Model):
         help="Académie whose collèges this user sees as an académie officer.",
     )
 
+    # Global rules (AND-ed with every group rule) read these: Odoo's own group rules
+    # ("equipment I follow", "all journal entries" for billing users) are OR-ed with
+    # ours, so only a global rule can keep a collège user inside their collèges.
+    tablet_restricted = fields.Boolean(
+        string="Restricted to a Scope", compute="_compute_tablet_scope",
+        help="Académie, collège or supplier user without a Département role: sees only their scope.")
+    tablet_scope_college_ids = fields.Many2many(
+        "res.partner", string="Collèges in Scope", compute="_compute_tablet_scope",
+        help="Collèges this restricted user works with: their own, or those of their académie.")
+    tablet_scope_journal_ids = fields.Many2many(
+        "account.journal", string="Journals in Scope", compute="_compute_tablet_scope",
+        help="Sales journals of those collèges: the only invoices a collège accountant sees.")
+    tablet_is_supplier = fields.Boolean(string="Supplier Warranty Desk", compute="_compute_tablet_scope")
+
+    @api.depends("groups_id", "tablet_college_ids", "tablet_academy_id")
+    @api.depends_context("uid")
+    def _compute_tablet_scope(self):
+        department = self.env.ref("tablet_loan.group_department_officer")
+        scoped = (self.env.ref("tablet_loan.group_academy_officer") | self.env.ref("tablet_loan.group_college_referent")
+                  | self.env.ref("tablet_loan.group_college_accountant") | self.env.ref("tablet_loan.group_supplier_agent"))
+        academy_group = self.env.ref("tablet_loan.group_academy_officer")
+        supplier_group = self.env.ref("tablet_loan.group_supplier_agent")
+        academy_colleges = self.env["res.partner"].sudo().search([
+            ("is_college", "=", True), ("academy_id", "in", self.tablet_academy_id.ids)]) if self.tablet_academy_id else self.env["res.partner"]
+        for user in self:
+            # sudo: the scope is what rules are computed from, it cannot depend on them
+            groups = user.sudo().groups_id  # implied groups included
+            user.tablet_restricted = bool(groups & scoped) and not (groups & department) and not user._is_superuser()
+            colleges = user.sudo().tablet_college_ids
+            if academy_group in groups:
+                colleges |= academy_colleges.filtered(lambda c: c.academy_id == user.tablet_academy_id)
+            user.tablet_scope_college_ids = colleges
+            user.tablet_scope_journal_ids = colleges.tablet_journal_id
+            user.tablet_is_supplier = supplier_group in groups
+
     @api.model_create_multi
     def create(self, vals_list):
         users = super().create(vals_list)

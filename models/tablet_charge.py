@@ -26,6 +26,8 @@ class TabletCharge(models.Model):
     college_id = fields.Many2one(related="incident_id.college_id", store=True, index=True, string="Collège")
     company_id = fields.Many2one(related="incident_id.company_id", store=True, index=True, string="Département")
     borrower_id = fields.Many2one(related="incident_id.borrower_id", store=True, index=True, string="Borrower")
+    # Stored for the dashboards (pivot, graph): charges per school year of the loan.
+    school_year = fields.Char(related="loan_id.school_year", store=True, index=True, string="School Year")
     # Read with superuser rights (related_sudo): the accountant has no access to incidents.
     incident_type = fields.Selection(related="incident_id.incident_type", store=True, string="Incident Type")
     incident_date = fields.Datetime(related="incident_id.event_datetime", string="Incident Date")
@@ -58,6 +60,10 @@ class TabletCharge(models.Model):
     invoice_id = fields.Many2one("account.move", string="Invoice", readonly=True, copy=False, index=True,
                                  check_company=True)
     invoice_payment_state = fields.Selection(related="invoice_id.payment_state", string="Payment Status")
+    # For the collège's accounting export: read as related fields, like the payment status, by
+    # every role that follows charges, accounting rights or not.
+    invoice_date = fields.Date(related="invoice_id.invoice_date", string="Invoice Date")
+    invoice_amount_residual = fields.Monetary(related="invoice_id.amount_residual", string="Amount Due")
     credit_note_id = fields.Many2one("account.move", string="Credit Note", readonly=True, copy=False,
                                      check_company=True)
 

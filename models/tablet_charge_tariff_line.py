@@ -1,6 +1,8 @@
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import format_amount
+from odoo.tools import format_amount, formatLang
 
 # Cases in which the family may be asked to pay (R21, R24b); shared with tablet.charge.
 CHARGE_CASES = [
@@ -40,6 +42,45 @@ class TabletChargeTariffLine(models.Model):
     _sql_constraints = [
         ("tariff_case_unique", 'UNIQUE(tariff_id, "case")', "A tariff has one line per case."),
     ]
+
+    # The CA voted these amounts: every change is logged on the tariff's chatter (audit trail).
+    AUDITED_FIELDS = frozenset(("case", "amount_type", "fixed_amount", "percentage", "cap_amount"))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._post_on_tariffs(_("Line added"), {line: line._audit_text() for line in lines})
+        return lines
+
+    def write(self, vals):
+        if not self.AUDITED_FIELDS & vals.keys():
+            return super().write(vals)
+        before = {line: line._audit_text() for line in self}
+        res = super().write(vals)
+        self._post_on_tariffs(_("Line changed"), {line: f"{before[line]} → {line._audit_text()}" for line in self})
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _log_removal(self):
+        self.filtered(lambda l: l.tariff_id.exists())._post_on_tariffs(
+            _("Line removed"), {line: line._audit_text() for line in self})
+
+    def _audit_text(self):
+        self.ensure_one()
+        cases = dict(self._fields["case"]._description_selection(self.env))
+        cap = format_amount(self.env, self.cap_amount, self.currency_id)
+        if self.amount_type == "fixed":
+            amount = format_amount(self.env, self.fixed_amount, self.currency_id)
+        else:
+            amount = _("%s %% of the residual value", formatLang(self.env, self.percentage))
+        return _("%(case)s: %(amount)s, cap %(cap)s", case=cases.get(self.case, self.case), amount=amount, cap=cap)
+
+    def _post_on_tariffs(self, title, texts):
+        """One message per tariff for the whole batch."""
+        for tariff in self.tariff_id:
+            lines = [texts[line] for line in self if line.tariff_id == tariff]
+            tariff.message_post(body=Markup("<p>%s</p><ul>%s</ul>") % (
+                title, Markup().join(Markup("<li>%s</li>") % text for text in lines)))
 
     @api.depends("case", "tariff_id")
     def _compute_display_name(self):

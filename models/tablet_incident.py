@@ -44,6 +44,8 @@ class TabletIncident(models.Model):
     company_id = fields.Many2one("res.company", string="Département", compute="_compute_from_loan",
                                  store=True, precompute=True, readonly=True, index=True)
     school_class = fields.Char(related="loan_id.school_class")
+    # Stored for the dashboards (pivot, graph): incidents per school year of the loan.
+    school_year = fields.Char(related="loan_id.school_year", store=True, index=True, string="School Year")
     event_datetime = fields.Datetime(string="Happened on", required=True, tracking=True)
     declaration_datetime = fields.Datetime(
         string="Declared to the Collège on", required=True, tracking=True, default=fields.Datetime.now,

@@ -35,6 +35,8 @@ class TabletLoan(models.Model):
     _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
+    # Found by the borrower's name or the tablet's serial number (incident form, search bar).
+    _rec_names_search = ["borrower_id", "serial_no"]
 
     borrower_id = fields.Many2one(
         "res.partner", string="Borrower", required=True, index=True, tracking=True, ondelete="restrict",
@@ -332,6 +334,9 @@ class TabletLoan(models.Model):
         if self.filtered(lambda l: l.state != "draft"):
             raise UserError(_("Only a draft loan can be deleted: a loan that started is part of the "
                               "tablet's history. Return the tablet to close it."))
+        if self.filtered("signed_date"):
+            raise UserError(_("A signed loan contract cannot be deleted: the legal representative's "
+                              "signature is part of the record."))
 
     def unlink(self):
         tablets = self.equipment_id

@@ -116,6 +116,9 @@ class TabletWarrantyClaim(models.Model):
     new_equipment_id = fields.Many2one("maintenance.equipment", string="Replacement Tablet", readonly=True,
                                        copy=False, check_company=True, groups=PERSONAL_DATA_GROUPS)
     returned_date = fields.Date(string="Returned on", copy=False, tracking=True)
+    # Stored for the dashboards (pivot, graph); a school year names no pupil (R29).
+    school_year = fields.Char(related="incident_id.loan_id.school_year", store=True, index=True,
+                              string="School Year")
 
     # ------------------------------------------------------------------ computes
     @api.depends("incident_id")
@@ -426,3 +429,9 @@ class TabletWarrantyClaim(models.Model):
                 summary=_("Warranty refused by %(supplier)s for tablet %(tablet)s: decide what comes next",
                           supplier=claim.supplier_id.name, tablet=claim.equipment_id.display_name),
             )
+
+    def action_export_claims_xlsx(self):
+        """Claims list header button: the selected claims, else all those the list shows,
+        without personal data (R29) so that the file can go to the supplier."""
+        return self.env["report.tablet_loan.xlsx_abstract"]._export_action(
+            "tablet_loan.report_warranty_claims_xlsx", self)

@@ -109,3 +109,34 @@ class TestAccess(TabletLoanCase):
         self.head_alpha.tablet_college_ids = [Command.unlink(self.college_beta.id)]
         with self.assertRaises(AccessError):
             self.conv_beta.with_user(self.head_alpha).read(["name"])
+
+    def test_following_a_tablet_opens_no_door(self):
+        """maintenance lets every user read the equipment they follow; a global rule keeps
+        académie, collège and supplier users inside their scope all the same (R1, R29)."""
+        tablet_beta = self._tablets(self.college_beta, 1)
+        for user in (self.referent_alpha, self.academy_user, self.supplier_user):
+            tablet_beta.message_subscribe(partner_ids=user.partner_id.ids)
+            with self.assertRaises(AccessError, msg=user.login):
+                tablet_beta.with_user(user).read(["name"])
+            self.assertFalse(self.env["maintenance.equipment"].with_user(user).search([("id", "=", tablet_beta.id)]))
+        # A Département user keeps Odoo's usual rules, and equipment that is no tablet is not ours to hide.
+        tablet_beta.with_user(self.officer_a).read(["name"])
+        printer = self.env["maintenance.equipment"].create({"name": "Imprimante du CDI", "company_id": self.dept_a.id})
+        printer.message_subscribe(partner_ids=self.referent_alpha.partner_id.ids)
+        printer.with_user(self.referent_alpha).read(["name"])
+
+    def test_scope_follows_the_user_groups(self):
+        """The global rules key on the user's groups: a head who is made Département officer is
+        no longer restricted; an académie officer's scope is their académie's collèges."""
+        self.assertTrue(self.head_alpha.tablet_restricted)
+        self.assertEqual(self.head_alpha.tablet_scope_college_ids, self.college_alpha)
+        self.assertEqual(self.academy_user.tablet_scope_college_ids, self.college_alpha)
+        self.assertFalse(self.manager_a.tablet_restricted)
+        self.assertFalse(self.env.ref("base.user_admin").tablet_restricted)
+        tablet_beta = self._tablets(self.college_beta, 1)
+        with self.assertRaises(AccessError):
+            tablet_beta.with_user(self.head_alpha).read(["name"])
+        self.head_alpha.groups_id = [Command.link(self.env.ref("tablet_loan.group_department_officer").id)]
+        self.env.registry.clear_cache()
+        self.assertFalse(self.head_alpha.tablet_restricted)
+        tablet_beta.with_user(self.head_alpha).read(["name"])

@@ -97,6 +97,7 @@ class TestWarrantyClaim(TabletLoanCase):
         claim.sent_date = fields.Date.context_today(claim) - timedelta(days=20)
         self.assertEqual(claim.days_waiting, 20)
         late = self.env["tablet.warranty.claim"].search([
+            ("college_id", "=", claim.college_id.id),  # not the demo's claims
             ("state", "=", "sent"), ("sent_date", "<", fields.Date.context_today(claim) - timedelta(days=15))])
         self.assertEqual(late, claim)
 

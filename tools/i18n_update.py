@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Refresh i18n/fr.po from the module's current terms.
 
-Usage: python3 tools/i18n_update.py DATABASE   (a database with tablet_loan installed)
+Usage: python3 tools/i18n_update.py DATABASE [EXTRA.po ...]
+       (a database with tablet_loan installed; EXTRA.po files bring translations of new
+        terms, written by hand while the feature was built)
 
 Exports the module's terms with Odoo, keeps every French translation already in
 i18n/fr.po, takes generic terms (followers, activities...) from Odoo's own French
@@ -49,10 +51,14 @@ def core_translations():
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2:
         sys.exit(__doc__)
     pot = export_pot(sys.argv[1])
-    known = {e.msgid: e.msgstr for e in polib.pofile(str(PO))} if PO.exists() else {}
+    known = {}
+    for extra in sys.argv[2:]:
+        known.update({e.msgid: e.msgstr for e in polib.pofile(extra) if e.msgstr})
+    if PO.exists():  # translations already reviewed in fr.po win over new ones
+        known.update({e.msgid: e.msgstr for e in polib.pofile(str(PO)) if e.msgstr})
     core = core_translations()
     pot.save(str(POT))
     po = polib.POFile()

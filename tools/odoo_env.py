@@ -27,7 +27,9 @@ ADDONS = (Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "tabl
           / f"addons-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:10]}")
 ODOO_NIGHTLY = "https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz"
 DEBIAN_BUILD_DEPS = ["libldap2-dev", "libsasl2-dev", "libpq-dev"]
-DEBIAN_RUNTIME = ["wkhtmltopdf"]
+# wkhtmltopdf prints the PDF reports; chromium runs the browser tours (tests/test_tour.py)
+# and the screenshots (tools/screenshots.py).
+DEBIAN_RUNTIME = ["wkhtmltopdf", "chromium"]
 DEMO_LOGINS = ["dept_manager", "dept_officer", "academy", "head", "referent", "accountant", "supplier"]
 
 PG_HOST = os.environ.get("PGHOST", "127.0.0.1")
@@ -81,7 +83,10 @@ def ensure_postgres():
 
 
 def odoo_importable():
-    code = "import odoo.release as r, sys; sys.exit(0 if r.version_info[0] == 18 else 3)"
+    # `from odoo import SUPERUSER_ID` fails when a bare site-packages/odoo directory hides
+    # the real package (see keep_odoo_importable), even though `import odoo.release` works.
+    code = ("import odoo.release as r, sys; from odoo import SUPERUSER_ID; "
+            "sys.exit(0 if r.version_info[0] == 18 else 3)")
     return run([sys.executable, "-c", code], check=False, capture_output=True).returncode == 0
 
 
@@ -111,11 +116,16 @@ def pip_install(args):
 
 
 def ensure_odoo():
+    """Odoo 18 importable; returns the directory that holds the `odoo` package."""
     if odoo_importable():
-        import_path = run([sys.executable, "-c", "import odoo; print(odoo.__path__[0])"],
+        import_path = run([sys.executable, "-c", "import odoo.release, odoo; print(odoo.__path__[0])"],
                           capture_output=True, text=True).stdout.strip()
         say(f"Odoo 18 is importable ({import_path}).")
-        return
+        return Path(import_path).parent
+    editable = editable_odoo_source()
+    if editable:
+        keep_odoo_importable(editable)
+        return editable
     say("Odoo 18 is not importable: installing it from Odoo's official nightly source.")
     apt_install(DEBIAN_BUILD_DEPS)
     rc = pip_install([ODOO_NIGHTLY])
@@ -128,6 +138,34 @@ def ensure_odoo():
             "works; then run 'make install' again.", code=2,
         )
     say("Odoo 18 installed.")
+    return None
+
+
+def editable_odoo_source():
+    """The source tree of an editable (pip install -e) Odoo 18, if pip knows one."""
+    code = ("import importlib.metadata as m, json; d = m.distribution('odoo'); "
+            "u = json.loads(d.read_text('direct_url.json') or '{}'); "
+            "print(u['url'][7:] if u.get('dir_info', {}).get('editable') and u['url'].startswith('file://') else '')")
+    out = run([sys.executable, "-c", code], capture_output=True, text=True)
+    path = out.stdout.strip() if out.returncode == 0 else ""
+    return Path(path) if path and (Path(path) / "odoo" / "release.py").exists() else None
+
+
+def keep_odoo_importable(odoo_root):
+    """OCA addons from PyPI install into site-packages/odoo/addons. Beside an *editable*
+    Odoo, that bare `odoo` directory becomes a namespace package that hides the real one
+    (`import odoo` then finds no `odoo.release`). A .pth line naming the Odoo source tree
+    puts the real package back first; `odoo.addons` still finds the PyPI addons."""
+    if odoo_importable() or odoo_root is None:
+        return
+    site = run([sys.executable, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+               capture_output=True, text=True).stdout.strip()
+    pth = Path(site) / "zz_tablet_loan_odoo_source.pth"
+    pth.write_text(f"{odoo_root}\n")
+    if not odoo_importable():
+        fail(f"the OCA addons installed from PyPI hide Odoo at {odoo_root}; put that directory on "
+             f"PYTHONPATH and run 'make install' again.", code=2)
+    say(f"{pth.name}: keeps the Odoo source at {odoo_root} ahead of site-packages/odoo (OCA addons).")
 
 
 def link_addon():
@@ -143,12 +181,13 @@ def link_addon():
 
 def cmd_install(_args):
     ensure_postgres()
-    ensure_odoo()
+    odoo_root = ensure_odoo()
     if not apt_install(DEBIAN_RUNTIME):
-        say("continuing without them: PDF reports need wkhtmltopdf.")
+        say("continuing without them: PDF reports need wkhtmltopdf, the browser tours chromium.")
     req = ROOT / "requirements.txt"
     if pip_install(["-r", str(req)]):
         fail(f"pip could not install {req.name}; read pip's message above.")
+    keep_odoo_importable(odoo_root)
     link_addon()
     say(f"ready: {ADDONS / MODULE} -> {ROOT}. Next: 'make test' or 'make run'.")
 

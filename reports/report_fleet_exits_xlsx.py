@@ -1,0 +1,81 @@
+from odoo import _, models
+from odoo.tools import format_date, split_every
+
+from ..models.maintenance_equipment import OUT_OF_FLEET_STATES
+from .report_fleet_inventory_xlsx import DEFAULT_DEPRECIATION_YEARS
+from .tablet_xlsx_report import HEADER_ROW, READ_BATCH
+
+TABLET_FIELDS = ["tablet_state", "out_of_fleet_date", "college_id", "serial_no", "model", "imei", "purchase_date",
+                 "cost"]
+
+
+class ReportFleetExitsXlsx(models.AbstractModel):
+    """Tablets that left the Département's fleet over a period, for its asset register:
+    given to a 3e pupil (R17) or scrapped (replaced under warranty), with their purchase
+    cost and net book value on the day they left; totals per status and overall.
+
+    ``data``: ``date_from`` and ``date_to`` (YYYY-MM-DD, required), ``company_id``
+    (default: the user's current companies), as the period wizard sends them. Optional
+    ``docids`` (tablets) narrow the export to those tablets. Département officers and managers only.
+    """
+
+    _name = "report.tablet_loan.report_fleet_exits_xlsx"
+    _inherit = "report.tablet_loan.xlsx_abstract"
+    _description = "Fleet Exits XLSX Export"
+    _export_model = "maintenance.equipment"
+    _export_groups = ("tablet_loan.group_department_officer",)
+
+    def generate_xlsx_report(self, workbook, data, tablets):
+        self._check_export_allowed()
+        date_from, date_to = self._period(data)
+        # Given and scrapped tablets are archived.
+        Tablet = self.env["maintenance.equipment"].with_context(active_test=False)
+        companies = self._export_companies(data)
+        domain = [("is_tablet", "=", True), ("company_id", "in", companies.ids),
+                  ("tablet_state", "in", OUT_OF_FLEET_STATES),
+                  ("out_of_fleet_date", ">=", date_from), ("out_of_fleet_date", "<=", date_to)]
+        if tablets:
+            tablets.with_env(Tablet.env).check_access("read")
+            domain.append(("id", "in", tablets.ids))
+        fmt = self._formats(workbook, companies[:1].currency_id or self.env.company.currency_id)
+        scope = _("%(departments)s – from %(start)s to %(end)s; net book value linear over %(years)s years",
+                  departments=self._scope_label(companies), start=format_date(self.env, date_from),
+                  end=format_date(self.env, date_to), years=DEFAULT_DEPRECIATION_YEARS)
+        sheet = self._add_sheet(workbook, fmt, _("Fleet Exits"), _("Tablets Given or Scrapped"), scope, [
+            (_("Status"), 14), (_("Left the Fleet on"), 12), (_("Collège"), 28), (_("Serial Number"), 18),
+            (_("Model"), 16), (_("IMEI"), 18), (_("Purchase Date"), 12), (_("Tablets"), 9),
+            (_("Purchase Cost"), 14), (_("Net Book Value at Exit"), 16),
+        ])
+        state_labels = self._selection_labels(Tablet, "tablet_state")
+        row = HEADER_ROW + 1
+        grand, state_total, current_state = [0, 0.0, 0.0], None, None
+        ids = Tablet.search(domain, order="tablet_state, out_of_fleet_date, serial_no, id").ids
+        for batch in split_every(READ_BATCH, ids):
+            records = Tablet.browse(batch)
+            for tablet, values in zip(records, records.read(TABLET_FIELDS)):
+                if values["tablet_state"] != current_state:
+                    if state_total:
+                        row = self._total_row(sheet, row, fmt, _("Total %s", state_labels[current_state]), state_total)
+                    current_state, state_total = values["tablet_state"], [0, 0.0, 0.0]
+                book_value = tablet._residual_value(values["out_of_fleet_date"], DEFAULT_DEPRECIATION_YEARS)
+                self._write_row(sheet, row, [
+                    (state_labels[current_state], fmt["text"]), (values["out_of_fleet_date"], fmt["date"]),
+                    (values["college_id"] and values["college_id"][1], fmt["text"]),
+                    (values["serial_no"], fmt["text"]), (values["model"], fmt["text"]),
+                    (values["imei"], fmt["text"]), (values["purchase_date"], fmt["date"]), (1, fmt["int"]),
+                    (values["cost"], fmt["money"]), (book_value, fmt["money"]),
+                ])
+                row += 1
+                for total in (state_total, grand):
+                    total[0] += 1
+                    total[1] += values["cost"]
+                    total[2] += book_value
+            records.invalidate_recordset()
+        if state_total:
+            row = self._total_row(sheet, row, fmt, _("Total %s", state_labels[current_state]), state_total)
+        self._total_row(sheet, row, fmt, _("Grand Total"), grand)
+
+    def _total_row(self, sheet, row, fmt, label, total):
+        self._write_row(sheet, row, [(label, fmt["total"])] + [(None, fmt["total"])] * 6 + [
+            (total[0], fmt["total_int"]), (total[1], fmt["total_money"]), (total[2], fmt["total_money"])])
+        return row + 1

@@ -1,0 +1,43 @@
+from odoo.tests import HttpCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestTour(HttpCase):
+    """The collège's year in the browser, as the demo référent then the demo head, in French:
+    rentrée deployment, the family's signature, a breakage, its warranty claim, the head's
+    replacement decision and its charge (R8, R11, R12, R18, R20, R23, R24)."""
+
+    def test_referent_then_head(self):
+        college = self.env.ref("tablet_loan.demo_college_lac_bleu")
+        # The tour finds the pupil and the legal representative by name: give them known ones.
+        pupil = self.env.ref("tablet_loan.demo_pupil_21")
+        self.assertEqual(pupil.school_class, "5e B")
+        pupil.name = "Camille Tournesol"
+        pupil.legal_representative_ids[:1].name = "Claire Tournesol"
+        Loan = self.env["tablet.loan"]
+        self.assertFalse(Loan.search_count([("school_class", "=", "5e B"), ("college_id", "=", college.id)]))
+
+        self.start_tour("/odoo/tablet-today", "tablet_loan_referent_tour", login="referent", timeout=180)
+        self.env.invalidate_all()
+
+        loans = Loan.search([("school_class", "=", "5e B"), ("college_id", "=", college.id)])
+        self.assertEqual(len(loans), 20, "the whole class is equipped")
+        loan = loans.filtered(lambda l: l.borrower_id == pupil)
+        self.assertEqual(loan.state, "active")
+        self.assertEqual(loan.signed_by_id.name, "Claire Tournesol")
+        self.assertTrue(loan.home_use_allowed, "signed by a legal representative (R12)")
+        incident = loan.incident_ids
+        self.assertEqual((incident.incident_type, incident.state), ("breakage", "validated"))
+        self.assertFalse(incident.late_declaration)
+        self.assertEqual(incident.warranty_claim_ids.state, "sent")
+        old_tablet = loan.equipment_id
+
+        self.start_tour("/odoo/tablet-today", "tablet_loan_head_tour", login="head", timeout=180)
+        self.env.invalidate_all()
+
+        self.assertEqual(incident.decision, "replace")
+        self.assertEqual(incident.decided_by_id.login, "head")
+        self.assertNotEqual(loan.equipment_id, old_tablet, "a tablet of the stock replaces the broken one")
+        self.assertEqual(incident.charge_id.state, "confirmed")
+        self.assertEqual(incident.charge_id.payer_id.name, "Claire Tournesol")
+        self.assertGreater(incident.charge_id.amount, 0)

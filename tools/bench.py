@@ -493,10 +493,14 @@ class Bench:
                     timings.append(time.perf_counter() - start)
                     queries.append(odoo.sql_db.sql_counter - before)
                 rows = Loan.search_count(domain)  # the loans the filter finds (not timed)
+                from odoo.tools import SQL
+                query = Loan._search(domain, limit=80, order=Loan._order).select()
+                cr.execute(SQL("EXPLAIN %s", query))
+                plan = "\n".join(row[0] for row in cr.fetchall())
                 cr.rollback()
                 return {"seconds": statistics.median(timings[1:]), "queries": queries[-1], "peak": peak_mb(),
                         "rows": rows, "first": timings[0], "length": records["length"],
-                        "total": unfiltered["length"]}
+                        "total": unfiltered["length"], "plan": plan}
         m = in_worker(work)
 
         def floor():
@@ -522,6 +526,10 @@ class Bench:
         if limit_s:
             self.check(f"{label} < {limit_s * 1000:.0f} ms ({self.info['loans']:,} loans in the database)",
                        m["seconds"] < limit_s, f"{m['seconds'] * 1000:.0f} ms")
+            index = "tablet_loan_college_year_state_index"
+            self.check(f"the référent's list query uses {index} (EXPLAIN)", index in m["plan"],
+                       next((line.strip() for line in m["plan"].splitlines() if "Index" in line), "no index scan"))
+            (BUILD / "bench_explain.txt").write_text(m["plan"] + "\n")
         return line
 
     # crons -----------------------------------------------------------------------

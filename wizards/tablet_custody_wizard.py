@@ -37,8 +37,8 @@ class TabletCustodyWizard(models.TransientModel):
 
     @api.depends("college_id", "all_colleges", "direction")
     def _compute_loan_count(self):
-        batch_size = self.env["tablet.campaign"]._batch_size()
         for wizard in self:
+            batch_size = self.env["tablet.campaign"]._batch_size("custody" if wizard.direction == "to_custody" else "back")
             colleges = wizard._colleges()
             wizard.loan_count = self.env["tablet.loan"].search_count(wizard._loans_domain(colleges)) if colleges else 0
             wizard.in_background = wizard.loan_count > batch_size

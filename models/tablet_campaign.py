@@ -65,8 +65,10 @@ class TabletCampaign(models.Model):
     gift_date = fields.Date(string="Given on", readonly=True)
     intake_data = fields.Binary(string="Delivery Rows", attachment=True, readonly=True,
                                 help="The checked rows of the supplier's file and the values common to the tablets.")
-    last_id = fields.Integer(readonly=True, help="Gifts: the last loan processed, where the next batch starts.")
-    college_counts = fields.Json(readonly=True, help="Records processed per collège, for the summaries.")
+    last_id = fields.Integer(string="Last Loan Processed", readonly=True,
+                             help="Gifts: the last loan processed, where the next batch starts.")
+    college_counts = fields.Json(string="Processed per Collège", readonly=True,
+                                 help="Records processed per collège, for the summaries.")
     error = fields.Text(string="Error", readonly=True)
     date_done = fields.Datetime(string="Finished on", readonly=True)
 

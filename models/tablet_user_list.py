@@ -126,11 +126,12 @@ class TabletUserList(models.Model):
     @api.model
     def _validated_pairs(self, partners, colleges, school_years):
         """{(partner id, collège id, school year)} of people on a validated list."""
-        lines = self.env["tablet.user.list.line"].search([
-            ("list_id.state", "=", "validated"), ("partner_id", "in", partners.ids),
-            ("list_id.college_id", "in", colleges.ids), ("list_id.school_year", "in", list(school_years)),
-        ])
-        return {(line.partner_id.id, line.list_id.college_id.id, line.list_id.school_year) for line in lines}
+        lists = {row["id"]: (row["college_id"], row["school_year"]) for row in self.search_read([
+            ("state", "=", "validated"), ("college_id", "in", colleges.ids), ("school_year", "in", list(school_years)),
+        ], ["college_id", "school_year"], load=None)}
+        lines = self.env["tablet.user.list.line"].search_read(
+            [("list_id", "in", list(lists)), ("partner_id", "in", partners.ids)], ["partner_id", "list_id"], load=None)
+        return {(line["partner_id"], *lists[line["list_id"]]) for line in lines}
 
     def _ensure_editable(self):
         locked = self.filtered(lambda l: l.state in ("submitted", "validated"))

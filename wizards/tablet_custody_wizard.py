@@ -32,7 +32,7 @@ class TabletCustodyWizard(models.TransientModel):
         help="Pupils who did not hand their tablet in: their loan stays active and the referent gets an activity.",
     )
     loan_count = fields.Integer(string="Loans Concerned", compute="_compute_loan_count")
-    in_background = fields.Boolean(compute="_compute_loan_count",
+    in_background = fields.Boolean(string="Runs in the Background", compute="_compute_loan_count",
                                    help="More loans than a batch: the campaign runs in the background.")
 
     @api.depends("college_id", "all_colleges", "direction")

@@ -663,7 +663,9 @@ def machine_description(registry):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default="tablet_loan_bench")
+    # One database name per checkout (as the addons link): two checkouts benchmarking at the
+    # same time must not drop each other's database.
+    parser.add_argument("--db", default=f"tablet_loan_bench_{odoo_env.ADDONS.name.rsplit('-', 1)[-1]}")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the Département's size (quick runs)")
     parser.add_argument("--template", help="copy this already built database instead of building one")
     parser.add_argument("--installed", help="copy this database with the module freshly installed instead of "

@@ -110,7 +110,8 @@ class MaintenanceEquipment(models.Model):
         maintenance_equipment applies it to the existing ones)."""
         for fname in ("imei", "mdm_device_id", "is_tablet", "tablet_state"):
             drop_index(self.env.cr, make_index_name(self._table, fname), self._table)
-        self.env.cr.execute(SQL("ALTER TABLE %s SET (fillfactor = %s)", SQL.identifier(self._table), TABLE_FILLFACTOR))
+        self.env.cr.execute(SQL("ALTER TABLE %s SET (fillfactor = %s)",
+                                SQL.identifier(self._table), TABLE_FILLFACTOR))
 
     def _compute_current_loan_id(self):
         """Not stored: a deployment of thousands of tablets must not rewrite each one."""

@@ -1,11 +1,14 @@
 import base64
 import json
+import logging
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
 from .utils import check_access_sql, window_action
+
+_logger = logging.getLogger(__name__)
 
 # Records per committed batch: a status change is two UPDATEs whatever the number of loans, so
 # custody takes bigger batches than gifts and deliveries, which do more per record. The system
@@ -131,6 +134,7 @@ class TabletCampaign(models.Model):
             with self.env.cr.savepoint():
                 done = campaign._run_batch()
         except Exception as exc:  # noqa: BLE001 - any failure stops the campaign, shown to the user
+            _logger.info("Campaign %s stopped: %s", campaign.id, exc)
             campaign._fail(exc)
         remaining = sum(max(c.total_count - c.done_count, 0) for c in campaigns.filtered(
             lambda c: c.state in ("queued", "running")))
@@ -144,7 +148,7 @@ class TabletCampaign(models.Model):
         campaign = self.with_user(self.user_id).with_context(
             tracking_disable=True, lang=self.user_id.lang, allowed_company_ids=self.user_id.company_ids.ids)
         # The author may have lost a collège since: the campaign stops, saying why.
-        check_access_sql(campaign.college_ids, "read")
+        check_access_sql(self.college_ids.with_env(campaign.env), "read")
         processed, counts, skipped = getattr(campaign, f"_batch_{self.kind}")(size)
         vals = {"state": "running"}
         if processed:
@@ -224,24 +228,28 @@ class TabletCampaign(models.Model):
     def _finish(self):
         """One note per collège at the end, as the wizards write for a single collège."""
         counts = {int(k): v for k, v in (self.college_counts or {}).items()}
-        colleges = self.college_ids
         if self.kind == "custody":
             missing = self._loan_counts(self.loan_ids)
-            bodies = {c.id: self.env._("Summer custody: %(kept)s tablets kept at the collège, %(missing)s not handed in.",
-                              kept=counts.get(c.id, 0), missing=missing.get(c.id, 0)) for c in colleges}
+
+            def body(college):
+                return self.env._(
+                    "Summer custody: %(kept)s tablets kept at the collège, %(missing)s not handed in.",
+                    kept=counts.get(college.id, 0), missing=missing.get(college.id, 0))
         elif self.kind == "back":
-            bodies = {c.id: self.env._("Rentrée: %s tablets handed back to their pupils after the summer.", counts.get(c.id, 0))
-                      for c in colleges}
+            def body(college):
+                return self.env._("Rentrée: %s tablets handed back to their pupils after the summer.",
+                                  counts.get(college.id, 0))
         elif self.kind == "gift":
-            bodies = {c.id: self.env._("End of 3e: %(count)s tablets given to their pupils on %(date)s; they leave the "
-                              "Département's fleet.", count=counts.get(c.id, 0), date=self.gift_date)
-                      for c in colleges}
+            def body(college):
+                return self.env._("End of 3e: %(count)s tablets given to their pupils on %(date)s; they leave the "
+                                  "Département's fleet.", count=counts.get(college.id, 0), date=self.gift_date)
         else:
-            data = json.loads(base64.b64decode(self.intake_data))
-            supplier = self.env["res.partner"].browse(data["values"]["partner_id"])
-            bodies = {c.id: self.env._("%(count)s tablets received from %(supplier)s on %(date)s.",
-                              count=counts.get(c.id, 0), supplier=supplier.display_name,
-                              date=format_date(self.env, fields.Date.to_date(data["values"]["purchase_date"])))
-                      for c in colleges}
-        colleges._message_log_batch(bodies=bodies)
+            values = json.loads(base64.b64decode(self.intake_data))["values"]
+            supplier = self.env["res.partner"].browse(values["partner_id"]).display_name
+            day = format_date(self.env, fields.Date.to_date(values["purchase_date"]))
+
+            def body(college):
+                return self.env._("%(count)s tablets received from %(supplier)s on %(date)s.",
+                                  count=counts.get(college.id, 0), supplier=supplier, date=day)
+        self.college_ids._message_log_batch(bodies={college.id: body(college) for college in self.college_ids})
         self._message_log(body=_("Done: %(count)s processed.", count=self.done_count))

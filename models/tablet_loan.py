@@ -223,12 +223,14 @@ class TabletLoan(models.Model):
         rows = list(read_columns(self, ["equipment_id", "borrower_id", "college_id", "school_year",
                                         "convention_id"]).values())
         Tablet, Partner = self.env["maintenance.equipment"], self.env["res.partner"]
-        tablets = read_columns(Tablet.browse({r["equipment_id"] for r in rows}), ["is_tablet", "college_id", "tablet_state"])
+        tablets = read_columns(Tablet.browse({r["equipment_id"] for r in rows}),
+                               ["is_tablet", "college_id", "tablet_state"])
         people = read_columns(Partner.browse({r["borrower_id"] for r in rows}), ["school_role", "college_id"])
         unwiped = {row["equipment_id"] for row in self.search_read(
             [("equipment_id", "in", list(tablets)), ("state", "=", "returned")], ["equipment_id"], load=None)}
         listed = self.env["tablet.user.list"]._validated_pairs(
-            Partner.browse(list(people)), Partner.browse({r["college_id"] for r in rows}), {r["school_year"] for r in rows})
+            Partner.browse(list(people)), Partner.browse({r["college_id"] for r in rows}),
+            {r["school_year"] for r in rows})
         states = dict(Tablet._fields["tablet_state"]._description_selection(self.env))
         for row in rows:
             tablet_id, person_id, college_id = row["equipment_id"], row["borrower_id"], row["college_id"]

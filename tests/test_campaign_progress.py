@@ -84,8 +84,7 @@ class TestCampaignProgress(TabletLoanCase):
         summaries = self.college_alpha.message_ids - messages_before
         self.assertEqual(len(summaries), 1, "one summary on the collège, not one per batch or per loan")
         self.assertIn("5", summaries.body)
-        self.assertEqual(len(campaign.message_ids.filtered(lambda m: "2" in m.body or "5" in m.body)) >= 3, True,
-                         "each batch is logged on the campaign")
+        self.assertGreaterEqual(len(campaign.message_ids), 4, "each batch, the failure and the end are logged")
         # Running again finds nothing left to do: no loan is moved twice.
         self.assertFalse(self.Campaign.search([("state", "in", ("queued", "running"))]))
         progress = self._run_cron_once()
@@ -152,7 +151,8 @@ class TestCampaignProgress(TabletLoanCase):
         content = "\r\n".join(";".join(row) for row in rows).encode()
         wizard = self.env["tablet.delivery.intake"].with_user(self.officer_a).create({
             "file": base64.b64encode(content), "filename": "livraison.csv",
-            "college_id": self.college_alpha.id, "partner_id": self.supplier_partner().id,
+            "college_id": self.college_alpha.id, "partner_id": self.env["res.partner"].create(
+                {"name": "Fournisseur (campagne)", "is_company": True}).id,
             "purchase_date": date(2026, 6, 1), "unit_cost": 250.0, "warranty_months": 24,
         })
         campaign = self.Campaign.browse(wizard.action_import()["res_id"])
@@ -182,9 +182,6 @@ class TestCampaignProgress(TabletLoanCase):
                                              "company_id": self.dept_a.id},
                                             [[t.serial_no, t.imei, False, "x"] for t in tablets])
         self.assertFalse(again)
-
-    def supplier_partner(self):
-        return self.env["res.partner"].create({"name": "Fournisseur (campagne)", "is_company": True})
 
     def test_queries_do_not_grow_with_the_campaign(self):
         """Custody of 2 loans or of 5: the same number of queries (one batch each)."""

@@ -46,8 +46,8 @@ def create_database(db):
     odoo_env.drop_db(db)
     say(f"installing tablet_loan without demo data in a fresh database {db}")
     cmd = odoo_env.odoo_cmd(db, "-i", odoo_env.MODULE, "--without-demo=all", "--stop-after-init",
-                            "--load-language", "fr_FR", "--max-cron-threads", "0", "--workers", "0", "--log-level", "warn",
-                            "--http-port", str(odoo_env.free_port()))
+                            "--load-language", "fr_FR", "--max-cron-threads", "0", "--workers", "0",
+                            "--log-level", "warn", "--http-port", str(odoo_env.free_port()))
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode:
         print(res.stdout[-3000:], res.stderr[-3000:])

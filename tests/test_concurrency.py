@@ -46,68 +46,18 @@ class TestConcurrentDeployment(TransactionCase):
                 cr.execute(SQL("DELETE FROM %s WHERE %s = %s", SQL.identifier(table), SQL.identifier(column), college_id))
             cr.commit()
 
-    def test_two_transactions_deploy_the_same_tablet(self):
-        _company_id, college_id, teacher_ids, tablet_id = self._committed_fixtures()
-        self.addCleanup(self._cleanup, college_id)
-        inserted, release = threading.Event(), threading.Event()
-        results = {}
-
-        def deploy(key, teacher_id, hold):
-            with self.registry.cursor() as cr:
-                cr.execute("SET LOCAL lock_timeout = '30s'")
-                # The test runner holds the registry lock for the whole run: hand the
-                # registry to the transaction so that the worker need not look it up.
-                cr.transaction = api.Transaction(self.registry)
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                try:
-                    env["tablet.loan"]._bulk_create_loans([{
-                        "borrower_id": teacher_id, "equipment_id": tablet_id, "college_id": college_id,
-                        "school_year": "2026-2027", "date_start": date(2026, 9, 1), "state": "active"}])
-                    if hold:
-                        inserted.set()
-                        release.wait(30)
-                    cr.commit()
-                    results[key] = "committed"
-                except Exception as exc:  # noqa: BLE001 - the error is the result under test
-                    cr.rollback()
-                    results[key] = exc
-                    results[f"{key}_message"] = str(_as_validation_error(env, exc)) if isinstance(
-                        exc, errors.IntegrityError) else str(exc)
-                finally:
-                    inserted.set()
-
-        first = threading.Thread(target=deploy, args=("first", teacher_ids[0], True))
-        second = threading.Thread(target=deploy, args=("second", teacher_ids[1], False))
-        with mute_logger("odoo.sql_db"):
-            first.start()
-            ok = inserted.wait(30)
-            self.assertTrue(ok, "the first deployment inserted its loan")
-            second.start()      # passes the Python checks (it cannot see the first, uncommitted loan)
-            second.join(1.5)    # ... and waits on the database for the first transaction
-            self.assertTrue(second.is_alive(), "the second transaction is blocked by the first one's loan")
-            release.set()
-            first.join(30)
-            second.join(30)
-        self.assertEqual(results["first"], "committed")
-        self.assertIsInstance(results["second"], errors.ExclusionViolation)
-        self.assertIn("already lent", results["second_message"])
-        with self.registry.cursor() as cr:
-            cr.execute("SELECT borrower_id FROM tablet_loan WHERE equipment_id = %s", [tablet_id])
-            self.assertEqual(cr.fetchall(), [(teacher_ids[0],)], "exactly one loan per tablet survives")
-
-    def test_two_deployments_sharing_some_tablets(self):
-        """Two référents deploy overlapping sets (tablets A, B and B, C) at the same moment: the
-        first keeps both its loans, the second fails as a whole with a clear error, and tablet
-        C, which nobody else wanted, is not lent either (a deployment is all or nothing)."""
-        _company_id, college_id, teacher_ids, tablet_ids = self._committed_fixtures(teacher_count=4, tablet_count=3)
-        self.addCleanup(self._cleanup, college_id)
-        tablet_a, tablet_b, tablet_c = tablet_ids
+    def _race(self, college_id, first_pairs, second_pairs):
+        """Deploy `first_pairs` and `second_pairs` (teacher, tablet) in two real transactions:
+        the first inserts and holds its transaction open while the second starts; returns
+        {"first"/"second": "committed" or the exception, "<key>_message": the user's message}."""
         inserted, release = threading.Event(), threading.Event()
         results = {}
 
         def deploy(key, pairs, hold):
             with self.registry.cursor() as cr:
                 cr.execute("SET LOCAL lock_timeout = '30s'")
+                # The test runner holds the registry lock for the whole run: hand the
+                # registry to the transaction so that the worker need not look it up.
                 cr.transaction = api.Transaction(self.registry)
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 try:
@@ -128,19 +78,39 @@ class TestConcurrentDeployment(TransactionCase):
                 finally:
                     inserted.set()
 
-        first = threading.Thread(target=deploy, args=(
-            "first", [(teacher_ids[0], tablet_a), (teacher_ids[1], tablet_b)], True))
-        second = threading.Thread(target=deploy, args=(
-            "second", [(teacher_ids[2], tablet_b), (teacher_ids[3], tablet_c)], False))
+        first = threading.Thread(target=deploy, args=("first", first_pairs, True))
+        second = threading.Thread(target=deploy, args=("second", second_pairs, False))
         with mute_logger("odoo.sql_db"):
             first.start()
             self.assertTrue(inserted.wait(30), "the first deployment inserted its loans")
-            second.start()
-            second.join(1.5)
-            self.assertTrue(second.is_alive(), "the second transaction waits for the first one's tablet B")
+            second.start()      # passes the Python checks (it cannot see the first, uncommitted loans)
+            second.join(1.5)    # ... and waits on the database for the first transaction
+            self.assertTrue(second.is_alive(), "the second transaction is blocked by the first one's loan")
             release.set()
             first.join(30)
             second.join(30)
+        return results
+
+    def test_two_transactions_deploy_the_same_tablet(self):
+        _company_id, college_id, teacher_ids, tablet_id = self._committed_fixtures()
+        self.addCleanup(self._cleanup, college_id)
+        results = self._race(college_id, [(teacher_ids[0], tablet_id)], [(teacher_ids[1], tablet_id)])
+        self.assertEqual(results["first"], "committed")
+        self.assertIsInstance(results["second"], errors.ExclusionViolation)
+        self.assertIn("already lent", results["second_message"])
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT borrower_id FROM tablet_loan WHERE equipment_id = %s", [tablet_id])
+            self.assertEqual(cr.fetchall(), [(teacher_ids[0],)], "exactly one loan per tablet survives")
+
+    def test_two_deployments_sharing_some_tablets(self):
+        """Two référents deploy overlapping sets (tablets A, B and B, C) at the same moment: the
+        first keeps both its loans, the second fails as a whole with a clear error, and tablet
+        C, which nobody else wanted, is not lent either (a deployment is all or nothing)."""
+        _company_id, college_id, teacher_ids, tablet_ids = self._committed_fixtures(teacher_count=4, tablet_count=3)
+        self.addCleanup(self._cleanup, college_id)
+        tablet_a, tablet_b, tablet_c = tablet_ids
+        results = self._race(college_id, [(teacher_ids[0], tablet_a), (teacher_ids[1], tablet_b)],
+                             [(teacher_ids[2], tablet_b), (teacher_ids[3], tablet_c)])
         self.assertEqual(results["first"], "committed")
         self.assertIsInstance(results["second"], errors.ExclusionViolation)
         self.assertIn("already lent", results["second_message"])

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import is_html_empty
 
 from .school_year import check_school_year, school_year_bounds, school_year_of
+from .tablet_workflow_mixin import in_action
 from .utils import window_action
 
 HEAD_GROUP = "tablet_loan.group_college_head"
@@ -58,6 +59,7 @@ class TabletAnnualReport(models.Model):
     _name = "tablet.annual.report"
     _description = "Annual Report on Digital Usage"
     _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
+    _tablet_action_fields = tuple(ACTION_FIELDS)
     _order = "school_year desc, college_id"
     _rec_names_search = ["college_id", "school_year"]
     _check_company_auto = True
@@ -304,18 +306,14 @@ class TabletAnnualReport(models.Model):
     # ---------------------------------------------------------------------- CRUD
     @api.model_create_multi
     def create(self, vals_list):
-        if not self._state_write_allowed():
-            if any(ACTION_FIELDS & vals.keys() for vals in vals_list):
-                self._refuse_state_write()
+        if not in_action(self.env):
             if any(vals.get("usage_text") for vals in vals_list) and not self.env.user.has_group(HEAD_GROUP):
                 raise AccessError(_("Only the head of the collège writes the annual report (R27)."))
         return super().create(vals_list)
 
     def write(self, vals):
         """The head writes the report while it is a draft; the actions write the rest."""
-        if not self._state_write_allowed():
-            if ACTION_FIELDS & vals.keys():
-                self._refuse_state_write()
+        if not in_action(self.env):
             if HEAD_FIELDS & vals.keys():
                 if self.filtered(lambda r: r.state != "draft"):
                     raise UserError(_("A submitted annual report cannot change: it is what the Académie and "

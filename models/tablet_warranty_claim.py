@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .maintenance_equipment import imei_error
-from .tablet_workflow_mixin import STATE_CONTEXT_KEY
+from .tablet_workflow_mixin import as_action, in_action
 
 # The supplier is expected to answer within this delay (follow-up activity, search filter).
 ANSWER_DELAY_DAYS = 15
@@ -211,7 +211,7 @@ class TabletWarrantyClaim(models.Model):
 
     def write(self, vals):
         """R29: a supplier agent answers the claim and nothing else."""
-        if self._is_supplier_agent():
+        if self._is_supplier_agent() and not in_action(self.env):
             forbidden = set(vals) - SUPPLIER_WRITABLE_FIELDS
             if forbidden:
                 names = ", ".join(sorted(self._fields[f].get_description(self.env)["string"]
@@ -228,7 +228,7 @@ class TabletWarrantyClaim(models.Model):
 
     def _write_internal(self, vals):
         """State changes made by the actions, which check their own preconditions."""
-        return super(TabletWarrantyClaim, self.with_context(**{STATE_CONTEXT_KEY: True})).write(vals)
+        return as_action(self).write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):

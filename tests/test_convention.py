@@ -137,19 +137,23 @@ class TestConvention(TabletLoanCase):
         self.assertFalse(old.activity_ids)
 
     def test_head_prepares_and_signs_through_form(self):
+        """R5: the head prepares the convention and records the collège's signature; the
+        Département and the Académie record theirs (issue 13: each party signs for itself)."""
         form = Form(self.env["tablet.convention"].with_user(self.head_alpha))
         form.college_id = self.college_alpha
         form.ca_deliberation_date = date(2026, 5, 2)
         form.ca_deliberation_ref = "CA n° 3"
-        form.date_signed_department = date(2026, 5, 10)
-        form.date_signed_academy = date(2026, 5, 12)
         form.date_signed_college = date(2026, 5, 11)
         form.home_use_allowed = True
         form.charter_adopted_date = date(2026, 5, 2)
-        self.assertEqual(form.date_end, date(2029, 5, 11))
         convention = form.save()
-        self._commit_tracking()  # the head saves, then signs in a later request
-        convention.action_sign()
+        self._commit_tracking()  # each party records its signature in a later request
+        with Form(convention.with_user(self.manager_a)) as manager_form:
+            manager_form.date_signed_department = date(2026, 5, 10)
+        with Form(convention.with_user(self.academy_user)) as academy_form:
+            academy_form.date_signed_academy = date(2026, 5, 12)
+            self.assertEqual(academy_form.date_end, date(2029, 5, 11))
+        convention.with_user(self.head_alpha).action_sign()
         self.assertEqual(convention.state, "signed")
         self.assertEqual(convention.company_id, self.dept_a)
         self._commit_tracking()

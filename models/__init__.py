@@ -1,3 +1,4 @@
+from . import tablet_input_mixin
 from . import tablet_workflow_mixin
 from . import res_partner
 from . import res_company

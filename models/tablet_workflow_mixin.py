@@ -2,6 +2,7 @@ import functools
 
 from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.translate import LazyGettext
 
 # The actions' pass. A JSON-RPC or XML-RPC client can send any context key with any
 # JSON value, but never this very object: it is compared with `is`, so nothing a
@@ -26,7 +27,10 @@ def tablet_action(*groups, role=None):
     README's rules matrix gives the roles); its body runs with the actions' pass so that
     it may change statuses, decisions, signatures and the facts they record.
 
-    `role` names the role in the refusal ("the head of the collège")."""
+    `role` names the role in the refusal ("the head of the collège"); declared at import
+    time, it is a lazy translation (`LazyTranslate(__name__)`), translated for the user.
+    The decorator serves any model of the module (res.partner, tariffs...), not only those
+    inheriting `tablet.workflow.mixin`."""
 
     def decorate(method):
         @functools.wraps(method)
@@ -34,9 +38,10 @@ def tablet_action(*groups, role=None):
             if groups and not in_action(self.env) and not any(self.env.user.has_group(g) for g in groups):
                 raise AccessError(_(
                     "%(action)s on %(model)s is for %(role)s only.",
-                    action=self._tablet_action_label(method.__name__),
-                    model=self._description,
-                    role=role or ", ".join(self.env.ref(g).sudo().full_name for g in groups),
+                    action=action_label(self, method.__name__),
+                    model=self.env["ir.model"]._get(self._name).name or self._description,
+                    role=(self.env._(role) if isinstance(role, LazyGettext) else role)
+                    or ", ".join(self.env.ref(g).sudo().full_name for g in groups),
                 ))
             return method(as_action(self), *args, **kwargs)
 
@@ -44,6 +49,12 @@ def tablet_action(*groups, role=None):
         return wrapper
 
     return decorate
+
+
+def action_label(records, method_name):
+    """How a refusal names an action: the model's `_tablet_action_label`, else from the method's name."""
+    label = getattr(records, "_tablet_action_label", None)
+    return label(method_name) if label else method_name.removeprefix("action_").replace("_", " ").capitalize()
 
 
 class TabletWorkflowMixin(models.AbstractModel):
@@ -58,9 +69,20 @@ class TabletWorkflowMixin(models.AbstractModel):
     - `_tablet_frozen_fields`: status -> fields that no longer change in that status
       (`ALL_FIELDS`: every field of this module but `_tablet_free_fields`).
     Read-only computed fields of this module without an inverse are never written by a
-    client either: a stored compute keeps whatever is written into it."""
+    client either: a stored compute keeps whatever is written into it. That includes the
+    stored related scope fields (`college_id`, `company_id`, `academy_id` of a line, an
+    amendment, a report): written, they would move the record to another scope.
+
+    Models without a status (tariffs, amendments, list lines) set `_tablet_state_field =
+    False` and get the rest: protected computed fields, the scope check below, the input
+    checks of `tablet.input.mixin`.
+
+    Scope: after a write outside an action that changes a many2one (the fields record rules
+    follow), the records must still be within the user's write rules: a head cannot point a
+    record at a collège they do not work with, and hand it to that collège."""
 
     _name = "tablet.workflow.mixin"
+    _inherit = "tablet.input.mixin"
     _description = "Status Changed by Actions Only"
 
     _tablet_state_field = "state"
@@ -73,14 +95,18 @@ class TabletWorkflowMixin(models.AbstractModel):
         return method_name.removeprefix("action_").replace("_", " ").capitalize()
 
     def _tablet_field_label(self, fname):
+        """A field's label in the user's language (RPC calls often send no context)."""
         field = self._fields.get(fname)
-        return field.get_description(self.env)["string"] if field else fname
+        env = self.with_context(lang=self.env.lang or self.env.user.lang).env
+        return field.get_description(env)["string"] if field else fname
 
     @api.model
     def _tablet_protected_fields(self):
         """Fields that only the actions write: status, declared action fields, and this
         module's read-only computed fields without an inverse."""
-        names = {self._tablet_state_field, *self._tablet_action_fields}
+        names = set(self._tablet_action_fields)
+        if self._tablet_state_field:
+            names.add(self._tablet_state_field)
         for name, field in self._fields.items():
             if field._module == "tablet_loan" and field.compute and field.readonly and not field.inverse:
                 names.add(name)
@@ -89,12 +115,21 @@ class TabletWorkflowMixin(models.AbstractModel):
     def _tablet_frozen_fields_of(self):
         """The fields this record no longer lets anyone change outside an action."""
         self.ensure_one()
+        if not self._tablet_state_field:
+            return set()
         frozen = self._tablet_frozen_fields.get(self[self._tablet_state_field], ())
         if frozen == ALL_FIELDS:
             free = set(self._tablet_free_fields)
             return {name for name, field in self._fields.items()
                     if field._module == "tablet_loan" and name not in free}
         return set(frozen)
+
+    @api.model
+    def _tablet_freezes(self):
+        """Whether records of this model freeze fields at all: `_tablet_frozen_fields` declared,
+        or `_tablet_frozen_fields_of` overridden (a condition that is not a status)."""
+        return bool(self._tablet_frozen_fields) or (
+            type(self)._tablet_frozen_fields_of is not TabletWorkflowMixin._tablet_frozen_fields_of)
 
     def _tablet_guarded(self):
         """Records the guard applies to (all of them; maintenance.equipment narrows it to tablets)."""
@@ -115,19 +150,40 @@ class TabletWorkflowMixin(models.AbstractModel):
                 fields=", ".join(sorted(self._tablet_field_label(f) for f in protected)),
                 model=self._description,
             ))
-        if creating or not self._tablet_frozen_fields:
+        if creating or not self._tablet_freezes():
             return
         for record in self._tablet_guarded():
             frozen = record._tablet_frozen_fields_of() & vals.keys()
             frozen = {f for f in frozen if record._tablet_value_changes(f, vals[f])}
             if frozen:
-                state_field = self._fields[self._tablet_state_field]
-                state = dict(state_field._description_selection(self.env)).get(record[self._tablet_state_field])
                 raise UserError(_(
                     "%(record)s is %(state)s: %(fields)s can no longer change.",
-                    record=record.display_name, state=(state or "").lower(),
+                    record=record.display_name, state=record._tablet_state_label().lower(),
                     fields=", ".join(sorted(self._tablet_field_label(f) for f in frozen)),
                 ))
+
+    def _tablet_state_label(self):
+        """The status that froze this record, as the refusal names it."""
+        self.ensure_one()
+        state_field = self._fields[self._tablet_state_field]
+        return dict(state_field._description_selection(self.env)).get(self[self._tablet_state_field]) or ""
+
+    def _tablet_scope_fields(self, vals):
+        """Fields of `vals` that may move a record to another scope: its stored many2one."""
+        return [fname for fname in vals
+                if (field := self._fields.get(fname)) and field.type == "many2one" and field.store]
+
+    def _tablet_check_scope(self, fnames):
+        """After a write: refuse records moved outside the user's write rules (nothing stays
+        written: the AccessError undoes the request, as Odoo's own check after `create`)."""
+        outside = self - self._filtered_access("write")
+        if outside:
+            raise AccessError(_(
+                "%(records)s cannot be moved outside what you may change (%(fields)s): choose a collège, "
+                "académie or Département you work with.",
+                records=", ".join(outside.sudo().mapped("display_name")),
+                fields=", ".join(sorted(self._tablet_field_label(f) for f in fnames)),
+            ))
 
     def _tablet_default_of(self, fname):
         field = self._fields[fname]
@@ -154,7 +210,12 @@ class TabletWorkflowMixin(models.AbstractModel):
         guarded = self._tablet_guarded()
         if guarded:
             guarded._tablet_check_vals(vals)
-        return super().write(vals)
+        res = super().write(vals)
+        if guarded and not in_action(self.env):
+            moved = self._tablet_scope_fields(vals)
+            if moved:
+                guarded._tablet_check_scope(moved)
+        return res
 
     def _write_state(self, vals):
         """The actions' way to change a status, once they have checked its preconditions."""

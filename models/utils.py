@@ -1,6 +1,19 @@
 """Small helpers shared by the models."""
+import math
+
+from odoo.exceptions import ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
+
+# Longest texts the module keeps: a reference or a name fits in a Char, a letter or a
+# report in a Text or an Html field; beyond that it is not input, and the database or the
+# reports would fail on it later with a server error.
+CHAR_MAX_LENGTH = 1_000
+TEXT_MAX_LENGTH = 100_000
+HTML_MAX_LENGTH = 200_000
+TEXT_MAX_LENGTHS = {"char": CHAR_MAX_LENGTH, "text": TEXT_MAX_LENGTH, "html": HTML_MAX_LENGTH}
+# PostgreSQL's integer column.
+INTEGER_MIN, INTEGER_MAX = -2 ** 31, 2 ** 31 - 1
 
 
 def count_by(model, field, records):
@@ -119,3 +132,45 @@ def bulk_update(records, vals, returning=()):
 def bulk_write(records, vals):
     """``records.write(vals)`` in one UPDATE whatever their number (see `bulk_update`)."""
     bulk_update(records, vals)
+
+
+def check_input(model, vals, fnames=None):
+    """Refuse, with a ValidationError naming the field and the expected form, values that no
+    record of the module may hold: NaN or infinite numbers (a JSON client sends ``NaN``;
+    ``float("nan")`` also accepts the string), integers beyond PostgreSQL's, texts beyond
+    `TEXT_MAX_LENGTHS`. `fnames` narrows the check (the module's own fields of a model it
+    extends). Called by `create()`/`write()` before anything is stored."""
+    for fname, value in vals.items():
+        field = model._fields.get(fname)
+        if field is None or (fnames is not None and fname not in fnames) or value is None or value is False:
+            continue
+        problem = _input_problem(model, field, value)
+        if problem:
+            raise ValidationError(problem)
+
+
+def _input_problem(model, field, value):
+    env = model.with_context(lang=model.env.lang or model.env.user.lang).env  # RPC calls often send no context
+    name = field.get_description(env)["string"]
+    if field.type in ("float", "monetary"):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not math.isfinite(number):
+            return env._("%(field)s of %(model)s must be a finite number, such as 12.5 (got %(value)s).",
+                         field=name, model=model._description, value=str(value)[:50])
+    elif field.type == "integer":
+        try:
+            number = int(value)
+        except (TypeError, ValueError, OverflowError):
+            number = None
+        if number is None or not INTEGER_MIN <= number <= INTEGER_MAX:
+            return env._("%(field)s of %(model)s must be a whole number between %(min)s and %(max)s "
+                         "(got %(value)s).", field=name, model=model._description, min=INTEGER_MIN,
+                         max=INTEGER_MAX, value=str(value)[:50])
+    elif field.type in TEXT_MAX_LENGTHS and isinstance(value, str) and len(value) > TEXT_MAX_LENGTHS[field.type]:
+        return env._("%(field)s of %(model)s holds at most %(max)s characters (got %(length)s): shorten it, "
+                     "or attach the document instead.", field=name, model=model._description,
+                     max=TEXT_MAX_LENGTHS[field.type], length=len(value))
+    return None

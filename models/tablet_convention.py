@@ -1,17 +1,39 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.translate import LazyTranslate
 
 from .school_year import check_school_year, school_year_bounds
+from .tablet_workflow_mixin import ALL_FIELDS, in_action, tablet_action
 from .utils import count_by, window_action
 
+_lt = LazyTranslate(__name__)
+
+MANAGER_GROUP = "tablet_loan.group_department_manager"
+OFFICER_GROUP = "tablet_loan.group_department_officer"
+ACADEMY_GROUP = "tablet_loan.group_academy_officer"
+HEAD_GROUP = "tablet_loan.group_college_head"
+REFERENT_GROUP = "tablet_loan.group_college_referent"
+ACCOUNTANT_GROUP = "tablet_loan.group_college_accountant"
 # Once every party has signed, these describe what was signed: change them by avenant.
 SIGNED_FIELDS = {
     "company_id", "academy_id", "college_id", "ca_deliberation_date", "ca_deliberation_ref",
     "date_signed_department", "date_signed_academy", "date_signed_college",
     "validity_type", "school_year", "date_start", "date_end",
 }
+# R5: each party records its own signature, and only its own.
+PARTY_SIGNATURES = {
+    "date_signed_department": (MANAGER_GROUP, _lt("the Département's programme manager")),
+    "date_signed_academy": (ACADEMY_GROUP, _lt("an officer of the convention's Académie")),
+    "date_signed_college": (HEAD_GROUP, _lt("the head of the collège")),
+}
+# Dates of things done: a signature or a deliberation is never in the future.
+PAST_DATE_FIELDS = ("ca_deliberation_date", "date_signed_department", "date_signed_academy", "date_signed_college")
+# The Académie reads and co-signs (README, Roles): its officers write their signature only,
+# and the validity dates that follow from it (forms send them back, as computed).
+ACADEMY_WRITABLE_FIELDS = {"date_signed_academy"}
+VALIDITY_FIELDS = {"date_start", "date_end"}
 RENEWAL_NOTICE_DAYS = 60
 
 
@@ -27,6 +49,9 @@ class TabletConvention(models.Model):
     _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
+    # Signed: what was signed changes by amendment (I 7); expired: the record is closed.
+    _tablet_frozen_fields = {"signed": tuple(SIGNED_FIELDS | {"name"}), "expired": ALL_FIELDS}
+    _tablet_free_fields = ("note", "user_id")
 
     name = fields.Char(
         string="Reference", required=True, copy=False, readonly=True, index="trigram",
@@ -135,15 +160,17 @@ class TabletConvention(models.Model):
     @api.depends("signature_date", "validity_type", "school_year")
     def _compute_dates(self):
         for convention in self:
-            bounds = school_year_bounds(convention.school_year)
-            start = convention.signature_date
-            if convention.validity_type == "school_year" and bounds:
-                start = start or bounds[0]
-                end = bounds[1]
-            else:
-                end = start and start + relativedelta(years=3, days=-1)
-            convention.date_start = start
-            convention.date_end = end
+            convention.date_start, convention.date_end = convention._validity_dates()
+
+    def _validity_dates(self):
+        """(start, end) that the signatures give: 3 years from the last one (I 6), or the
+        school year (B 9)."""
+        self.ensure_one()
+        bounds = school_year_bounds(self.school_year)
+        start = self.signature_date
+        if self.validity_type == "school_year" and bounds:
+            return start or bounds[0], bounds[1]
+        return start, start and start + relativedelta(years=3, days=-1)
 
     def _compute_amendment_count(self):
         counts = count_by(self.env["tablet.convention.amendment"], "convention_id", self)
@@ -169,6 +196,33 @@ class TabletConvention(models.Model):
                     convention.name,
                 ))
 
+    @api.constrains(*PAST_DATE_FIELDS)
+    def _check_dates_not_in_future(self):
+        """R5: signatures and the CA's deliberation are recorded once made; a signature dated
+        2999 would keep the convention valid until 3002."""
+        today = fields.Date.context_today(self)
+        for convention in self:
+            for fname in PAST_DATE_FIELDS:
+                if convention[fname] and convention[fname] > today:
+                    raise ValidationError(_(
+                        "%(field)s of convention %(name)s is %(date)s, a date still to come: record it once "
+                        "it has happened (today at the latest).",
+                        field=self._field_label(fname), name=convention.name, date=convention[fname],
+                    ))
+
+    @api.constrains("academy_id", "college_id")
+    def _check_academy(self):
+        """The Académie party is the collège's own (or none, on the Isère model): the
+        convention is not shown to another académie."""
+        for convention in self:
+            if convention.academy_id and convention.academy_id != convention.college_id.academy_id:
+                raise ValidationError(_(
+                    "The Académie of convention %(name)s must be the one of %(college)s (%(academy)s), or none "
+                    "for a convention between the Département and the collège only.",
+                    name=convention.name, college=convention.college_id.display_name,
+                    academy=convention.college_id.academy_id.display_name or _("none"),
+                ))
+
     @api.constrains("college_id", "referent_ids")
     def _check_referents(self):
         for convention in self:
@@ -183,11 +237,13 @@ class TabletConvention(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_party_fields(vals)
             if vals.get("name", _("New")) == _("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("tablet.convention") or _("New")
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_party_fields(vals)
         locked = SIGNED_FIELDS & vals.keys()
         if locked:
             signed = self.filtered(lambda c: c.state != "draft")
@@ -200,6 +256,10 @@ class TabletConvention(models.Model):
                 ))
         old_referents = {c: c.referent_ids for c in self} if "referent_ids" in vals else {}
         res = super().write(vals)
+        if VALIDITY_FIELDS & vals.keys() and self._is_academy_only():
+            moved = self.filtered(lambda c: (c.date_start, c.date_end) != c._validity_dates())
+            if moved:
+                self._refuse_academy_write(VALIDITY_FIELDS & vals.keys())
         for convention, before in old_referents.items():
             if convention.referent_ids != before:
                 convention._notify_referent_change()
@@ -209,6 +269,39 @@ class TabletConvention(models.Model):
     def _unlink_only_draft(self):
         if any(c.state != "draft" for c in self):
             raise UserError(_("A signed or expired convention cannot be deleted: it is part of the programme's record."))
+
+    def _check_party_fields(self, vals):
+        """R5: each party records its own signature (the Département's programme manager, an
+        officer of the Académie, the head of the collège), and an Académie officer writes
+        nothing else: a refused write names the fields and who records them."""
+        if in_action(self.env):
+            return
+        user = self.env.user
+        changed = {fname for fname in vals if not self or any(
+            convention._tablet_value_changes(fname, vals[fname]) for convention in self)}
+        if not self:  # creation: empty values are no signature
+            changed = {fname for fname in changed if vals[fname]}
+        for fname, (group, role) in PARTY_SIGNATURES.items():
+            if fname in changed and not user.has_group(group):
+                raise AccessError(_(
+                    "%(field)s is recorded by %(role)s only: each party records its own signature (R5).",
+                    field=self._field_label(fname), role=self.env._(role),
+                ))
+        if self._is_academy_only():
+            others = {fname for fname in changed - ACADEMY_WRITABLE_FIELDS - VALIDITY_FIELDS if fname in self._fields}
+            if others:
+                self._refuse_academy_write(others)
+
+    def _is_academy_only(self):
+        user = self.env.user
+        return (not in_action(self.env) and user.has_group(ACADEMY_GROUP)
+                and not (user.has_group(HEAD_GROUP) or user.has_group(MANAGER_GROUP)))
+
+    def _refuse_academy_write(self, fnames):
+        raise AccessError(_(
+            "The Académie reads and co-signs the convention: %(fields)s are written by the collège "
+            "and the Département.", fields=", ".join(sorted(self._field_label(f) for f in fnames)),
+        ))
 
     def _field_label(self, fname):
         """Field label in the user's language, for messages naming what is wrong."""
@@ -225,7 +318,11 @@ class TabletConvention(models.Model):
             subtype_xmlid="mail.mt_comment",
         )
 
+    @tablet_action(MANAGER_GROUP, ACADEMY_GROUP, HEAD_GROUP,
+                   role=_lt("the parties: the Département's programme manager, an Académie officer or the "
+                            "head of the collège"))
     def action_sign(self):
+        """Once every party has recorded its signature, any of them marks the convention signed."""
         for convention in self:
             convention._check_can_sign()
         self._write_state({"state": "signed"})
@@ -268,12 +365,21 @@ class TabletConvention(models.Model):
                 "convention at a time.", college=self.college_id.display_name, other=other.name,
             ))
 
+    @tablet_action(MANAGER_GROUP, role=_lt("the Département's programme manager"))
     def action_expire(self):
+        """R5: a convention runs its 3 years (I 6) or its school year (B 9) and then expires by
+        the daily job; only the Département ends it earlier (every new loan of the collège
+        is refused from then on)."""
+        return self._expire()
+
+    def _expire(self):
         if any(c.state != "signed" for c in self):
             raise UserError(_("Only a signed convention can expire."))
         self._write_state({"state": "expired"})
         return True
 
+    @tablet_action(OFFICER_GROUP, ACADEMY_GROUP, REFERENT_GROUP, ACCOUNTANT_GROUP,
+                   role=_lt("the readers of the convention"))
     def action_open_amendments(self):
         self.ensure_one()
         return window_action(
@@ -285,7 +391,7 @@ class TabletConvention(models.Model):
     def _cron_expire_conventions(self):
         """Daily: expire conventions past their end; remind the Département of renewals."""
         today = fields.Date.context_today(self)
-        self.search([("state", "=", "signed"), ("date_end", "<", today)]).action_expire()
+        self.search([("state", "=", "signed"), ("date_end", "<", today)])._expire()
         activity_type = self.env.ref("tablet_loan.mail_activity_convention_renewal")
         soon = self.search([
             ("state", "=", "signed"),

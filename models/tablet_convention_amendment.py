@@ -1,12 +1,18 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .tablet_workflow_mixin import ALL_FIELDS
+
 
 class TabletConventionAmendment(models.Model):
-    """An avenant changes a signed convention without reopening it (I 7)."""
+    """An avenant changes a signed convention without reopening it (I 7). It belongs to its
+    convention for good, and no longer changes once the convention has expired."""
 
     _name = "tablet.convention.amendment"
     _description = "Convention Amendment"
+    _inherit = ["tablet.workflow.mixin"]
+    _tablet_state_field = "convention_state"
+    _tablet_frozen_fields = {"expired": ALL_FIELDS}
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -16,6 +22,7 @@ class TabletConventionAmendment(models.Model):
     )
     company_id = fields.Many2one(related="convention_id.company_id", store=True, index=True)
     college_id = fields.Many2one(related="convention_id.college_id", store=True, index=True)
+    convention_state = fields.Selection(related="convention_id.state", string="Convention Status")
     name = fields.Char(string="Subject", required=True)
     date = fields.Date(string="Signed on", required=True, default=fields.Date.context_today)
     description = fields.Text(string="Changes")
@@ -24,10 +31,25 @@ class TabletConventionAmendment(models.Model):
         string="Signed Amendment",
     )
 
+    def _tablet_frozen_fields_of(self):
+        """An amendment stays with the convention it amends; all of it once that one expired."""
+        return super()._tablet_frozen_fields_of() | {"convention_id"}
+
     @api.constrains("date", "convention_id")
     def _check_date(self):
+        today = fields.Date.context_today(self)
         for amendment in self:
+            if amendment.date > today:
+                raise ValidationError(_(
+                    "The amendment “%(name)s” is dated %(date)s, a date still to come: record it once signed.",
+                    name=amendment.name, date=amendment.date,
+                ))
             convention = amendment.convention_id
+            if convention.state == "expired":
+                raise ValidationError(_(
+                    "Convention %s has expired: it can no longer be amended; sign a new convention.",
+                    convention.name,
+                ))
             if convention.state == "draft":
                 raise ValidationError(_(
                     "Convention %s is still a draft: change it directly, amendments are for signed conventions.",

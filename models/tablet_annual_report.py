@@ -3,14 +3,19 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import is_html_empty
+from odoo.tools.translate import LazyTranslate
 
 from .school_year import check_school_year, school_year_bounds, school_year_of
-from .tablet_workflow_mixin import in_action
+from .tablet_workflow_mixin import ALL_FIELDS, in_action, tablet_action
 from .utils import window_action
 
+_lt = LazyTranslate(__name__)
+
 HEAD_GROUP = "tablet_loan.group_college_head"
+REFERENT_GROUP = "tablet_loan.group_college_referent"
 ACADEMY_GROUP = "tablet_loan.group_academy_officer"
 MANAGER_GROUP = "tablet_loan.group_department_manager"
+OFFICER_GROUP = "tablet_loan.group_department_officer"
 
 # One figure per type of the incident model's selection (a test checks that none is missing).
 INCIDENT_TYPE_FIELDS = {
@@ -60,6 +65,8 @@ class TabletAnnualReport(models.Model):
     _description = "Annual Report on Digital Usage"
     _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _tablet_action_fields = tuple(ACTION_FIELDS)
+    # Submitted: what the Académie and the Département received no longer changes (R27).
+    _tablet_frozen_fields = {"submitted": ALL_FIELDS, "acknowledged": ALL_FIELDS}
     _order = "school_year desc, college_id"
     _rec_names_search = ["college_id", "school_year"]
     _check_company_auto = True
@@ -329,11 +336,10 @@ class TabletAnnualReport(models.Model):
                               "received it."))
 
     # ------------------------------------------------------------------- actions
+    @tablet_action(HEAD_GROUP, role=_lt("the head of the collège (R27)"))
     def action_submit(self):
         """Only the head sends the report, with their text, to the Académie and the
         Département (R27); the figures are frozen as they are at that moment."""
-        if not self.env.su and not self.env.user.has_group(HEAD_GROUP):
-            raise AccessError(_("Only the head of the collège submits the annual report (R27)."))
         for report in self:
             if report.state != "draft":
                 raise UserError(_("The annual report %s is already submitted.", report.display_name))
@@ -394,6 +400,8 @@ class TabletAnnualReport(models.Model):
         """'academy' or 'department', the recipient the user reads for, or False."""
         return next((party for party, group in PARTY_GROUPS.items() if self.env.user.has_group(group)), False)
 
+    @tablet_action(ACADEMY_GROUP, MANAGER_GROUP,
+                   role=_lt("an officer of the Académie or the Département's programme manager (R27)"))
     def action_acknowledge(self):
         """The Académie's officer or the Département's programme manager records that they
         read the report; it is acknowledged once every recipient has (R27)."""
@@ -432,11 +440,10 @@ class TabletAnnualReport(models.Model):
         return ["academy", "department"] if self.academy_id else ["department"]
 
     @api.model
+    @tablet_action(MANAGER_GROUP, role=_lt("the Département's programme manager"))
     def action_generate_year_reports(self):
         """A draft report for each collège of the user's Départements that lent tablets this
         school year and has no report yet; the heads then write and submit them."""
-        if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(_("Only the programme manager of the Département generates the annual reports."))
         year = school_year_of(fields.Date.context_today(self))
         groups = self.env["tablet.loan"]._read_group(
             [("school_year", "=", year), ("state", "!=", "draft"), ("company_id", "in", self.env.companies.ids)],
@@ -447,6 +454,7 @@ class TabletAnnualReport(models.Model):
         return window_action(self.env, "tablet_loan.tablet_annual_report_action",
                              [("school_year", "=", year)], {"search_default_group_college": 1})
 
+    @tablet_action(OFFICER_GROUP, ACADEMY_GROUP, REFERENT_GROUP, role=_lt("the readers of the annual report"))
     def action_print(self):
         return self.env.ref("tablet_loan.action_report_annual_report").report_action(self)
 

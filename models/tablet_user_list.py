@@ -1,9 +1,18 @@
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
 
 from .res_partner import COLLEGE_MEMBER_ROLES
 from .school_year import check_school_year, school_year_of
+from .tablet_workflow_mixin import ALL_FIELDS, tablet_action
 from .utils import count_by
+
+_lt = LazyTranslate(__name__)
+
+MANAGER_GROUP = "tablet_loan.group_department_manager"
+ACADEMY_GROUP = "tablet_loan.group_academy_officer"
+HEAD_GROUP = "tablet_loan.group_college_head"
+REFERENT_GROUP = "tablet_loan.group_college_referent"
 
 
 class TabletUserList(models.Model):
@@ -18,6 +27,10 @@ class TabletUserList(models.Model):
     _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "school_year desc, college_id"
     _check_company_auto = True
+    _tablet_action_fields = ("validated_date",)
+    # Submitted: the Académie reads what the head sent (it writes only its reason for sending
+    # it back); validated: the basis of the year's loans, reopened by the head to change it.
+    _tablet_frozen_fields = {"submitted": ("college_id", "school_year", "line_ids"), "validated": ALL_FIELDS}
 
     name = fields.Char(compute="_compute_name", store=True)
     college_id = fields.Many2one(
@@ -70,11 +83,7 @@ class TabletUserList(models.Model):
         if self.filtered(lambda l: l.state == "validated"):
             raise UserError(_("A validated list cannot be deleted: it is the basis of the loans of its year."))
 
-    def _ensure_group(self, xmlid, action):
-        if not self.env.user.has_group(xmlid):
-            raise AccessError(_("Only %(group)s may %(action)s a nominative list.",
-                                group=self.env.ref(xmlid).name, action=action))
-
+    @tablet_action(MANAGER_GROUP, REFERENT_GROUP, role=_lt("the collège's digital referents and head"))
     def action_fill_from_college(self):
         """Add every pupil, teacher, head and staff member of the collège not yet listed."""
         for user_list in self:
@@ -87,9 +96,9 @@ class TabletUserList(models.Model):
             user_list.line_ids = [Command.create({"partner_id": p.id}) for p in people]
         return True
 
+    @tablet_action(HEAD_GROUP, role=_lt("the head of the collège (R3)"))
     def action_submit(self):
         """Only the head sets the list (B 4)."""
-        self._ensure_group("tablet_loan.group_college_head", _("submit"))
         for user_list in self:
             if user_list.state not in ("draft", "returned"):
                 raise UserError(_("Only a draft or sent-back list can be submitted (%s).", user_list.name))
@@ -98,15 +107,15 @@ class TabletUserList(models.Model):
         self._write_state({"state": "submitted"})
         return True
 
+    @tablet_action(ACADEMY_GROUP, role=_lt("an officer of the collège's Académie (R3)"))
     def action_validate(self):
-        self._ensure_group("tablet_loan.group_academy_officer", _("validate"))
         if self.filtered(lambda l: l.state != "submitted"):
             raise UserError(_("Only a submitted list can be validated."))
         self._write_state({"state": "validated", "validated_date": fields.Date.context_today(self), "return_reason": False})
         return True
 
+    @tablet_action(ACADEMY_GROUP, role=_lt("an officer of the collège's Académie (R3)"))
     def action_send_back(self):
-        self._ensure_group("tablet_loan.group_academy_officer", _("send back"))
         for user_list in self:
             if user_list.state != "submitted":
                 raise UserError(_("Only a submitted list can be sent back (%s).", user_list.name))
@@ -115,9 +124,9 @@ class TabletUserList(models.Model):
         self._write_state({"state": "returned"})
         return True
 
+    @tablet_action(HEAD_GROUP, role=_lt("the head of the collège (R3)"))
     def action_reopen(self):
         """A validated list is reopened (draft) to add arrivals, then validated again."""
-        self._ensure_group("tablet_loan.group_college_head", _("reopen"))
         if self.filtered(lambda l: l.state != "validated"):
             raise UserError(_("Only a validated list can be reopened."))
         self._write_state({"state": "draft"})

@@ -3,8 +3,14 @@ from odoo.exceptions import ValidationError
 
 
 class TabletUserListLine(models.Model):
+    """A person on a nominative list (R3). Its collège, Département, role and class follow the
+    list and the person: they are never written here (that would move the line to another
+    collège, or rewrite the person's class through the list)."""
+
     _name = "tablet.user.list.line"
     _description = "Nominative List Line"
+    _inherit = ["tablet.workflow.mixin"]
+    _tablet_state_field = False
     _order = "school_role, school_class, partner_id"
 
     list_id = fields.Many2one("tablet.user.list", string="List", required=True, index=True, ondelete="cascade")
@@ -34,7 +40,10 @@ class TabletUserListLine(models.Model):
 
     def write(self, vals):
         self.list_id._ensure_editable()
-        return super().write(vals)
+        res = super().write(vals)
+        if "list_id" in vals:
+            self.list_id._ensure_editable()  # the list it moves to, too
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_if_list_editable(self):

@@ -1,18 +1,32 @@
 import json
 import re
+import unicodedata
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
 
-from .utils import bulk_write, check_access_sql, count_by, window_action
+from .tablet_workflow_mixin import in_action, tablet_action
+from .utils import bulk_write, check_access_sql, check_input, count_by, window_action
+
+_lt = LazyTranslate(__name__)
 
 # Check letters of the French UAI (Unité Administrative Immatriculée): the
 # alphabet without I, O and Q, indexed by the seven digits modulo 23.
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
-UAI_PATTERN = re.compile(r"^(\d{7})([A-Z])$")
+# ASCII digits only: `\d` would take full-width or Arabic-Indic digits, and the same UAI
+# written with them would escape the uniqueness constraint.
+UAI_PATTERN = re.compile(r"^([0-9]{7})([A-Z])$")
+# What places a partner in the programme's scopes (R1): a collège or académie, its UAI, its
+# académie, its sales journal; and, for a collège or an académie, its Département (company).
+# Record rules follow them; only the Département's staff write them.
+COLLEGE_SCOPE_FIELDS = ("is_college", "is_academy", "uai_code", "academy_id", "tablet_journal_id")
+DEPARTMENT_GROUP = "tablet_loan.group_department_officer"
+COLLEGE_READER_GROUPS = ("tablet_loan.group_department_officer", "tablet_loan.group_academy_officer",
+                         "tablet_loan.group_college_referent", "tablet_loan.group_college_accountant")
 
 SCHOOL_ROLES = [
     ("pupil", "Pupil"),
@@ -218,9 +232,13 @@ class ResPartner(models.Model):
         return super().write(vals)
 
     def _prepare_school_vals(self, vals):
-        """Normalise the UAI and file school people under their collège's Département."""
-        if vals.get("uai_code"):
-            vals["uai_code"] = vals["uai_code"].strip().upper()
+        """Normalise the UAI and file school people under their collège's Département; check
+        the programme's fields (input, and who places a partner in the programme's scopes)."""
+        if vals.get("uai_code") and isinstance(vals["uai_code"], str):
+            # NFKC: full-width digits and letters (０３８…Ｙ), non-breaking spaces become ASCII.
+            vals["uai_code"] = unicodedata.normalize("NFKC", vals["uai_code"]).strip().upper()
+        check_input(self, vals, self._tablet_own_fields())
+        self._check_college_scope_vals(vals)
         if vals.get("college_id") and not vals.get("company_id"):
             vals["company_id"] = self.browse(vals["college_id"]).company_id.id
         if vals.get("is_college"):
@@ -228,6 +246,39 @@ class ResPartner(models.Model):
             if not vals.get("company_id") and not self:
                 vals["company_id"] = self.env.company.id
 
+    @api.model
+    def _tablet_own_fields(self):
+        return {name for name, field in self._fields.items() if field._module == "tablet_loan"}
+
+    def _check_college_scope_vals(self, vals):
+        """R1: a collège belongs to its Département and its académie, and is known by its UAI;
+        record rules follow these fields. A head (who may write their collège's address)
+        moving it to another académie would hand its conventions, lists and reports to that
+        académie: only the Département's staff write them."""
+        if in_action(self.env) or self.env.user.has_group(DEPARTMENT_GROUP):
+            return
+        fnames = [fname for fname in COLLEGE_SCOPE_FIELDS if fname in vals]
+        if "company_id" in vals and (vals.get("is_college") or vals.get("is_academy")
+                                      or any(p.is_college or p.is_academy for p in self)):
+            fnames.append("company_id")
+        if self:
+            fnames = [fname for fname in fnames if any(self._tablet_changes(p, fname, vals[fname]) for p in self)]
+        else:
+            fnames = [fname for fname in fnames if vals[fname]]
+        if fnames:
+            raise AccessError(_(
+                "%(fields)s place a collège or an académie in the programme (Département, académie, UAI): "
+                "only the Département's staff change them (R1).",
+                fields=", ".join(sorted(self._fields[f].get_description(self.env)["string"] for f in fnames)),
+            ))
+
+    @staticmethod
+    def _tablet_changes(partner, fname, value):
+        """Whether writing `value` changes `fname` of `partner` (forms send unchanged values back)."""
+        field = partner._fields[fname]
+        return (field.convert_to_write(partner[fname], partner) or False) != (value or False)
+
+    @tablet_action(*COLLEGE_READER_GROUPS, role=_lt("the programme's users"))
     def action_open_college_members(self):
         self.ensure_one()
         return window_action(
@@ -249,6 +300,7 @@ class ResPartner(models.Model):
             "context": {"active_model": self._name, "active_ids": self.ids},
         }
 
+    @tablet_action(*COLLEGE_READER_GROUPS, role=_lt("the programme's users"))
     def action_open_tablet_conventions(self):
         self.ensure_one()
         return window_action(

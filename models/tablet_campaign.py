@@ -39,7 +39,7 @@ class TabletCampaign(models.Model):
 
     _name = "tablet.campaign"
     _description = "Tablet Campaign"
-    _inherit = ["mail.thread"]
+    _inherit = ["tablet.input.mixin", "mail.thread"]
     _order = "id desc"
     _check_company_auto = True
 

@@ -13,7 +13,8 @@ class TabletChargeTariff(models.Model):
 
     _name = "tablet.charge.tariff"
     _description = "Replacement Charge Tariff"
-    _inherit = ["mail.thread"]
+    _inherit = ["tablet.workflow.mixin", "mail.thread"]
+    _tablet_state_field = False
     _order = "school_year desc, college_id"
     _check_company_auto = True
 

@@ -19,6 +19,8 @@ class TabletChargeTariffLine(models.Model):
 
     _name = "tablet.charge.tariff.line"
     _description = "Replacement Charge Tariff Line"
+    _inherit = ["tablet.workflow.mixin"]
+    _tablet_state_field = False
     _order = "tariff_id, case"
     _check_company_auto = True
 

@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.translate import LazyTranslate
 
 from .school_year import check_school_year, school_year_bounds
-from .tablet_workflow_mixin import ALL_FIELDS, in_action, tablet_action
+from .tablet_workflow_mixin import ALL_FIELDS, as_action, in_action, tablet_action
 from .utils import count_by, window_action
 
 _lt = LazyTranslate(__name__)
@@ -50,7 +50,8 @@ class TabletConvention(models.Model):
     _order = "date_start desc, id desc"
     _check_company_auto = True
     # Signed: what was signed changes by amendment (I 7); expired: the record is closed.
-    _tablet_frozen_fields = {"signed": tuple(SIGNED_FIELDS | {"name"}), "expired": ALL_FIELDS}
+    _tablet_action_fields = ("name",)
+    _tablet_frozen_fields = {"signed": tuple(SIGNED_FIELDS), "expired": ALL_FIELDS}
     _tablet_free_fields = ("note", "user_id")
 
     name = fields.Char(
@@ -236,11 +237,17 @@ class TabletConvention(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        """The reference is the sequence's: a client cannot give a convention another one's."""
+        trusted = in_action(self.env)
         for vals in vals_list:
             self._check_party_fields(vals)
-            if vals.get("name", _("New")) == _("New"):
+            if not trusted:
+                self._tablet_check_vals(vals, creating=True)  # the reference is an action field
+            if not trusted or vals.get("name", _("New")) == _("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("tablet.convention") or _("New")
-        return super().create(vals_list)
+        # The pass only lets the sequence's reference through, once the values are checked
+        # above; the records go back to the caller without it.
+        return super(TabletConvention, as_action(self)).create(vals_list).with_env(self.env)
 
     def write(self, vals):
         self._check_party_fields(vals)

@@ -179,8 +179,11 @@ class TestRulesScope(TabletLoanCase):
         """I 7: a signed convention changes by amendment; an expired one no longer changes."""
         with self.assertRaises(UserError):
             self.signed.with_user(self.head_beta).write({"college_id": self.college_alpha.id})
-        with self.assertRaises(UserError):
-            self.signed.with_user(self.manager_a).write({"name": "CONV/FAUX"})
+        with self.assertRaises(AccessError):
+            self.draft.with_user(self.head_alpha).write({"name": self.signed.name})
+        with self.assertRaises(AccessError):
+            self.env["tablet.convention"].with_user(self.head_alpha).create({
+                "college_id": self.college_alpha.id, "name": self.signed.name})
         self.signed.with_user(self.head_beta).write({"home_use_allowed": True})  # the collège's decision
         self.signed.with_user(self.manager_a).action_expire()
         for vals in ({"home_use_allowed": False}, {"referent_ids": [Command.clear()]},

@@ -4,6 +4,8 @@ from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.translate import LazyGettext
 
+from .utils import model_label
+
 # The actions' pass. A JSON-RPC or XML-RPC client can send any context key with any
 # JSON value, but never this very object: it is compared with `is`, so nothing a
 # client serialises can stand for it.
@@ -39,7 +41,7 @@ def tablet_action(*groups, role=None):
                 raise AccessError(_(
                     "%(action)s on %(model)s is for %(role)s only.",
                     action=action_label(self, method.__name__),
-                    model=self.env["ir.model"]._get(self._name).name or self._description,
+                    model=model_label(self),
                     role=(self.env._(role) if isinstance(role, LazyGettext) else role)
                     or ", ".join(self.env.ref(g).sudo().full_name for g in groups),
                 ))
@@ -148,7 +150,7 @@ class TabletWorkflowMixin(models.AbstractModel):
                 "%(fields)s of %(model)s change only through the actions, which check the "
                 "programme's rules and who may act.",
                 fields=", ".join(sorted(self._tablet_field_label(f) for f in protected)),
-                model=self._description,
+                model=model_label(self),
             ))
         if creating or not self._tablet_freezes():
             return
@@ -163,8 +165,11 @@ class TabletWorkflowMixin(models.AbstractModel):
                 ))
 
     def _tablet_state_label(self):
-        """The status that froze this record, as the refusal names it."""
+        """The status that froze this record, as the refusal names it (models freezing on
+        another condition override it)."""
         self.ensure_one()
+        if not self._tablet_state_field:
+            return _("locked")
         state_field = self._fields[self._tablet_state_field]
         return dict(state_field._description_selection(self.env)).get(self[self._tablet_state_field]) or ""
 

@@ -16,6 +16,12 @@ TEXT_MAX_LENGTHS = {"char": CHAR_MAX_LENGTH, "text": TEXT_MAX_LENGTH, "html": HT
 INTEGER_MIN, INTEGER_MAX = -2 ** 31, 2 ** 31 - 1
 
 
+def model_label(records):
+    """The model's name in the user's language (RPC calls often send no context)."""
+    env = records.with_context(lang=records.env.lang or records.env.user.lang).env
+    return env["ir.model"].sudo()._get(records._name).name or records._description
+
+
 def count_by(model, field, records):
     """{record: number of `model` rows whose `field` is one of `records`}, in one query."""
     if not records:
@@ -159,7 +165,7 @@ def _input_problem(model, field, value):
             number = None
         if number is None or not math.isfinite(number):
             return env._("%(field)s of %(model)s must be a finite number, such as 12.5 (got %(value)s).",
-                         field=name, model=model._description, value=str(value)[:50])
+                         field=name, model=model_label(model), value=str(value)[:50])
     elif field.type == "integer":
         try:
             number = int(value)
@@ -167,10 +173,10 @@ def _input_problem(model, field, value):
             number = None
         if number is None or not INTEGER_MIN <= number <= INTEGER_MAX:
             return env._("%(field)s of %(model)s must be a whole number between %(min)s and %(max)s "
-                         "(got %(value)s).", field=name, model=model._description, min=INTEGER_MIN,
+                         "(got %(value)s).", field=name, model=model_label(model), min=INTEGER_MIN,
                          max=INTEGER_MAX, value=str(value)[:50])
     elif field.type in TEXT_MAX_LENGTHS and isinstance(value, str) and len(value) > TEXT_MAX_LENGTHS[field.type]:
         return env._("%(field)s of %(model)s holds at most %(max)s characters (got %(length)s): shorten it, "
-                     "or attach the document instead.", field=name, model=model._description,
+                     "or attach the document instead.", field=name, model=model_label(model),
                      max=TEXT_MAX_LENGTHS[field.type], length=len(value))
     return None

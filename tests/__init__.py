@@ -25,3 +25,4 @@ from . import test_today
 from . import test_tour
 from . import test_campaign_progress
 from . import test_rules_scope
+from . import test_rules_matrix

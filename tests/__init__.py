@@ -24,3 +24,5 @@ from . import test_annual_report
 from . import test_today
 from . import test_tour
 from . import test_campaign_progress
+from . import test_rules_incidents
+from . import test_attachments

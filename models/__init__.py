@@ -1,4 +1,6 @@
 from . import tablet_workflow_mixin
+from . import tablet_attachment_mixin
+from . import ir_attachment
 from . import res_partner
 from . import res_company
 from . import res_users

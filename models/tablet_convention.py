@@ -24,7 +24,7 @@ class TabletConvention(models.Model):
 
     _name = "tablet.convention"
     _description = "Tablet Programme Partnership Convention"
-    _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["tablet.workflow.mixin", "tablet.attachment.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
 

@@ -7,6 +7,7 @@ class TabletConventionAmendment(models.Model):
 
     _name = "tablet.convention.amendment"
     _description = "Convention Amendment"
+    _inherit = ["tablet.attachment.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 

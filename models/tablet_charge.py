@@ -1,10 +1,24 @@
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_amount
+from odoo.tools.translate import LazyTranslate
 
 from .tablet_charge_tariff_line import CHARGE_CASES
+from .tablet_input_guard import check_finite_amounts, check_targets_readable
+from .tablet_workflow_mixin import ALL_FIELDS, tablet_action
+
+_lt = LazyTranslate(__name__)
 
 PAID_PAYMENT_STATES = ("paid", "in_payment")
+# Who takes each step (README, "Charges"): those who manage charges confirm and cancel them,
+# the collège's accountant (or an invoicing user) invoices and cancels invoices.
+CHARGE_MANAGERS = ("tablet_loan.group_department_officer", "tablet_loan.group_college_head",
+                   "tablet_loan.group_college_accountant")
+CHARGE_MANAGERS_ROLE = _lt("the Département's staff, the head and the accountant of the collège")
+INVOICING = ("tablet_loan.group_college_accountant", "account.group_account_invoice")
+INVOICING_ROLE = _lt("the collège's accountant")
+# What the payer is asked: settled at the confirmation (R24b).
+SETTLED_FIELDS = ("incident_id", "case", "tariff_line_id", "payer_id", "amount")
 
 
 class TabletCharge(models.Model):
@@ -19,6 +33,15 @@ class TabletCharge(models.Model):
     _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "id desc"
     _check_company_auto = True
+    # The invoice and credit note are the actions' (a client pointing a charge at another, paid
+    # invoice would read it and make the charge look paid).
+    _tablet_action_fields = ("invoice_id", "credit_note_id")
+    _tablet_frozen_fields = {
+        "confirmed": SETTLED_FIELDS,
+        "invoiced": ALL_FIELDS,
+        "paid": ALL_FIELDS,
+        "cancelled": ALL_FIELDS,
+    }
 
     incident_id = fields.Many2one("tablet.incident", string="Incident", required=True, index=True,
                                   ondelete="restrict", tracking=True, check_company=True)
@@ -158,12 +181,27 @@ class TabletCharge(models.Model):
         if self.tariff_line_id and self.equipment_id:
             self.amount = self.tariff_line_id._amount_for(self.equipment_id, fields.Date.to_date(self.incident_date))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_client_values(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_client_values(vals)
+        return super().write(vals)
+
+    def _check_client_values(self, vals):
+        check_finite_amounts(self, vals, ("amount",))
+        check_targets_readable(self, vals, ("incident_id", "tariff_line_id", "payer_id"))
+
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
         """A confirmed charge is part of the audit trail: it is cancelled, never deleted."""
         if self.filtered(lambda c: c.state != "draft" or c.invoice_id):
             raise UserError(_("Only a draft charge can be deleted: cancel a confirmed or invoiced one instead."))
 
+    @tablet_action(*CHARGE_MANAGERS, role=CHARGE_MANAGERS_ROLE)
     def action_confirm(self):
         """The amount and the payer are settled; the charge can be invoiced."""
         for charge in self:
@@ -178,6 +216,7 @@ class TabletCharge(models.Model):
         self._write_state({"state": "confirmed"})
         return True
 
+    @tablet_action(*INVOICING, role=INVOICING_ROLE)
     def action_create_invoice(self):
         """One posted customer invoice per charge, in the collège's journal, created in one batch."""
         problems = []
@@ -225,6 +264,7 @@ class TabletCharge(models.Model):
             })],
         }
 
+    @tablet_action(*CHARGE_MANAGERS, *INVOICING, role=CHARGE_MANAGERS_ROLE)
     def action_cancel(self):
         """Draft or confirmed: cancelled. Invoiced: cancelled by a credit note. Paid: refund in accounting."""
         for charge in self:
@@ -234,6 +274,8 @@ class TabletCharge(models.Model):
             if charge.state == "cancelled":
                 raise UserError(_("%s is already cancelled.", charge.display_name))
         invoiced = self.filtered(lambda c: c.state == "invoiced")
+        if invoiced and not self.env.su and not any(self.env.user.has_group(group) for group in INVOICING):
+            raise AccessError(_("Cancelling an invoiced charge issues a credit note: it is for %s.", INVOICING_ROLE))
         if invoiced:
             invoices = invoiced.invoice_id
             credit_notes = invoices._reverse_moves(default_values_list=[{
@@ -248,6 +290,8 @@ class TabletCharge(models.Model):
             charge.message_post(body=_("Cancelled by the credit note %s.", charge.credit_note_id._get_html_link()))
         return True
 
+    @tablet_action("account.group_account_invoice", "account.group_account_readonly",
+                   role=_lt("the collège's accountant and the Département's staff, who read invoices"))
     def action_open_invoice(self):
         self.ensure_one()
         moves = self.invoice_id | self.credit_note_id

@@ -46,7 +46,7 @@ class TabletConvention(models.Model):
 
     _name = "tablet.convention"
     _description = "Tablet Programme Partnership Convention"
-    _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["tablet.workflow.mixin", "tablet.attachment.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
     # Signed: what was signed changes by amendment (I 7); expired: the record is closed.

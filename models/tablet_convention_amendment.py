@@ -10,7 +10,7 @@ class TabletConventionAmendment(models.Model):
 
     _name = "tablet.convention.amendment"
     _description = "Convention Amendment"
-    _inherit = ["tablet.workflow.mixin"]
+    _inherit = ["tablet.workflow.mixin", "tablet.attachment.mixin"]
     _tablet_state_field = "convention_state"
     _tablet_frozen_fields = {"expired": ALL_FIELDS}
     _order = "date desc, id desc"

@@ -1,12 +1,23 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.translate import LazyTranslate
+
+from .tablet_input_guard import check_targets_readable
+from .tablet_workflow_mixin import ALL_FIELDS, tablet_action
+
+_lt = LazyTranslate(__name__)
 
 # Who may take each step: a référent asks, the head authorises, the Département carries out.
-STEP_GROUPS = {
-    "request": "tablet_loan.group_college_referent",
-    "authorise": "tablet_loan.group_college_head",
-    "carry_out": "tablet_loan.group_department_officer",
-}
+REQUEST = "tablet_loan.group_college_referent"
+REQUEST_ROLE = _lt("the collège's référents and head, who ask for a geolocation (R10)")
+AUTHORISE = "tablet_loan.group_college_head"
+AUTHORISE_ROLE = _lt("the head of the collège, who authorises a geolocation (R10)")
+CARRY_OUT = "tablet_loan.group_department_officer"
+CARRY_OUT_ROLE = _lt("the Département's staff, who carry out a geolocation (R10)")
+# The incident that justifies locating the tablet (R10): a validated loss or theft.
+INCIDENT_OF_REASON = {"lost": "loss", "stolen": "theft"}
+# What the head authorised: it no longer changes once asked.
+GROUNDS = ("equipment_id", "reason", "justification", "authority_reference")
 
 
 class TabletGeolocationRequest(models.Model):
@@ -19,6 +30,16 @@ class TabletGeolocationRequest(models.Model):
     _inherit = ["tablet.workflow.mixin", "mail.thread"]
     _order = "create_date desc, id desc"
     _check_company_auto = True
+    _tablet_action_fields = ("requested_by_id", "authorised_by_id", "done_by_id", "closed_date")
+    # The result is the Département's, once the head has authorised.
+    _tablet_frozen_fields = {
+        "draft": ("result",),
+        "requested": (*GROUNDS, "result"),
+        "authorised": GROUNDS,
+        "done": GROUNDS,
+        "refused": ALL_FIELDS,
+        "closed": ALL_FIELDS,
+    }
 
     equipment_id = fields.Many2one(
         "maintenance.equipment", string="Tablet", required=True, index=True, tracking=True, ondelete="restrict",
@@ -36,6 +57,11 @@ class TabletGeolocationRequest(models.Model):
         help="Reference of the police, gendarmerie or court request.",
     )
     justification = fields.Text(string="Justification", required=True, tracking=True)
+    incident_id = fields.Many2one(
+        "tablet.incident", string="Incident", compute="_compute_incident_id", store=True, readonly=True,
+        index="btree_not_null", ondelete="restrict",
+        help="The validated loss or theft of the tablet that justifies locating it (R10).",
+    )
     state = fields.Selection(
         [("draft", "Draft"), ("requested", "Requested"), ("authorised", "Authorised by the Head"),
          ("refused", "Refused"), ("done", "Carried Out"), ("closed", "Closed")],
@@ -46,6 +72,22 @@ class TabletGeolocationRequest(models.Model):
     done_by_id = fields.Many2one("res.users", string="Carried Out by", readonly=True, copy=False, tracking=True)
     result = fields.Text(string="Result", tracking=True, help="What the MDM reported; kept only as long as needed.")
     closed_date = fields.Date(string="Closed on", readonly=True, copy=False, tracking=True)
+
+    @api.depends("equipment_id", "reason")
+    def _compute_incident_id(self):
+        """The latest validated (or closed) loss or theft of the tablet, whatever its status says."""
+        requests = self.filtered(lambda r: r.reason in INCIDENT_OF_REASON and r.equipment_id)
+        (self - requests).incident_id = False
+        if not requests:
+            return
+        incidents = self.env["tablet.incident"].search([
+            ("equipment_id", "in", requests.equipment_id.ids), ("incident_type", "in", ("loss", "theft")),
+            ("state", "in", ("validated", "closed")),
+        ], order="event_datetime desc, id desc")
+        for request in requests:
+            request.incident_id = incidents.filtered(
+                lambda i: i.equipment_id == request.equipment_id
+                and i.incident_type == INCIDENT_OF_REASON[request.reason])[:1]
 
     @api.constrains("reason", "equipment_id", "justification", "authority_reference")
     def _check_grounds(self):
@@ -61,14 +103,25 @@ class TabletGeolocationRequest(models.Model):
                     tablet=tablet.display_name, expected=labels[request.reason].lower(),
                     state=labels[tablet.tablet_state],
                 ))
+            if request.reason in INCIDENT_OF_REASON and not request.incident_id:
+                raise ValidationError(_(
+                    "Tablet %(tablet)s has no validated %(incident)s incident: geolocation is only for a tablet "
+                    "whose loss or theft the collège validated, or on the request of the authorities (R10).",
+                    tablet=tablet.display_name,
+                    incident=dict(self.env["tablet.incident"]._fields["incident_type"]._description_selection(
+                        self.env))[INCIDENT_OF_REASON[request.reason]].lower(),
+                ))
             if request.reason == "authorities" and not (request.authority_reference or "").strip():
                 raise ValidationError(_("Give the Authorities' Reference of their request (R10)."))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_targets_readable(self, vals, ("equipment_id",))
+        return super().create(vals_list)
+
     def write(self, vals):
-        locked = vals.keys() & {"equipment_id", "reason", "justification", "authority_reference"}
-        if locked and self.filtered(lambda r: r.state != "draft"):
-            raise UserError(_("A geolocation request that was sent cannot change its tablet, ground or "
-                              "justification: make a new request."))
+        check_targets_readable(self, vals, ("equipment_id",))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -76,13 +129,8 @@ class TabletGeolocationRequest(models.Model):
         if self.filtered(lambda r: r.state != "draft"):
             raise UserError(_("A geolocation request that was sent is part of the log and cannot be deleted."))
 
-    def _check_role(self, step):
-        if not self.env.user.has_group(STEP_GROUPS[step]):
-            raise AccessError(_("Your role may not take this step of a geolocation request (R10)."))
-
-    def _take_step(self, step, from_states, to_state, user_field=None):
-        """One logged transition, by the role the programme gives that step."""
-        self._check_role(step)
+    def _take_step(self, from_states, to_state, user_field=None):
+        """One logged transition; the action calling it has checked the role of its step."""
         wrong = self.filtered(lambda r: r.state not in from_states)
         if wrong:
             raise UserError(_("The geolocation request of %s is not at this step.", wrong[0].equipment_id.display_name))
@@ -92,22 +140,26 @@ class TabletGeolocationRequest(models.Model):
         self._write_state(vals)
         return True
 
+    @tablet_action(REQUEST, role=REQUEST_ROLE)
     def action_request(self):
-        return self._take_step("request", ("draft",), "requested", "requested_by_id")
+        return self._take_step(("draft",), "requested", "requested_by_id")
 
+    @tablet_action(AUTHORISE, role=AUTHORISE_ROLE)
     def action_authorise(self):
-        return self._take_step("authorise", ("requested",), "authorised", "authorised_by_id")
+        return self._take_step(("requested",), "authorised", "authorised_by_id")
 
+    @tablet_action(AUTHORISE, role=AUTHORISE_ROLE)
     def action_refuse(self):
-        return self._take_step("authorise", ("requested",), "refused", "authorised_by_id")
+        return self._take_step(("requested",), "refused", "authorised_by_id")
 
+    @tablet_action(CARRY_OUT, role=CARRY_OUT_ROLE)
     def action_carry_out(self):
-        self._check_role("carry_out")
         if self.filtered(lambda r: not (r.result or "").strip()):
             raise UserError(_("Record the Result of the geolocation before marking it carried out."))
-        return self._take_step("carry_out", ("authorised",), "done", "done_by_id")
+        return self._take_step(("authorised",), "done", "done_by_id")
 
+    @tablet_action(CARRY_OUT, role=CARRY_OUT_ROLE)
     def action_close(self):
-        self._take_step("carry_out", ("done", "refused"), "closed")
+        self._take_step(("done", "refused"), "closed")
         self.write({"closed_date": fields.Date.context_today(self)})
         return True

@@ -1,15 +1,29 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.translate import LazyTranslate
 
+from .tablet_input_guard import check_finite_amounts, check_targets_readable
+from .tablet_workflow_mixin import ALL_FIELDS, tablet_action
 from .utils import count_by, window_action
+
+_lt = LazyTranslate(__name__)
 
 DECLARATION_DELAY = timedelta(hours=48)
 # Tariff case of each incident type (R24b); a failure is the supplier's warranty, not the family's.
 CHARGE_CASE_OF_INCIDENT = {"breakage": "breakage", "loss": "loss", "theft": "theft"}
 # Status the tablet takes once the incident is validated.
 TABLET_STATE_OF_INCIDENT = {"breakage": "repair", "failure": "repair", "loss": "lost", "theft": "stolen"}
+# The head's decision (R23, R24): prepared by the référent, frozen once decided.
+DECISION_FIELDS = ("decision", "replacement_equipment_id", "counterpart_no_gift", "counterpart_charge",
+                   "counterpart_stays", "charge_amount", "decision_note")
+# Who takes each step (README, "Incidents, warranty, replacements and charges").
+COLLEGE_STAFF = ("tablet_loan.group_college_referent", "tablet_loan.group_department_manager")
+COLLEGE_STAFF_ROLE = _lt("the collège's référents and head, or the Département's programme manager")
+READERS = ("tablet_loan.group_college_referent", "tablet_loan.group_department_officer")
+READERS_ROLE = _lt("the collège's référents and head, or the Département's staff")
+HEAD = "tablet_loan.group_college_head"
 
 
 class TabletIncident(models.Model):
@@ -20,9 +34,17 @@ class TabletIncident(models.Model):
 
     _name = "tablet.incident"
     _description = "Tablet Incident"
-    _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["tablet.workflow.mixin", "tablet.attachment.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "declaration_datetime desc, id desc"
     _check_company_auto = True
+    # Facts only the actions record; what a validated incident no longer changes (R18, R19, R25).
+    _tablet_action_fields = ("validated_date", "decision_date", "decided_by_id", "charge_id")
+    _tablet_frozen_fields = {
+        "validated": ("incident_type", "loan_id", "event_datetime", "declaration_datetime",
+                      "complaint_date", "complaint_attachment_ids"),
+        "closed": ALL_FIELDS,
+        "cancelled": ALL_FIELDS,
+    }
 
     incident_type = fields.Selection(
         [("breakage", "Breakage"), ("failure", "Failure"), ("loss", "Loss"), ("theft", "Theft")],
@@ -62,12 +84,14 @@ class TabletIncident(models.Model):
     letter_attachment_ids = fields.Many2many(
         "ir.attachment", "tablet_incident_letter_rel", "incident_id", "attachment_id",
         string="Family's Letter", groups="tablet_loan.group_department_manager,tablet_loan.group_college_referent",
+        copy=False,
     )
     complaint_date = fields.Date(string="Complaint Filed on", tracking=True,
                                  help="Police or gendarmerie complaint, within 48 hours of a theft (R19).")
     complaint_attachment_ids = fields.Many2many(
         "ir.attachment", "tablet_incident_complaint_rel", "incident_id", "attachment_id",
         string="Complaint", groups="tablet_loan.group_department_manager,tablet_loan.group_college_referent",
+        copy=False,
     )
     has_complaint = fields.Boolean(compute="_compute_has_complaint", store=True, string="Complaint Attached")
     missing_complaint = fields.Boolean(
@@ -187,11 +211,28 @@ class TabletIncident(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_client_values(vals)
         incidents = super().create(vals_list)
         incidents.filtered("missing_complaint")._remind_complaint()
         for incident in incidents.filtered("late_declaration"):
             incident.message_post(body=_("Declared more than 48 hours after the event (R18)."))
         return incidents
+
+    def write(self, vals):
+        self._check_client_values(vals)
+        return super().write(vals)
+
+    def _check_client_values(self, vals):
+        check_finite_amounts(self, vals, ("charge_amount",))
+        check_targets_readable(self, vals, ("loan_id", "replacement_equipment_id"))
+
+    def _tablet_frozen_fields_of(self):
+        """Once the head has decided (R23), the decision and its counterparts are history."""
+        frozen = super()._tablet_frozen_fields_of()
+        if self.decision_date:
+            frozen |= set(DECISION_FIELDS)
+        return frozen
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_declared(self):
@@ -211,6 +252,7 @@ class TabletIncident(models.Model):
                           incident.borrower_id.name),
             )
 
+    @tablet_action(*COLLEGE_STAFF, role=COLLEGE_STAFF_ROLE)
     def action_validate(self):
         """The collège has checked the declaration; the tablet's status follows (R25)."""
         for incident in self:
@@ -240,23 +282,24 @@ class TabletIncident(models.Model):
                     summary=_("Decide whether to replace the tablet of %s", incident.borrower_id.name),
                 )
 
+    @tablet_action(*COLLEGE_STAFF, role=COLLEGE_STAFF_ROLE)
     def action_cancel(self):
         if self.filtered(lambda i: i.state == "closed"):
             raise UserError(_("A closed incident cannot be cancelled."))
         self._write_state({"state": "cancelled"})
         return True
 
+    @tablet_action(*COLLEGE_STAFF, role=COLLEGE_STAFF_ROLE)
     def action_close(self):
         if self.filtered(lambda i: i.state != "validated"):
             raise UserError(_("Only a validated incident can be closed."))
         self._write_state({"state": "closed"})
         return True
 
+    @tablet_action(HEAD, role=_lt("the head of the collège, who decides on a replacement (R23)"))
     def action_decide(self):
         """R23, R24: the head decides on the replacement and its counterparts; the
         loan, the fleet and the charge follow at once, or nothing does."""
-        if not self.env.user.has_group("tablet_loan.group_college_head"):
-            raise AccessError(_("Only the head of the collège decides on a replacement (R23)."))
         for incident in self:
             incident._check_decision()
         today = fields.Date.context_today(self)
@@ -317,6 +360,7 @@ class TabletIncident(models.Model):
                            currency=self.currency_id.symbol or ""))
         return _("Decision of the head: %s.", "; ".join(parts))
 
+    @tablet_action(*READERS, role=READERS_ROLE)
     def action_open_warranty_claim(self):
         """A broken or failing tablet goes to the supplier's warranty (R20): open the
         incident's claim, or a new one with the incident filled in."""
@@ -330,6 +374,7 @@ class TabletIncident(models.Model):
                       context={"default_incident_id": self.id})
         return action
 
+    @tablet_action(*READERS, role=READERS_ROLE)
     def action_open_warranty_claims(self):
         self.ensure_one()
         return window_action(

@@ -2,9 +2,13 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.translate import LazyTranslate
 
 from .maintenance_equipment import imei_error
-from .tablet_workflow_mixin import as_action, in_action
+from .tablet_input_guard import check_targets_readable
+from .tablet_workflow_mixin import ACTION_KEY, ALL_FIELDS, as_action, in_action, tablet_action
+
+_lt = LazyTranslate(__name__)
 
 # The supplier is expected to answer within this delay (follow-up activity, search filter).
 ANSWER_DELAY_DAYS = 15
@@ -17,6 +21,14 @@ COVERED_FAULTS = ("component", "whole_device", "system")
 SUPPLIER_WRITABLE_FIELDS = {"rma_number", "answer", "refusal_reason", "new_serial_no", "new_imei", "returned_date"}
 # Roles of the programme that may see the incident, hence the pupil (R29).
 PERSONAL_DATA_GROUPS = "tablet_loan.group_department_officer,tablet_loan.group_college_referent,tablet_loan.group_college_head"
+# Who takes each step (README, "Warranty claims" and "Supplier desk").
+COLLEGE_OR_DEPARTMENT = ("tablet_loan.group_college_referent", "tablet_loan.group_department_officer")
+COLLEGE_OR_DEPARTMENT_ROLE = _lt("the collège's référents and head, or the Département's staff")
+ANSWERING = (*COLLEGE_OR_DEPARTMENT, "tablet_loan.group_supplier_agent")
+ANSWERING_ROLE = _lt("the supplier's warranty desk, the collège's référents and head, or the Département's staff")
+# The claim as the référent sent it: the supplier answers on this, nobody changes it afterwards (R20, R21).
+SENT_FIELDS = ("incident_id", "supplier_id", "fault_type", "surface_damage", "opened_by_user", "fault_description")
+ANSWER_FIELDS = ("rma_number", "answer", "refusal_reason", "new_serial_no", "new_imei")
 
 
 class TabletWarrantyClaim(models.Model):
@@ -32,6 +44,13 @@ class TabletWarrantyClaim(models.Model):
     _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "id desc"
     _check_company_auto = True
+    _tablet_action_fields = ("sent_date", "answer_date", "reimbursement_requested", "charge_id", "new_equipment_id")
+    _tablet_frozen_fields = {
+        "sent": SENT_FIELDS,
+        "answered": SENT_FIELDS + ANSWER_FIELDS,
+        "returned": ALL_FIELDS,
+        "cancelled": ALL_FIELDS,
+    }
 
     incident_id = fields.Many2one(
         "tablet.incident", string="Incident", required=True, index=True, ondelete="restrict",
@@ -205,6 +224,8 @@ class TabletWarrantyClaim(models.Model):
     # ---------------------------------------------------------------------- CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_targets_readable(self, vals, ("incident_id", "supplier_id"))
         claims = super().create(vals_list)
         claims._request_reimbursement()
         return claims
@@ -221,6 +242,7 @@ class TabletWarrantyClaim(models.Model):
             if self.filtered(lambda c: c.state not in ("sent", "answered")):
                 raise AccessError(_("The supplier's answer is recorded only on a claim sent to them and not yet "
                                     "returned."))
+        check_targets_readable(self, vals, ("incident_id", "supplier_id"))
         res = super().write(vals)
         if vals.get("opened_by_user"):
             self._request_reimbursement()
@@ -256,6 +278,7 @@ class TabletWarrantyClaim(models.Model):
         by_college = {c.college_id.id: c.user_id for c in conventions}
         return {claim: by_college.get(claim.college_id.id) or claim.create_uid or self.env.user for claim in self}
 
+    @tablet_action(*COLLEGE_OR_DEPARTMENT, role=COLLEGE_OR_DEPARTMENT_ROLE)
     def action_send(self):
         """Send the claim to the supplier: only an eligible one (R20, R21)."""
         self._ensure_state(("draft",), _("Sending to the supplier"))
@@ -294,6 +317,8 @@ class TabletWarrantyClaim(models.Model):
                 summary=_("Ask the legal representative to reimburse the equipment (R21)"),
             )
 
+    @tablet_action("tablet_loan.group_college_head", "tablet_loan.group_department_officer",
+                   role=_lt("the head of the collège or the Département's staff, who manage charges (R21)"))
     def action_create_reimbursement_charge(self):
         """R21: the charge to the legal representative, from the collège's tariff for a
         warranty voided by the user (made by the head or the Département, who manage charges)."""
@@ -310,6 +335,7 @@ class TabletWarrantyClaim(models.Model):
                     "view_mode": "form"}
         return True
 
+    @tablet_action(*ANSWERING, role=ANSWERING_ROLE)
     def action_record_answer(self):
         """The supplier's answer: RMA number, and what it does with the tablet."""
         self._ensure_state(("sent",), _("Recording the supplier's answer"))
@@ -331,6 +357,7 @@ class TabletWarrantyClaim(models.Model):
         self.activity_feedback(["tablet_loan.mail_activity_warranty_answer"])
         return True
 
+    @tablet_action(*ANSWERING, role=ANSWERING_ROLE)
     def action_mark_returned(self):
         """The tablet is back from the supplier: repaired, replaced or refused."""
         self._ensure_state(("answered",), _("Marking as returned"))
@@ -359,6 +386,7 @@ class TabletWarrantyClaim(models.Model):
                                       rma=claim.rma_number))
         return True
 
+    @tablet_action(*COLLEGE_OR_DEPARTMENT, role=COLLEGE_OR_DEPARTMENT_ROLE)
     def action_cancel(self):
         if self.filtered(lambda c: c.state == "returned"):
             raise UserError(_("A warranty claim whose tablet is back cannot be cancelled."))
@@ -366,6 +394,7 @@ class TabletWarrantyClaim(models.Model):
         self.activity_unlink(["tablet_loan.mail_activity_warranty_answer"])
         return True
 
+    @tablet_action(*COLLEGE_OR_DEPARTMENT, role=COLLEGE_OR_DEPARTMENT_ROLE)
     def action_draft(self):
         self._ensure_state(("cancelled",), _("Resetting to draft"))
         self._check_incident_free()
@@ -430,8 +459,12 @@ class TabletWarrantyClaim(models.Model):
                           supplier=claim.supplier_id.name, tablet=claim.equipment_id.display_name),
             )
 
+    @tablet_action(*ANSWERING, role=ANSWERING_ROLE)
     def action_export_claims_xlsx(self):
         """Claims list header button: the selected claims, else all those the list shows,
         without personal data (R29) so that the file can go to the supplier."""
-        return self.env["report.tablet_loan.xlsx_abstract"]._export_action(
-            "tablet_loan.report_warranty_claims_xlsx", self)
+        # The report action carries the context to the browser: without the actions' pass, which
+        # is no JSON value and grants nothing the export needs.
+        plain = self.with_env(self.env(context={k: v for k, v in self.env.context.items() if k != ACTION_KEY}))
+        return plain.env["report.tablet_loan.xlsx_abstract"]._export_action(
+            "tablet_loan.report_warranty_claims_xlsx", plain)

@@ -26,3 +26,5 @@ from . import test_tour
 from . import test_campaign_progress
 from . import test_rules_scope
 from . import test_rules_matrix
+from . import test_rules_incidents
+from . import test_attachments

@@ -171,7 +171,8 @@ class MatrixFixtures:
         lost = tablets[3]
         lost.tablet_state = "lost"
         geolocation = env["tablet.geolocation.request"].create({
-            "equipment_id": lost.id, "reason": "lost", "justification": "Perdue lors d'une sortie."})
+            "equipment_id": lost.id, "reason": "authorities", "authority_reference": "PV 2026/1",
+            "justification": "Perdue lors d'une sortie."})  # 'lost' needs its validated incident (R10)
         annual_report = env["tablet.annual.report"].create({
             "college_id": college.id, "school_year": "2026-2027",
             "usage_text": "<p>Les tablettes servent en classe et à la maison.</p>"})

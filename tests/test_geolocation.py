@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -13,7 +15,16 @@ class TestGeolocationRequest(TabletLoanCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.lost, cls.in_stock = cls._tablets(cls.college_alpha, 2)
-        cls.lost.tablet_state = "lost"
+        # R10: a lost tablet is one whose loss the collège validated.
+        cls._deployable(cls.college_alpha, cls.pupil_alpha | cls.teacher_alpha)
+        loan = cls._loan(cls.pupil_alpha, cls.lost)
+        loan.action_activate()
+        now = datetime.now().replace(microsecond=0)
+        cls.loss = cls.env["tablet.incident"].create({
+            "incident_type": "loss", "loan_id": loan.id,
+            "event_datetime": now - timedelta(hours=5), "declaration_datetime": now})
+        cls.loss.action_validate()
+        assert cls.lost.tablet_state == "lost"
 
     def _draft(self, tablet, reason, justification="Perdue lors d'une sortie scolaire.", **values):
         form = Form(self.env["tablet.geolocation.request"].with_user(self.referent_alpha))
@@ -26,6 +37,7 @@ class TestGeolocationRequest(TabletLoanCase):
 
     def test_full_path_by_the_right_roles(self):
         request = self._draft(self.lost, "lost")
+        self.assertEqual(request.incident_id, self.loss, "the incident that justifies it (R10)")
         self._commit_tracking()  # each step is a request of its own in real use
         request.action_request()
         self._commit_tracking()

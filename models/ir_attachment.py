@@ -1,0 +1,72 @@
+from odoo import _, api, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from .tablet_workflow_mixin import in_action
+
+BINDING_FIELDS = {"res_model", "res_id", "res_field", "public"}
+
+
+class IrAttachment(models.Model):
+    """Files of the programme's records (family's letters, complaints, scans) are read by exactly
+    those who may read the record *and* its field (R29).
+
+    Odoo checks a file's record on every read (`_search`, which `read` and `/web/content` go
+    through), but applies the groups of its `res_field` only in `check()`, which neither of them
+    calls for internal users: a Département officer, who may read an incident but not its
+    letters, would download them. The files bound by `tablet.attachment.mixin` are filtered
+    here by their field's groups too, and stay bound: moving or publishing them is refused.
+    """
+
+    _inherit = "ir.attachment"
+
+    @api.model
+    def _tablet_field_models(self):
+        """Models whose attachment fields bind their files (tablet.attachment.mixin)."""
+        return [name for name in self.env.registry.descendants(["tablet.attachment.mixin"], "_inherit")
+                if name != "tablet.attachment.mixin" and not self.env[name]._abstract]
+
+    @api.model
+    def _tablet_closed_fields(self):
+        """{(model, field)} of bound files this user may not read: the field's groups exclude them."""
+        closed = set()
+        for model in self._tablet_field_models():
+            Model = self.env[model]
+            for fname in Model._tablet_attachment_fields():
+                if not Model._fields[fname].is_accessible(self.env):
+                    closed.add((model, fname))
+        return closed
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        query = super()._search(domain, offset, limit, order)
+        if self.env.su:
+            return query
+        closed = self._tablet_closed_fields()
+        if not closed:
+            return query
+        rows = self.env.execute_query(query.select(
+            SQL.identifier(self._table, "id"), SQL.identifier(self._table, "res_model"),
+            SQL.identifier(self._table, "res_field"),
+        ))
+        kept = [id_ for id_, res_model, res_field in rows if (res_model, res_field) not in closed]
+        if len(kept) == len(rows):
+            return query
+        return self.browse(kept)._as_query(order)
+
+    def _tablet_bound(self):
+        """The attachments of self that a programme record's field holds."""
+        fields_by_model = {model: set(self.env[model]._tablet_attachment_fields())
+                           for model in self._tablet_field_models()}
+        # sudo: the binding of the files, not their content, decides what may change
+        return self.sudo().filtered(lambda a: a.res_field in fields_by_model.get(a.res_model, ())).sudo(False)
+
+    def write(self, vals):
+        if vals.keys() & BINDING_FIELDS and not in_action(self.env):
+            bound = self._tablet_bound()
+            if bound:
+                raise AccessError(_(
+                    "File #%(id)s belongs to a field of its record: it cannot be moved to another record "
+                    "or field, nor made public; remove it from the record or upload a new one.",
+                    id=bound[0].id))
+        return super().write(vals)

@@ -45,12 +45,20 @@ def tablet_action(*groups, role=None):
                     role=(self.env._(role) if isinstance(role, LazyGettext) else role)
                     or ", ".join(self.env.ref(g).sudo().full_name for g in groups),
                 ))
-            return method(as_action(self), *args, **kwargs)
+            return without_pass(method(as_action(self), *args, **kwargs))
 
         wrapper._tablet_groups = groups
         return wrapper
 
     return decorate
+
+
+def without_pass(result):
+    """An action that returns a window action built from its own context must not hand the
+    pass to the web client: it cannot be serialised, and it is not the client's."""
+    if isinstance(result, dict) and isinstance(result.get("context"), dict) and ACTION_KEY in result["context"]:
+        result = dict(result, context={k: v for k, v in result["context"].items() if k != ACTION_KEY})
+    return result
 
 
 def action_label(records, method_name):

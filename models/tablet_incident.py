@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .tablet_workflow_mixin import as_action
 from .utils import count_by, window_action
 
 DECLARATION_DELAY = timedelta(hours=48)
@@ -223,7 +224,7 @@ class TabletIncident(models.Model):
         for incident_type, tablet_state in TABLET_STATE_OF_INCIDENT.items():
             tablets = self.filtered(lambda i: i.incident_type == incident_type).equipment_id
             if tablets:
-                tablets.write({"tablet_state": tablet_state})
+                as_action(tablets).write({"tablet_state": tablet_state})
         self.activity_unlink(["tablet_loan.mail_activity_incident_complaint"])
         self._ask_head_to_decide()
         return True

@@ -48,6 +48,16 @@ class TabletGiftWizard(models.TransientModel):
         if refused:
             raise UserError(_("These pupils cannot receive their tablet:\n%s", "\n".join(
                 f"• {line.loan_id.borrower_id.name}: {line.reason}" for line in refused)))
+        # The lines are data a client may write: the loans are checked again here (R17, R24a).
+        loans = chosen.loan_id
+        outside = loans.filtered(lambda loan: loan.college_id != self.college_id)
+        if outside:
+            raise UserError(_("These loans are not of %(college)s: %(loans)s.", college=self.college_id.name,
+                              loans=", ".join(outside.mapped("display_name"))))
+        refusals = loans._gift_refusals()
+        if refusals:
+            raise UserError(_("These pupils cannot receive their tablet:\n%s", "\n".join(
+                f"• {loan.borrower_id.name}: {reason}" for loan, reason in refusals.items())))
         # Up to a batch at once; more (a head of several collèges) in committed batches.
         campaign = self.env["tablet.campaign"]._launch(
             "gift", self.college_id, total_count=len(chosen), gift_date=self.gift_date,

@@ -9,7 +9,7 @@ from odoo.tools.sql import drop_index, make_index_name
 from odoo.tools.translate import LazyTranslate
 
 from .relation_guard import check_link_targets
-from .tablet_workflow_mixin import ALL_FIELDS, in_action
+from .tablet_workflow_mixin import ALL_FIELDS, in_action, tablet_action
 from .utils import count_by, window_action
 
 _lt = LazyTranslate(__name__)
@@ -285,6 +285,7 @@ class MaintenanceEquipment(models.Model):
                     college=college.display_name, college_company=college.company_id.name,
                 ))
 
+    @tablet_action(*LOAN_READERS.split(","))
     def action_open_loans(self):
         self.ensure_one()
         return window_action(
@@ -301,11 +302,13 @@ class MaintenanceEquipment(models.Model):
         elapsed = max((on_date - self.purchase_date).days, 0)
         return self.cost * max(0.0, 1.0 - elapsed / (years * 365.0))
 
+    @tablet_action("tablet_loan.group_department_officer")
     def action_export_fleet_inventory_xlsx(self):
         """Tablets list header button: the selected tablets, else all those the list shows."""
         return self.env["report.tablet_loan.xlsx_abstract"]._export_action(
             "tablet_loan.report_fleet_inventory_xlsx", self)
 
+    @tablet_action("tablet_loan.group_department_officer")
     def action_export_department_summary_xlsx(self):
         """Tablets list header button: the summary of the user's current Département."""
         return self.env.ref("tablet_loan.report_department_summary_xlsx").report_action(

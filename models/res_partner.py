@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from .relation_guard import check_link_targets
+from .tablet_workflow_mixin import in_action
 from .utils import bulk_write, check_access_sql, count_by, window_action
 
 # Check letters of the French UAI (Unité Administrative Immatriculée): the
@@ -219,11 +220,17 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             check_link_targets(self, vals, PEOPLE_READ_LINKS, PEOPLE_WRITE_LINKS)
+            if vals.get("tablet_anonymized") and not in_action(self.env):
+                raise AccessError(_("%s is set by the anonymisation of personal data (R29) only.",
+                                    self._fields["tablet_anonymized"].get_description(self.env)["string"]))
             self._prepare_school_vals(vals)
         return super().create(vals_list)
 
     def write(self, vals):
         check_link_targets(self, vals, PEOPLE_READ_LINKS, PEOPLE_WRITE_LINKS)
+        if "tablet_anonymized" in vals and not in_action(self.env):
+            raise AccessError(_("%s is set by the anonymisation of personal data (R29) only.",
+                                self._fields["tablet_anonymized"].get_description(self.env)["string"]))
         self._prepare_school_vals(vals)
         return super().write(vals)
 

@@ -1,6 +1,7 @@
 """Issue 13, loans, tablets, campaigns and people: every rule holds in the model, whatever the
 client. Each case is played through the ORM as test users, then over JSON-RPC as the demo users
 an external client would log in as; a refusal leaves the record (and its chatter) as it was."""
+import base64
 import json
 from datetime import date, timedelta
 
@@ -297,7 +298,33 @@ class TestLoanRules(TabletLoanCase):
         read = self.tablets[0].with_user(self.referent_alpha).read(["current_borrower_id"])[0]
         self.assertEqual(read["current_borrower_id"][0], self.pupil_alpha.id)
 
+    def test_gift_line_tells_nothing_of_another_colleges_pupil(self):
+        """A gift wizard's line pointed at another collège's loan, read back, would name its pupil."""
+        self._deployable(self.college_beta, self.pupil_beta)
+        other = self._loan(self.pupil_beta, self.tablet_beta)
+        wizard = self.env["tablet.gift.wizard"].with_user(self.head_alpha).create({
+            "college_id": self.college_alpha.id, "gift_date": date(2027, 7, 3)})
+        with self.assertRaises(AccessError):
+            wizard.write({"line_ids": [Command.create({"loan_id": other.id, "eligible": True, "selected": True})]})
+        self.assertNotIn(other, wizard.line_ids.loan_id)
+
+    def test_delivery_supplier_must_be_readable(self):
+        """R7: a delivery's supplier id of another Département is not read back through the wizard."""
+        foreign = self.env["res.partner"].create({"name": "Fournisseur B (livraison)", "is_company": True,
+                                                  "company_id": self.dept_b.id})
+        with self.assertRaises(AccessError):
+            self.env["tablet.delivery.intake"].with_user(self.officer_a).create({
+                "college_id": self.college_alpha.id, "partner_id": foreign.id, "unit_cost": 250.0,
+                "file": base64.b64encode(b"serial;imei\n"), "filename": "livraison.csv"})
+
     # ------------------------------------------------------------------ people
+    def test_anonymised_flag_is_the_retention_jobs(self):
+        """R29: a person is marked anonymised by the anonymisation only, never by a write."""
+        for value in (True, False):
+            with self.subTest(value=value), self.assertRaises(AccessError):
+                self.pupil_alpha.with_user(self.referent_alpha).write({"tablet_anonymized": value})
+        self.assertFalse(self.pupil_alpha.tablet_anonymized)
+
     def test_legal_representative_of_another_college_is_not_linked(self):
         """R4, R29: linking a person the référent may not read would make them readable, writable and
         deletable through the pupil."""

@@ -1,6 +1,7 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.relation_guard import check_link_targets
 from ..models.utils import window_action
 
 
@@ -73,9 +74,21 @@ class TabletGiftWizardLine(models.TransientModel):
 
     wizard_id = fields.Many2one("tablet.gift.wizard", required=True, ondelete="cascade")
     loan_id = fields.Many2one("tablet.loan", string="Loan", required=True)
-    borrower_id = fields.Many2one(related="loan_id.borrower_id")
-    school_class = fields.Char(related="loan_id.school_class")
-    serial_no = fields.Char(related="loan_id.serial_no")
+    # Read as the user, not as superuser (the default of related fields): a line a client points
+    # at another collège's loan tells nothing of its pupil.
+    borrower_id = fields.Many2one(related="loan_id.borrower_id", compute_sudo=False)
+    school_class = fields.Char(related="loan_id.school_class", compute_sudo=False)
+    serial_no = fields.Char(related="loan_id.serial_no", compute_sudo=False)
     eligible = fields.Boolean()
     selected = fields.Boolean(string="Give")
     reason = fields.Char(string="Why Not")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_link_targets(self, vals, ("loan_id",))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_link_targets(self, vals, ("loan_id",))
+        return super().write(vals)

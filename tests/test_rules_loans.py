@@ -419,6 +419,17 @@ class TestLoanRulesRpc(HttpCase):
         self.assertEqual(self.env["tablet.campaign"].search_count([]), count)
         self.loan.invalidate_recordset()
         self.assertEqual(self.loan.state, "active")
+        # A campaign of the référent's collège (made here as the superuser, as the wizards would):
+        # its author and its loans are not the client's to set.
+        campaign = self.env["tablet.campaign"].create({
+            "name": "Garde", "kind": "custody", "college_ids": [Command.set(self.lac_bleu.ids)],
+            "company_id": self.lac_bleu.company_id.id, "user_id": self.referent.id, "total_count": 1})
+        for vals in ({"user_id": self.env.ref("base.user_admin").id}, {"kind": "gift"},
+                     {"loan_ids": [[6, 0, self.loan.ids]]}):
+            self.assertRefused(self._call(self.referent, "tablet.campaign", "write", [campaign.id], vals))
+        campaign.invalidate_recordset()
+        self.assertEqual((campaign.user_id, campaign.kind, campaign.loan_ids), (self.referent, "custody",
+                                                                                 self.env["tablet.loan"]))
 
     def test_loan_fields_over_rpc(self):
         """R12: home use written on an unsigned loan; R24a: no_gift by the référent; R12: a signature
@@ -448,8 +459,11 @@ class TestLoanRulesRpc(HttpCase):
                                       {"tablet_state": "stock"}))
         self.assertRefused(self._call(self.head, "maintenance.equipment", "write", [self.stolen.id],
                                       {"cost": 1.0, "purchase_date": "2015-01-01"}))
+        self.assertRefused(self._call(self.head, "maintenance.equipment", "write", [self.stolen.id],
+                                      {"college_id": self.env.ref("tablet_loan.demo_college_trois_sources").id}))
         self.stolen.invalidate_recordset()
         self.assertEqual(self.stolen.tablet_state, "stolen")
+        self.assertEqual(self.stolen.college_id, self.lac_bleu)
         self.assertNotEqual(self.stolen.cost, 1.0)
 
     def test_related_reads_over_rpc(self):

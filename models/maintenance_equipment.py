@@ -3,11 +3,13 @@ import re
 from stdnum import luhn
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import drop_index, make_index_name
 from odoo.tools.translate import LazyTranslate
 
+from .relation_guard import check_link_targets
+from .tablet_workflow_mixin import ALL_FIELDS, in_action, tablet_action
 from .utils import count_by, window_action
 
 _lt = LazyTranslate(__name__)
@@ -31,11 +33,16 @@ TABLE_FILLFACTOR = 50
 IN_USE_STATES = ("stock", "assigned", "custody", "repair")
 # A tablet in these states has left the Département's fleet for good.
 OUT_OF_FLEET_STATES = ("donated", "scrapped")
-# Fields naming the people who use a tablet: the programme's roles, never the supplier's
-# agents (R29). Listed positively: Odoo's access error message cannot format "!group".
-NOT_SUPPLIER = ("tablet_loan.group_department_officer,tablet_loan.group_academy_officer,"
-                "tablet_loan.group_college_referent,tablet_loan.group_college_accountant,"
-                "maintenance.group_equipment_manager")
+# Fields naming who uses a tablet (loans, incidents, claims): for the roles that read loans in
+# the README's access matrix, the Département and the collège's référents and heads; never the
+# Académie, the accountant or the supplier's agents (R29), who would otherwise learn through the
+# tablet what the loans keep from them. Listed positively: Odoo's access error message cannot
+# format "!group".
+LOAN_READERS = "tablet_loan.group_department_officer,tablet_loan.group_college_referent"
+# The Département's asset register (R7) and whose tablet it is: purchase value and date set the
+# families' charges (R21, R24b), so collège users read them but only the Département writes them.
+DEPARTMENT_FIELDS = ("cost", "purchase_date", "warranty_date", "effective_date", "partner_id", "college_id",
+                     "company_id", "is_tablet", "serial_no", "imei", "active")
 
 
 def imei_error(imei):
@@ -55,9 +62,15 @@ class MaintenanceEquipment(models.Model):
     """Tablets are assets of the Département's register (R7): it stays their owner
     until a 3e pupil is given theirs (R17) or they are scrapped."""
 
-    _inherit = "maintenance.equipment"
+    _name = "maintenance.equipment"
+    _inherit = ["maintenance.equipment", "tablet.workflow.mixin"]
     # Staff find a tablet by the serial number or IMEI written on it, not by its model name.
     _rec_names_search = ["name", "serial_no", "imei"]
+    # The status follows loans, incidents, claims and gifts (their actions); the workflow guard
+    # applies to tablets only (`_tablet_guarded`): other equipment is the Maintenance app's.
+    _tablet_state_field = "tablet_state"
+    _tablet_action_fields = ("out_of_fleet_date",)
+    _tablet_frozen_fields = {"donated": ALL_FIELDS, "scrapped": ALL_FIELDS}
 
     is_tablet = fields.Boolean(string="Is a Tablet")
     imei = fields.Char(string="IMEI", copy=False, tracking=True,
@@ -74,21 +87,25 @@ class MaintenanceEquipment(models.Model):
     )
     purchase_date = fields.Date(string="Purchase Date", tracking=True)
     # R29: the supplier's warranty desk reads the tablets of its claims, never who uses them.
-    loan_ids = fields.One2many("tablet.loan", "equipment_id", string="Loans", groups=NOT_SUPPLIER)
-    incident_ids = fields.One2many("tablet.incident", "equipment_id", string="Incidents", groups=NOT_SUPPLIER)
+    loan_ids = fields.One2many("tablet.loan", "equipment_id", string="Loans", groups=LOAN_READERS)
+    incident_ids = fields.One2many("tablet.incident", "equipment_id", string="Incidents", groups=LOAN_READERS)
     warranty_claim_ids = fields.One2many("tablet.warranty.claim", "equipment_id", string="Warranty Claims",
-                                         groups=NOT_SUPPLIER)
+                                         groups=LOAN_READERS)
     charge_ids = fields.One2many(
         "tablet.charge", string="Charges", compute="_compute_charge_ids",
         groups="tablet_loan.group_department_officer,tablet_loan.group_college_head,tablet_loan.group_college_accountant",
     )
     current_loan_id = fields.Many2one(
         "tablet.loan", string="Current Loan", compute="_compute_current_loan_id",
-        search="_search_current_loan_id", groups=NOT_SUPPLIER,
+        search="_search_current_loan_id", groups=LOAN_READERS, compute_sudo=False,
     )
-    current_borrower_id = fields.Many2one(related="current_loan_id.borrower_id", string="Current Borrower",
-                                          groups=NOT_SUPPLIER)
-    loan_count = fields.Integer(compute="_compute_loan_count", groups=NOT_SUPPLIER)
+    # Not a related field: those are computed as superuser, and would tell anyone who may read
+    # the field who holds the tablet. Computed as the user, from the loans they may read.
+    current_borrower_id = fields.Many2one(
+        "res.partner", string="Current Borrower", compute="_compute_current_loan_id", groups=LOAN_READERS,
+        compute_sudo=False,
+    )
+    loan_count = fields.Integer(compute="_compute_loan_count", groups=LOAN_READERS)
     out_of_fleet_date = fields.Date(
         string="Left the Fleet on", tracking=True, copy=False,
         help="Date of the gift to the pupil or of scrapping, for the Département's asset register.",
@@ -114,13 +131,15 @@ class MaintenanceEquipment(models.Model):
                                 SQL.identifier(self._table), TABLE_FILLFACTOR))
 
     def _compute_current_loan_id(self):
-        """Not stored: a deployment of thousands of tablets must not rewrite each one."""
-        loans = self.env["tablet.loan"].search([
-            ("equipment_id", "in", self.ids), ("state", "in", self.env["tablet.loan"]._open_states()),
-        ])
+        """Not stored: a deployment of thousands of tablets must not rewrite each one. Under the
+        user's rights: a user who may not read loans (Maintenance users, for instance) gets none."""
+        Loan = self.env["tablet.loan"]
+        loans = Loan.search([("equipment_id", "in", self.ids), ("state", "in", Loan._open_states())]) \
+            if Loan.has_access("read") and self.ids else Loan
         by_tablet = {loan.equipment_id.id: loan for loan in loans}
         for tablet in self:
-            tablet.current_loan_id = by_tablet.get(tablet.id, False)
+            tablet.current_loan_id = by_tablet.get(tablet.id, Loan)
+            tablet.current_borrower_id = tablet.current_loan_id.borrower_id
 
     def _search_current_loan_id(self, operator, value):
         loans = self.env["tablet.loan"]._search([
@@ -139,17 +158,59 @@ class MaintenanceEquipment(models.Model):
             tablet.charge_ids = charges.filtered(lambda c: c.incident_id.equipment_id == tablet)
 
     def _compute_loan_count(self):
-        counts = count_by(self.env["tablet.loan"], "equipment_id", self)
+        counts = count_by(self.env["tablet.loan"], "equipment_id", self) \
+            if self.env["tablet.loan"].has_access("read") else {}
         for tablet in self:
             tablet.loan_count = counts.get(tablet, 0)
+
+    # ------------------------------------------------------------------ guards
+    def _tablet_guarded(self):
+        """The workflow guard is for tablets: other equipment keeps the Maintenance app's rules."""
+        return self.filtered("is_tablet")
+
+    def _tablet_check_vals(self, vals, creating=False):
+        if creating and not vals.get("is_tablet"):
+            return
+        return super()._tablet_check_vals(vals, creating=creating)
+
+    def _tablet_check_department_fields(self, vals):
+        """R7: the asset register (purchase value and date, supplier, warranty), the tablet's
+        identity and whose tablet it is (collège, Département, in the fleet or not) are written by
+        the Département's officers and programme managers, and by the module's own actions."""
+        if in_action(self.env) or self.env.user.has_group("tablet_loan.group_department_officer"):
+            return
+        fnames = {fname for fname in DEPARTMENT_FIELDS if fname in vals
+                  for tablet in self if tablet._tablet_value_changes(fname, vals[fname])}
+        if fnames:
+            raise AccessError(_(
+                "%(fields)s of a tablet are the Département's: its officers and programme managers record "
+                "them (R7); the collège reads them.",
+                fields=", ".join(sorted(self._tablet_field_label(fname) for fname in fnames)),
+            ))
 
     @api.model_create_multi
     def create(self, vals_list):
         category = self.env.ref("tablet_loan.equipment_category_tablet", raise_if_not_found=False)
         for vals in vals_list:
-            if vals.get("is_tablet") and not vals.get("category_id") and category:
-                vals["category_id"] = category.id
+            if vals.get("is_tablet"):
+                check_link_targets(self, vals, ("partner_id", "college_id"))
+                if not vals.get("category_id") and category:
+                    vals["category_id"] = category.id
         return super().create(vals_list)
+
+    def write(self, vals):
+        # Equipment becoming a tablet is guarded as a tablet from this write on.
+        tablets = self if vals.get("is_tablet") else self._tablet_guarded()
+        if tablets:
+            tablets._tablet_check_department_fields(vals)
+            check_link_targets(self, vals, ("partner_id", "college_id"))
+            if vals.get("is_tablet"):
+                (tablets - self._tablet_guarded())._tablet_check_vals(vals)
+        res = super().write(vals)
+        if tablets and vals.keys() & {"college_id", "company_id"} and not self.env.su:
+            # A tablet moved by the Département stays in a scope its author may write.
+            tablets.check_access("write")
+        return res
 
     @api.model
     def _bulk_create_tablets(self, values, rows):
@@ -224,6 +285,7 @@ class MaintenanceEquipment(models.Model):
                     college=college.display_name, college_company=college.company_id.name,
                 ))
 
+    @tablet_action(*LOAN_READERS.split(","))
     def action_open_loans(self):
         self.ensure_one()
         return window_action(
@@ -240,11 +302,13 @@ class MaintenanceEquipment(models.Model):
         elapsed = max((on_date - self.purchase_date).days, 0)
         return self.cost * max(0.0, 1.0 - elapsed / (years * 365.0))
 
+    @tablet_action("tablet_loan.group_department_officer")
     def action_export_fleet_inventory_xlsx(self):
         """Tablets list header button: the selected tablets, else all those the list shows."""
         return self.env["report.tablet_loan.xlsx_abstract"]._export_action(
             "tablet_loan.report_fleet_inventory_xlsx", self)
 
+    @tablet_action("tablet_loan.group_department_officer")
     def action_export_department_summary_xlsx(self):
         """Tablets list header button: the summary of the user's current Département."""
         return self.env.ref("tablet_loan.report_department_summary_xlsx").report_action(

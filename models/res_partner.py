@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
+from .relation_guard import check_link_targets
 from .tablet_workflow_mixin import in_action, tablet_action
 from .utils import bulk_write, check_access_sql, check_input, count_by, window_action
 
@@ -38,6 +39,11 @@ SCHOOL_ROLES = [
 GRADE_LEVELS = [("6e", "6e"), ("5e", "5e"), ("4e", "4e"), ("3e", "3e")]
 # People who belong to one collège; legal representatives belong to their children's.
 COLLEGE_MEMBER_ROLES = ("pupil", "teacher", "head", "staff")
+# Links between people: only to people the user may already read; a pupil's legal
+# representatives (and a representative's children) also to people the user may already write,
+# since the record rules give the pupil's collège rights on their representatives.
+PEOPLE_READ_LINKS = ("parent_id", "college_id")
+PEOPLE_WRITE_LINKS = ("legal_representative_ids", "pupil_ids")
 
 
 ENDED_LOAN_STATES = ("closed", "donated")
@@ -121,7 +127,9 @@ class ResPartner(models.Model):
         help="Sales journal of the collège's Département in which the damage charges of this collège are invoiced.",
     )
     tablet_anonymized = fields.Boolean(string="Anonymised", readonly=True, copy=False, index=True)
-    tablet_loan_ids = fields.One2many("tablet.loan", "borrower_id", string="Tablet Loans")
+    tablet_loan_ids = fields.One2many(
+        "tablet.loan", "borrower_id", string="Tablet Loans",
+        groups="tablet_loan.group_department_officer,tablet_loan.group_college_referent")
     tablet_loan_count = fields.Integer(compute="_compute_tablet_loan_count")
     college_member_count = fields.Integer(compute="_compute_college_member_count")
     tablet_convention_count = fields.Integer(compute="_compute_tablet_convention_count")
@@ -224,10 +232,18 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            check_link_targets(self, vals, PEOPLE_READ_LINKS, PEOPLE_WRITE_LINKS)
+            if vals.get("tablet_anonymized") and not in_action(self.env):
+                raise AccessError(_("%s is set by the anonymisation of personal data (R29) only.",
+                                    self._fields["tablet_anonymized"].get_description(self.env)["string"]))
             self._prepare_school_vals(vals)
         return super().create(vals_list)
 
     def write(self, vals):
+        check_link_targets(self, vals, PEOPLE_READ_LINKS, PEOPLE_WRITE_LINKS)
+        if "tablet_anonymized" in vals and not in_action(self.env):
+            raise AccessError(_("%s is set by the anonymisation of personal data (R29) only.",
+                                self._fields["tablet_anonymized"].get_description(self.env)["string"]))
         self._prepare_school_vals(vals)
         return super().write(vals)
 

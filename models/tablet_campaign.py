@@ -3,10 +3,11 @@ import json
 import logging
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import format_date
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, format_date
 
-from .utils import check_access_sql, window_action
+from .tablet_workflow_mixin import as_action, in_action, tablet_action
+from .utils import check_access_sql, read_columns, window_action
 
 _logger = logging.getLogger(__name__)
 
@@ -23,6 +24,14 @@ KINDS = [
 ]
 # Loan status a custody campaign takes the loans from, and the one it gives them.
 CUSTODY_MOVES = {"custody": ("active", "custody"), "back": ("custody", "active")}
+# Who may ask for each kind, as the wizards that start them: checked when the campaign is
+# launched or resumed, and again before every batch (the author may have lost the role since).
+KIND_GROUPS = {
+    "custody": ("tablet_loan.group_college_referent", "tablet_loan.group_department_manager"),
+    "back": ("tablet_loan.group_college_referent", "tablet_loan.group_department_manager"),
+    "gift": ("tablet_loan.group_college_head", "tablet_loan.group_department_manager"),
+    "intake": ("tablet_loan.group_department_officer",),
+}
 
 
 class TabletCampaign(models.Model):
@@ -34,7 +43,12 @@ class TabletCampaign(models.Model):
     by one long transaction. A batch takes only what is still to process (loans still
     in the starting status, gifts after the last loan given, delivery rows after the
     last row created), so an interrupted campaign resumes without doing anything twice.
-    It runs with the access rights of the user who launched it.
+
+    Campaigns are created by the module's wizards only (custody, gift, delivery intake) and
+    written by the scheduled action and *Resume* only: a client that could create one, or set
+    its author, would give tablets away without the head (R17) or run with someone else's
+    rights. It runs with the access rights of the user who launched (or resumed) it, whose
+    role and collèges are checked again before each batch.
     """
 
     _name = "tablet.campaign"
@@ -75,6 +89,23 @@ class TabletCampaign(models.Model):
     error = fields.Text(string="Error", readonly=True)
     date_done = fields.Datetime(string="Finished on", readonly=True)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not in_action(self.env):
+            raise AccessError(_(
+                "A campaign is started by the wizards (summer custody, end-of-3e gift, delivery intake), which "
+                "check what is asked and who asks; it is not created directly."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not in_action(self.env):
+            raise AccessError(_(
+                "A campaign is run by its scheduled action and resumed with its Resume button; %(fields)s "
+                "cannot be written directly.",
+                fields=", ".join(sorted(self._fields[f].get_description(self.env)["string"]
+                                        for f in vals if f in self._fields))))
+        return super().write(vals)
+
     @api.depends("total_count", "done_count")
     def _compute_progress(self):
         for campaign in self:
@@ -89,15 +120,17 @@ class TabletCampaign(models.Model):
 
     @api.model
     def _launch(self, kind, colleges, **vals):
-        """A campaign of `kind` over `colleges`: run at once when it fits in one batch (the
-        user waits a second or two), else queued for the scheduled action."""
+        """A campaign of `kind` over `colleges`, for the wizards: run at once when it fits in one
+        batch (the user waits a second or two), else queued for the scheduled action. It runs as
+        the user who asks, whose role and collèges are checked now and before each batch."""
+        self._check_author(kind, colleges)
         labels = dict(self._fields["kind"]._description_selection(self.env))
         colleges.fetch(["name", "company_id"])
-        campaign = self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create({
+        campaign = as_action(self).with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create({
             "name": _("%(kind)s – %(colleges)s", kind=labels[kind],
                       colleges=colleges.name if len(colleges) == 1 else _("%s collèges", len(colleges))),
             "kind": kind, "college_ids": [Command.set(colleges.ids)], "company_id": colleges[:1].company_id.id,
-            **vals,
+            **vals, "user_id": self.env.uid,
         })
         if campaign.total_count <= self._batch_size(kind):
             campaign._run_now()
@@ -112,12 +145,35 @@ class TabletCampaign(models.Model):
         return window_action(self.env, "tablet_loan.tablet_campaign_action", [("id", "in", self.ids)]) | {
             "views": [(False, "form")], "view_mode": "form", "res_id": self.id}
 
+    @api.model
+    def _check_author(self, kind, colleges):
+        """The current user may ask for a campaign of `kind` over `colleges`: their role (the
+        one the wizard of that kind asks) and their collèges (the collèges are readable)."""
+        user = self.env.user
+        if self.env.su:
+            return
+        if not user.active or not any(user.has_group(group) for group in KIND_GROUPS[kind]):
+            labels = dict(self._fields["kind"]._description_selection(self.env))
+            raise AccessError(_(
+                "%(kind)s is for %(roles)s; %(user)s is not.",
+                kind=labels[kind], user=user.name,
+                roles=_(" or ").join(self.env.ref(group).sudo().full_name for group in KIND_GROUPS[kind])))
+        check_access_sql(colleges, "read")
+
+    @tablet_action("tablet_loan.group_college_referent", "tablet_loan.group_department_officer")
     def action_resume(self):
-        """Run a failed campaign again from where it stopped."""
+        """Run a failed campaign again from where it stopped, with the rights of the user who
+        resumes it (role and collèges checked as when it was launched)."""
         for campaign in self:
             if campaign.state != "failed":
                 raise UserError(_("Only a failed campaign is resumed (%s).", campaign.name))
-        self.write({"state": "queued", "error": False})
+            campaign._check_author(campaign.kind, campaign.college_ids)
+        vals = {"state": "queued", "error": False}
+        if not self.env.su:
+            vals["user_id"] = self.env.uid
+        self.write(vals)
+        for campaign in self:
+            campaign._message_log(body=_("Resumed by %s, with whose rights it now runs.", self.env.user.name))
         self.env.ref("tablet_loan.ir_cron_tablet_campaign")._trigger()
         return True
 
@@ -145,10 +201,12 @@ class TabletCampaign(models.Model):
         smaller than the others) also writes the summaries. Returns the work done, at least 1."""
         self.ensure_one()
         size = self._batch_size()
-        campaign = self.with_user(self.user_id).with_context(
+        # The batch is the module's trusted code (it writes statuses and its own counters), run with
+        # the author's rights: the actions' pass, not the superuser's.
+        campaign = as_action(self).with_user(self.user_id).with_context(
             tracking_disable=True, lang=self.user_id.lang, allowed_company_ids=self.user_id.company_ids.ids)
-        # The author may have lost a collège since: the campaign stops, saying why.
-        check_access_sql(self.college_ids.with_env(campaign.env), "read")
+        # The author may have lost the role or a collège since: the campaign stops, saying why.
+        campaign._check_author(self.kind, self.college_ids.with_env(campaign.env))
         processed, counts, skipped = getattr(campaign, f"_batch_{self.kind}")(size)
         vals = {"state": "running"}
         if processed:
@@ -157,7 +215,7 @@ class TabletCampaign(models.Model):
                 merged[str(college_id)] = merged.get(str(college_id), 0) + count
             vals.update(done_count=self.done_count + processed, college_counts=merged,
                         skipped_count=self.skipped_count + len(skipped))
-        self.write(vals)
+        as_action(self).write(vals)
         if processed:
             body = _("Batch done: %(count)s processed, %(done)s of %(total)s.",
                      count=processed, done=self.done_count, total=self.total_count)
@@ -168,12 +226,13 @@ class TabletCampaign(models.Model):
         # as it is all processed. Custody takes the loans as they are when each batch runs.
         if processed < size or (self.kind in ("gift", "intake") and self.done_count >= self.total_count):
             campaign._finish()
-            self.write({"state": "done", "date_done": fields.Datetime.now(), "total_count": self.done_count})
+            as_action(self).write({"state": "done", "date_done": fields.Datetime.now(),
+                                   "total_count": self.done_count})
         return max(processed, 1)
 
     def _fail(self, exc):
         message = str(exc.args[0]) if getattr(exc, "args", None) else str(exc)
-        self.write({"state": "failed", "error": message})
+        as_action(self).write({"state": "failed", "error": message})
         self._message_log(body=_("Stopped: %s. Resume it once the problem is solved; what was done is kept.",
                                  message))
 
@@ -203,11 +262,22 @@ class TabletCampaign(models.Model):
     _batch_back = _batch_custody
 
     def _batch_gift(self, size):
-        """R17: the chosen loans after the last one processed; a loan refused meanwhile is left out."""
-        loans = self.env["tablet.loan"].search([("id", "in", self.loan_ids.ids), ("id", ">", self.last_id)],
-                                                limit=size, order="id")
+        """R17: the chosen loans after the last one processed; a loan refused meanwhile is left out.
+
+        Every loan is checked as the author when its batch runs: theirs to write and of the
+        campaign's collèges, or the campaign stops (the list was fixed when it was queued)."""
+        self.env.cr.execute(SQL(
+            "SELECT loan_id FROM tablet_campaign_loan_rel WHERE campaign_id = %s AND loan_id > %s "
+            "ORDER BY loan_id LIMIT %s", self.id, self.last_id, size))
+        loans = self.env["tablet.loan"].browse([row[0] for row in self.env.cr.fetchall()])
         if not loans:
             return 0, {}, []
+        check_access_sql(loans, "write")
+        outside = {row["college_id"] for row in read_columns(loans, ["college_id"]).values()} \
+            - set(self.college_ids.ids)
+        if outside:
+            raise AccessError(_("The loans of a gift campaign belong to its collèges (%s).",
+                                ", ".join(self.college_ids.mapped("name"))))
         refusals = loans._gift_refusals()
         given = loans.filtered(lambda loan: loan not in refusals)
         given._donate(self.gift_date)
@@ -221,6 +291,10 @@ class TabletCampaign(models.Model):
         rows = data["rows"][self.done_count:self.done_count + size]
         if not rows:
             return 0, {}, []
+        if data["values"]["college_id"] not in self.college_ids.ids:
+            raise AccessError(_("A delivery goes to the collège of its campaign (%s).",
+                                ", ".join(self.college_ids.mapped("name"))))
+        # The first tablet goes through create() as the author: rights, rules, the links' checks.
         tablets = self.env["maintenance.equipment"]._bulk_create_tablets(data["values"], rows)
         return len(rows), {data["values"]["college_id"]: len(tablets)}, []
 

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.translate import LazyTranslate
 
 from .tablet_input_guard import check_finite_amounts, check_targets_readable
-from .tablet_workflow_mixin import ALL_FIELDS, tablet_action
+from .tablet_workflow_mixin import ALL_FIELDS, as_action, tablet_action
 from .utils import count_by, window_action
 
 _lt = LazyTranslate(__name__)
@@ -265,7 +265,7 @@ class TabletIncident(models.Model):
         for incident_type, tablet_state in TABLET_STATE_OF_INCIDENT.items():
             tablets = self.filtered(lambda i: i.incident_type == incident_type).equipment_id
             if tablets:
-                tablets.write({"tablet_state": tablet_state})
+                as_action(tablets).write({"tablet_state": tablet_state})
         self.activity_unlink(["tablet_loan.mail_activity_incident_complaint"])
         self._ask_head_to_decide()
         return True

@@ -4,11 +4,13 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 from odoo.tools.sql import create_index, drop_index, make_index_name
 
+from .relation_guard import check_link_targets
 from .res_partner import COLLEGE_MEMBER_ROLES
 from .school_year import check_school_year, school_year_of
+from .tablet_workflow_mixin import ALL_FIELDS, as_action, tablet_action
 from .utils import bulk_update, bulk_write, check_access_sql, read_columns
 
 OPEN_STATES = ("draft", "active", "custody")
@@ -16,6 +18,16 @@ OPEN_STATES = ("draft", "active", "custody")
 TABLET_STATE_OF_LOAN = {"draft": "assigned", "active": "assigned", "custody": "custody", "donated": "donated"}
 ACCESSORIES = ("cover", "charger", "cable")
 MAX_LISTED = 15
+# Who runs a loan's actions: the collège's référents (and heads, who are référents too) and
+# the Département's programme manager, as the access matrix gives them the loans to write.
+LOAN_ACTORS = ("tablet_loan.group_college_referent", "tablet_loan.group_department_manager")
+# Who reads loans (README's access matrix): the Département and the collège's référents and heads.
+LOAN_READERS = ("tablet_loan.group_department_officer", "tablet_loan.group_college_referent")
+# Facts of the hand-over: once the tablet is handed over, they are the contract's history (R11).
+HANDED_OVER = ("borrower_id", "equipment_id", "college_id", "school_year", "date_start",
+               "cover_delivered", "charger_delivered", "cable_delivered")
+# Once returned, the contract's terms no longer change either; only the erasure is left (R16).
+RETURNED = HANDED_OVER + ("signed_by_id", "signed_date", "date_end", "no_gift", "stays_at_college")
 
 
 def _listing(lines):
@@ -37,6 +49,11 @@ class TabletLoan(models.Model):
     _check_company_auto = True
     # Found by the borrower's name or the tablet's serial number (incident form, search bar).
     _rec_names_search = ["borrower_id", "serial_no"]
+    # Written by the return wizard, the erasure and the gift only (R15, R16, R17).
+    _tablet_action_fields = ("date_return", "return_condition", "data_wiped_date", "donated_date",
+                             "cover_returned", "charger_returned", "cable_returned")
+    _tablet_frozen_fields = {"active": HANDED_OVER, "custody": HANDED_OVER, "returned": RETURNED,
+                             "closed": ALL_FIELDS, "donated": ALL_FIELDS}
 
     borrower_id = fields.Many2one(
         "res.partner", string="Borrower", required=True, index=True, tracking=True, ondelete="restrict",
@@ -209,6 +226,19 @@ class TabletLoan(models.Model):
             if not loan.signed_date:
                 raise ValidationError(_("Set the date on which %s signed the contract.", loan.signed_by_id.display_name))
 
+    @api.constrains("signed_date")
+    def _check_signed_date(self):
+        """R12: home use follows a signature that was given; a date to come is a typing error (or a
+        way to grant home use before the family signs)."""
+        today = fields.Date.context_today(self)
+        for loan in self.filtered(lambda l: l.signed_date and l.signed_date > today):
+            raise ValidationError(_(
+                "%(field)s: %(date)s is in the future. Enter the day the contract was signed, today "
+                "(%(today)s) at the latest, as a date such as %(today)s.",
+                field=self._fields["signed_date"].get_description(self.env)["string"],
+                date=format_date(self.env, loan.signed_date), today=format_date(self.env, today),
+            ))
+
     @api.constrains("school_year")
     def _check_school_year(self):
         check_school_year(self)
@@ -315,8 +345,14 @@ class TabletLoan(models.Model):
             raise UserError(_("These tablets cannot be lent:\n%s", _listing(problems)))
 
     # ---------------------------------------------------------------------- CRUD
+    # People, collège and tablet a loan links: only those the user may already read, or a
+    # foreign id would be read back by name (issue 13).
+    _LINKED_FIELDS = ("borrower_id", "signed_by_id", "college_id", "equipment_id")
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_link_targets(self, vals, self._LINKED_FIELDS)
         self._check_not_already_lent(vals_list)
         loans = super().create(vals_list)
         loans._check_opening()
@@ -324,6 +360,7 @@ class TabletLoan(models.Model):
         return loans
 
     def write(self, vals):
+        check_link_targets(self, vals, self._LINKED_FIELDS)
         if vals.keys() & {"no_gift", "stays_at_college"} and not self.env.su and not (
                 self.env.user.has_group("tablet_loan.group_college_head")
                 or self.env.user.has_group("tablet_loan.group_department_manager")):
@@ -336,8 +373,10 @@ class TabletLoan(models.Model):
             self.browse()._check_not_already_lent([{
                 "equipment_id": vals.get("equipment_id"), "borrower_id": vals.get("borrower_id")}] * len(self))
             res = super().write(vals)
+            # A loan moved to another collège must stay one the user may write (no door out of a scope).
+            self.check_access("write")
             self._check_opening()
-            (old_tablets - self.equipment_id).write({"tablet_state": "stock"})
+            as_action(old_tablets - self.equipment_id).write({"tablet_state": "stock"})
             self._sync_tablet_state()
             return res
         return super().write(vals)
@@ -354,7 +393,9 @@ class TabletLoan(models.Model):
     def unlink(self):
         tablets = self.equipment_id
         res = super().unlink()
-        tablets.filtered(lambda t: t.tablet_state == "assigned").write({"tablet_state": "stock"})
+        # The draft never handed over gives its tablet back to the stock: the tablet's status
+        # follows its loans (an action's consequence, not a client's write).
+        as_action(tablets.filtered(lambda t: t.tablet_state == "assigned")).write({"tablet_state": "stock"})
         return res
 
     @api.model
@@ -369,6 +410,7 @@ class TabletLoan(models.Model):
         """
         if not vals_list:
             return self.browse()
+        self.check_access("create")  # rows are inserted below, past create()
         self._check_not_already_lent(vals_list)
         colleges = self.env["res.partner"].browse({v["college_id"] for v in vals_list})
         # search_fetch applies the record rules in SQL; fetch() would check them in Python,
@@ -474,11 +516,19 @@ class TabletLoan(models.Model):
         old_tablet = self.equipment_id
         # Written directly, past the draft-only check of `write`: the pupil keeps the same
         # contract, only the device under it changes.
-        super().write({"equipment_id": new_tablet.id})
+        super(TabletLoan, as_action(self)).write({"equipment_id": new_tablet.id})
         self._sync_tablet_state()
         self.message_post(body=_("Tablet %(old)s replaced by %(new)s under the supplier warranty.",
                                  old=old_tablet.display_name, new=new_tablet.display_name))
         return True
+
+    def _ensure_pupils(self, action):
+        """R13 concerns pupils only: a teacher or staff member keeps the tablet over the summer."""
+        others = self.filtered(lambda l: l.borrower_role != "pupil")
+        if others:
+            raise UserError(_("%(action)s is for pupils' tablets only (R13): teachers and staff keep theirs over "
+                              "the summer. Not a pupil's loan: %(loans)s.",
+                              action=action, loans=", ".join(others[:MAX_LISTED].mapped("display_name"))))
 
     def _ensure_state(self, states, action):
         wrong = self.filtered(lambda l: l.state not in states)
@@ -488,6 +538,7 @@ class TabletLoan(models.Model):
                               action=action, loans=", ".join(wrong[:MAX_LISTED].mapped("display_name")),
                               state=labels[wrong[0].state].lower()))
 
+    @tablet_action(*LOAN_ACTORS)
     def action_activate(self):
         """Hand the tablet over (R11): the loan starts."""
         self._ensure_state(("draft",), _("Handing over"))
@@ -501,19 +552,23 @@ class TabletLoan(models.Model):
         self._sync_tablet_state()
         return True
 
+    @tablet_action(*LOAN_ACTORS)
     def action_custody(self):
-        """Summer holidays: pupils' tablets stay at the collège (R13)."""
+        """Summer holidays: pupils' tablets stay at the collège (R13); teachers and staff keep theirs."""
         self._ensure_state(("active",), _("Keeping in custody"))
+        self._ensure_pupils(_("Keeping in custody"))
         self._write_state({"state": "custody"})
         self._sync_tablet_state()
         return True
 
+    @tablet_action(*LOAN_ACTORS)
     def action_end_custody(self):
         self._ensure_state(("custody",), _("Handing back after custody"))
         self._write_state({"state": "active"})
         self._sync_tablet_state()
         return True
 
+    @tablet_action(*LOAN_ACTORS)
     def action_open_return_wizard(self):
         self._ensure_state(("active", "custody"), _("Returning"))
         return {
@@ -538,16 +593,18 @@ class TabletLoan(models.Model):
                 **{f"{a}_returned": a in returned_accessories for a in ACCESSORIES}}
         self._write_state(vals)
         tablet_state = "repair" if condition == "damaged" else "stock"
-        self.equipment_id.write({"tablet_state": tablet_state})
+        as_action(self.equipment_id).write({"tablet_state": tablet_state})
         self.activity_unlink(["tablet_loan.mail_activity_loan_overdue_return"])
         return True
 
+    @tablet_action(*LOAN_ACTORS)
     def action_confirm_data_wiped(self):
         """R16: the tablet's data has been erased; the loan closes."""
         self._ensure_state(("returned",), _("Confirming the data erasure"))
         self._write_state({"data_wiped_date": fields.Date.context_today(self), "state": "closed"})
         return True
 
+    @tablet_action(*LOAN_READERS)
     def action_print_contract(self):
         return self.env.ref("tablet_loan.action_report_loan_contract").report_action(self)
 

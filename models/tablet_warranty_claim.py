@@ -418,8 +418,8 @@ class TabletWarrantyClaim(models.Model):
         """Repaired: the tablet goes back to its pupil if still lent, else to stock."""
         loans = self._open_loans_by_tablet(self.equipment_id)
         lent = self.equipment_id.filtered(lambda t: t.id in loans)
-        lent.write({"tablet_state": "assigned"})
-        (self.equipment_id - lent).write({"tablet_state": "stock"})
+        as_action(lent).write({"tablet_state": "assigned"})
+        as_action(self.equipment_id - lent).write({"tablet_state": "stock"})
 
     def _return_replaced(self):
         """Replaced: the new tablet takes the old one's place in the loan and in the fleet;
@@ -442,7 +442,7 @@ class TabletWarrantyClaim(models.Model):
         loan = self._open_loans_by_tablet(old).get(old.id)
         if loan:
             loan._replace_tablet(new)
-        old.write({"tablet_state": "scrapped", "out_of_fleet_date": self.returned_date, "active": False})
+        as_action(old).write({"tablet_state": "scrapped", "out_of_fleet_date": self.returned_date, "active": False})
         self.new_equipment_id = new
         new.message_post(body=_("Replacement of %(old)s under warranty claim %(claim)s.",
                                 old=old.display_name, claim=self.display_name))

@@ -28,3 +28,4 @@ from . import test_rules_scope
 from . import test_rules_matrix
 from . import test_rules_incidents
 from . import test_attachments
+from . import test_rules_loans

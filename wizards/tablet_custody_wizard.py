@@ -66,12 +66,14 @@ class TabletCustodyWizard(models.TransientModel):
                               state=_("active") if self.direction == "to_custody" else _("in custody")))
         missing = self.env["tablet.loan"]
         if self.direction == "to_custody":
+            # R13 is for pupils: a teacher's loan among the "not handed in" is a mistake, said so.
+            self.missing_loan_ids._ensure_pupils(_("Summer custody"))
             missing = self.missing_loan_ids.filtered_domain(domain)
             missing._remind_custody_missing()
         # Campaigns move thousands of loans: one summary per collège instead of a message per loan.
         kind = "custody" if self.direction == "to_custody" else "back"
         campaign = self.env["tablet.campaign"]._launch(
-            "custody" if self.direction == "to_custody" else "back", colleges,
+            kind, colleges,
             total_count=count - len(missing), loan_ids=[fields.Command.set(missing.ids)])
         if campaign.state != "done":
             return campaign._queue_action()

@@ -14,6 +14,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..models.maintenance_equipment import imei_error
+from ..models.relation_guard import check_link_targets
 
 # Headers as suppliers write them, compared without case, accents or punctuation.
 HEADER_ALIASES = {
@@ -76,6 +77,17 @@ class TabletDeliveryIntake(models.TransientModel):
     default_model = fields.Char(
         string="Default Model", help="Model of the tablets whose row gives none, or when the file has no model column.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A supplier or collège id the officer may not read would be read back by name.
+        for vals in vals_list:
+            check_link_targets(self, vals, ("partner_id", "college_id"))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_link_targets(self, vals, ("partner_id", "college_id"))
+        return super().write(vals)
 
     @api.constrains("unit_cost")
     def _check_unit_cost(self):

@@ -1,6 +1,7 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.relation_guard import check_link_targets
 from ..models.utils import window_action
 
 
@@ -48,6 +49,16 @@ class TabletGiftWizard(models.TransientModel):
         if refused:
             raise UserError(_("These pupils cannot receive their tablet:\n%s", "\n".join(
                 f"• {line.loan_id.borrower_id.name}: {line.reason}" for line in refused)))
+        # The lines are data a client may write: the loans are checked again here (R17, R24a).
+        loans = chosen.loan_id
+        outside = loans.filtered(lambda loan: loan.college_id != self.college_id)
+        if outside:
+            raise UserError(_("These loans are not of %(college)s: %(loans)s.", college=self.college_id.name,
+                              loans=", ".join(outside.mapped("display_name"))))
+        refusals = loans._gift_refusals()
+        if refusals:
+            raise UserError(_("These pupils cannot receive their tablet:\n%s", "\n".join(
+                f"• {loan.borrower_id.name}: {reason}" for loan, reason in refusals.items())))
         # Up to a batch at once; more (a head of several collèges) in committed batches.
         campaign = self.env["tablet.campaign"]._launch(
             "gift", self.college_id, total_count=len(chosen), gift_date=self.gift_date,
@@ -63,9 +74,21 @@ class TabletGiftWizardLine(models.TransientModel):
 
     wizard_id = fields.Many2one("tablet.gift.wizard", required=True, ondelete="cascade")
     loan_id = fields.Many2one("tablet.loan", string="Loan", required=True)
-    borrower_id = fields.Many2one(related="loan_id.borrower_id")
-    school_class = fields.Char(related="loan_id.school_class")
-    serial_no = fields.Char(related="loan_id.serial_no")
+    # Read as the user, not as superuser (the default of related fields): a line a client points
+    # at another collège's loan tells nothing of its pupil.
+    borrower_id = fields.Many2one(related="loan_id.borrower_id", compute_sudo=False)
+    school_class = fields.Char(related="loan_id.school_class", compute_sudo=False)
+    serial_no = fields.Char(related="loan_id.serial_no", compute_sudo=False)
     eligible = fields.Boolean()
     selected = fields.Boolean(string="Give")
     reason = fields.Char(string="Why Not")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_link_targets(self, vals, ("loan_id",))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_link_targets(self, vals, ("loan_id",))
+        return super().write(vals)

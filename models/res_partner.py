@@ -28,6 +28,10 @@ COLLEGE_SCOPE_FIELDS = ("is_college", "is_academy", "uai_code", "academy_id", "t
 DEPARTMENT_GROUP = "tablet_loan.group_department_officer"
 COLLEGE_READER_GROUPS = ("tablet_loan.group_department_officer", "tablet_loan.group_academy_officer",
                          "tablet_loan.group_college_referent", "tablet_loan.group_college_accountant")
+# Who reads loans (README's access matrix): the Département's staff, the collège's référents and head.
+LOAN_READER_GROUPS = ("tablet_loan.group_department_officer", "tablet_loan.group_college_referent")
+MANAGER_GROUP = "tablet_loan.group_department_manager"
+REFERENT_GROUP = "tablet_loan.group_college_referent"
 
 SCHOOL_ROLES = [
     ("pupil", "Pupil"),
@@ -302,10 +306,13 @@ class ResPartner(models.Model):
             [("college_id", "=", self.id)], {"default_college_id": self.id, "search_default_group_school_role": 1},
         )
 
+    @tablet_action(*LOAN_READER_GROUPS, role=_lt("the Département and the collège's référents and head"))
     def action_open_tablet_loans(self):
         self.ensure_one()
         return window_action(self.env, "tablet_loan.tablet_loan_action", [("borrower_id", "=", self.id)], {})
 
+    @tablet_action(MANAGER_GROUP, REFERENT_GROUP, role=_lt("the Département's programme manager and the "
+                                                           "collège's référents and head (R14)"))
     def action_open_departure_wizard(self):
         return {
             "type": "ir.actions.act_window",

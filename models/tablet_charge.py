@@ -4,7 +4,7 @@ from odoo.tools import format_amount
 from odoo.tools.translate import LazyTranslate
 
 from .tablet_charge_tariff_line import CHARGE_CASES
-from .tablet_input_guard import check_finite_amounts, check_targets_readable
+from .relation_guard import check_link_targets
 from .tablet_workflow_mixin import ALL_FIELDS, tablet_action
 
 _lt = LazyTranslate(__name__)
@@ -192,8 +192,7 @@ class TabletCharge(models.Model):
         return super().write(vals)
 
     def _check_client_values(self, vals):
-        check_finite_amounts(self, vals, ("amount",))
-        check_targets_readable(self, vals, ("incident_id", "tariff_line_id", "payer_id"))
+        check_link_targets(self, vals, ("incident_id", "tariff_line_id", "payer_id"))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.translate import LazyTranslate
 
-from .tablet_input_guard import check_targets_readable
+from .relation_guard import check_link_targets
 from .tablet_workflow_mixin import ALL_FIELDS, tablet_action
 
 _lt = LazyTranslate(__name__)
@@ -117,11 +117,11 @@ class TabletGeolocationRequest(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            check_targets_readable(self, vals, ("equipment_id",))
+            check_link_targets(self, vals, ("equipment_id",))
         return super().create(vals_list)
 
     def write(self, vals):
-        check_targets_readable(self, vals, ("equipment_id",))
+        check_link_targets(self, vals, ("equipment_id",))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

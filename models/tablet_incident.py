@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.translate import LazyTranslate
 
-from .tablet_input_guard import check_finite_amounts, check_targets_readable
+from .relation_guard import check_link_targets
 from .tablet_workflow_mixin import ALL_FIELDS, as_action, tablet_action
 from .utils import count_by, window_action
 
@@ -224,8 +224,7 @@ class TabletIncident(models.Model):
         return super().write(vals)
 
     def _check_client_values(self, vals):
-        check_finite_amounts(self, vals, ("charge_amount",))
-        check_targets_readable(self, vals, ("loan_id", "replacement_equipment_id"))
+        check_link_targets(self, vals, ("loan_id", "replacement_equipment_id"))
 
     def _tablet_frozen_fields_of(self):
         """Once the head has decided (R23), the decision and its counterparts are history."""

@@ -1,10 +1,10 @@
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools.translate import LazyTranslate
 
 from .res_partner import COLLEGE_MEMBER_ROLES
 from .school_year import check_school_year, school_year_of
-from .tablet_workflow_mixin import ALL_FIELDS, tablet_action
+from .tablet_workflow_mixin import ALL_FIELDS, in_action, tablet_action
 from .utils import count_by
 
 _lt = LazyTranslate(__name__)
@@ -76,6 +76,10 @@ class TabletUserList(models.Model):
     def write(self, vals):
         if vals.keys() & {"college_id", "school_year"} and self.filtered(lambda l: l.state == "validated"):
             raise UserError(_("A validated list cannot change collège or school year."))
+        if "return_reason" in vals and not in_action(self.env) and not self.env.user.has_group(ACADEMY_GROUP):
+            # R3: the Académie validates the list; its reason for sending it back is its own word.
+            raise AccessError(_("The Reason for Sending Back of a nominative list is written by the Académie "
+                                "only (R3)."))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

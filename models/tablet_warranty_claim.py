@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.translate import LazyTranslate
 
 from .maintenance_equipment import imei_error
-from .tablet_input_guard import check_targets_readable
+from .relation_guard import check_link_targets
 from .tablet_workflow_mixin import ACTION_KEY, ALL_FIELDS, as_action, in_action, tablet_action
 
 _lt = LazyTranslate(__name__)
@@ -225,7 +225,7 @@ class TabletWarrantyClaim(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            check_targets_readable(self, vals, ("incident_id", "supplier_id"))
+            check_link_targets(self, vals, ("incident_id", "supplier_id"))
         claims = super().create(vals_list)
         claims._request_reimbursement()
         return claims
@@ -242,7 +242,7 @@ class TabletWarrantyClaim(models.Model):
             if self.filtered(lambda c: c.state not in ("sent", "answered")):
                 raise AccessError(_("The supplier's answer is recorded only on a claim sent to them and not yet "
                                     "returned."))
-        check_targets_readable(self, vals, ("incident_id", "supplier_id"))
+        check_link_targets(self, vals, ("incident_id", "supplier_id"))
         res = super().write(vals)
         if vals.get("opened_by_user"):
             self._request_reimbursement()

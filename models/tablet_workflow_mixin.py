@@ -4,7 +4,7 @@ from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.translate import LazyGettext
 
-from .utils import model_label
+from .utils import check_input, model_label
 
 # The actions' pass. A JSON-RPC or XML-RPC client can send any context key with any
 # JSON value, but never this very object: it is compared with `is`, so nothing a
@@ -147,6 +147,9 @@ class TabletWorkflowMixin(models.AbstractModel):
 
     # ------------------------------------------------------------------ guards
     def _tablet_check_vals(self, vals, creating=False):
+        # Malformed input first (NaN, huge texts): the client learns what form is expected
+        # before learning who may write the field (`tablet.input.mixin` checks again, cheaply).
+        check_input(self, vals)
         if in_action(self.env):
             return
         protected = self._tablet_protected_fields() & vals.keys()

@@ -320,9 +320,10 @@ class RulesFixtures:
 
     def _geolocation(self, state):
         tablet = self.tablets[5]
-        tablet.write({"tablet_state": "lost"})
+        # R10: a lost or stolen tablet needs its validated incident; the authorities' request does not.
         request = self.env["tablet.geolocation.request"].create({
-            "equipment_id": tablet.id, "reason": "lost", "justification": "Perdue lors d'une sortie."})
+            "equipment_id": tablet.id, "reason": "authorities", "authority_reference": "PV 2026/118",
+            "justification": "Réquisition de la gendarmerie."})
         vals = {"draft": {}, "requested": {"state": "requested", "requested_by_id": self.admin.id},
                 "authorised": {"state": "authorised", "requested_by_id": self.admin.id,
                                "authorised_by_id": self.admin.id},
@@ -603,6 +604,7 @@ class RulesFixtures:
         ("tablet.charge", "credit_note_id"): lambda self, record: self.spare_invoice.id,
         ("tablet.user.list", "line_ids"): lambda self, record: [Command.create({"partner_id": self.pupils[1].id})],
         ("tablet.geolocation.request", "equipment_id"): _stock_tablet,
+        ("tablet.geolocation.request", "incident_id"): lambda self, record: self.spare_incident.id,
         ("tablet.geolocation.request", "requested_by_id"): lambda self, record: self.admin.id,
         ("tablet.geolocation.request", "authorised_by_id"): lambda self, record: self.admin.id,
         ("tablet.geolocation.request", "done_by_id"): lambda self, record: self.admin.id,

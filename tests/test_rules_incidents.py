@@ -14,6 +14,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..models.utils import model_label
 from .common import TabletLoanCase
 
 MY_MODELS = ("tablet.incident", "tablet.warranty.claim", "tablet.charge", "tablet.geolocation.request")
@@ -23,8 +24,10 @@ ORM_OVERRIDES = {"create", "write"}
 class RulesFixtures:
     """Small helpers shared by the ORM and the JSON-RPC classes."""
 
-    def _label(self, model, fname):
-        return self.env[model]._fields[fname].get_description(self.env)["string"]
+    def _label(self, model, fname, lang="fr_FR"):
+        """Refusals name fields in the user's language (the demo users read French)."""
+        env = self.env(context=dict(self.env.context, lang=lang))
+        return env[model]._fields[fname].get_description(env)["string"]
 
     def _snapshot(self, record, fnames):
         """The record's values and its chatter length, to prove a refusal changed nothing."""
@@ -175,7 +178,8 @@ class TestIncidentRules(RulesFixtures, TabletLoanCase):
                 before = self._snapshot(record, ["state"])
                 with self.assertRaises(AccessError) as err, self.cr.savepoint():
                     getattr(record.with_user(user), method)()
-                self.assertIn(record._description, str(err.exception), "the refusal names the action's record")
+                self.assertIn(model_label(record.with_user(user)), str(err.exception),
+                              "the refusal names the action's record")
                 self.assertEqual(self._snapshot(record, ["state"]), before)
         claim.with_user(self.referent_alpha).action_cancel()  # the right role still may
         self.assertEqual(claim.state, "cancelled")
@@ -401,7 +405,7 @@ class TestIncidentRulesRpc(RulesFixtures, HttpCase):
         self.assertEqual(self.claim.state, "sent")
         message = self._assert_refused("AccessError", self.claim, ["state"], "supplier", "action_cancel",
                                        [self.claim.id])
-        self.assertIn(self.claim._description, message)
+        self.assertIn(model_label(self.claim.with_user(self.users["supplier"])), message)
 
     def test_computed_flags_over_rpc(self):
         """R19: the référent cannot tick 'complaint attached' on a theft; R23: nor record a decision."""

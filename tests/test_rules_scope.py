@@ -105,6 +105,9 @@ class TestRulesScope(TabletLoanCase):
         """Any public method is callable over RPC: the ones of these models are the ORM's
         or actions with a role check; helpers are private."""
         orm = {"create", "write", "unlink", "copy", "read", "default_get", "name_create", "onchange"}
+        # mail.thread's own public API, narrowed by models/mail_thread.py to the user's scope
+        # (followers and recipients; tested in test_rules_incidents).
+        orm |= {"message_subscribe", "message_post", "message_notify"}
         for model in ("tablet.convention", "tablet.convention.amendment", "tablet.user.list",
                       "tablet.user.list.line", "tablet.annual.report", "tablet.charge.tariff",
                       "tablet.charge.tariff.line", "res.company", "res.users"):

@@ -1,9 +1,9 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.translate import LazyTranslate
 
 from .relation_guard import check_link_targets
-from .tablet_workflow_mixin import ALL_FIELDS, tablet_action
+from .tablet_workflow_mixin import ALL_FIELDS, in_action, tablet_action
 
 _lt = LazyTranslate(__name__)
 
@@ -122,6 +122,9 @@ class TabletGeolocationRequest(models.Model):
 
     def write(self, vals):
         check_link_targets(self, vals, ("equipment_id",))
+        if "result" in vals and not in_action(self.env) and not self.env.user.has_group(CARRY_OUT):
+            # R10: the Département runs the MDM; what the geolocation found is its record.
+            raise AccessError(_("The Result of a geolocation is recorded by %s only.", self.env._(CARRY_OUT_ROLE)))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

@@ -31,11 +31,12 @@ TABLE_FILLFACTOR = 50
 IN_USE_STATES = ("stock", "assigned", "custody", "repair")
 # A tablet in these states has left the Département's fleet for good.
 OUT_OF_FLEET_STATES = ("donated", "scrapped")
-# Fields naming the people who use a tablet: the programme's roles, never the supplier's
-# agents (R29). Listed positively: Odoo's access error message cannot format "!group".
-NOT_SUPPLIER = ("tablet_loan.group_department_officer,tablet_loan.group_academy_officer,"
-                "tablet_loan.group_college_referent,tablet_loan.group_college_accountant,"
-                "maintenance.group_equipment_manager")
+# Fields that read loans, incidents and claims, which name the people who use a tablet: the
+# roles that may read those models (Département officers and managers, heads and référents);
+# never the supplier's agents (R29), nor users outside the programme such as the Maintenance
+# manager of the Département's other equipment, who has no right on loans (issue 12).
+# Listed positively: Odoo's access error message cannot format "!group".
+LOAN_READERS = "tablet_loan.group_department_officer,tablet_loan.group_college_referent"
 
 
 def imei_error(imei):
@@ -74,21 +75,21 @@ class MaintenanceEquipment(models.Model):
     )
     purchase_date = fields.Date(string="Purchase Date", tracking=True)
     # R29: the supplier's warranty desk reads the tablets of its claims, never who uses them.
-    loan_ids = fields.One2many("tablet.loan", "equipment_id", string="Loans", groups=NOT_SUPPLIER)
-    incident_ids = fields.One2many("tablet.incident", "equipment_id", string="Incidents", groups=NOT_SUPPLIER)
+    loan_ids = fields.One2many("tablet.loan", "equipment_id", string="Loans", groups=LOAN_READERS)
+    incident_ids = fields.One2many("tablet.incident", "equipment_id", string="Incidents", groups=LOAN_READERS)
     warranty_claim_ids = fields.One2many("tablet.warranty.claim", "equipment_id", string="Warranty Claims",
-                                         groups=NOT_SUPPLIER)
+                                         groups=LOAN_READERS)
     charge_ids = fields.One2many(
         "tablet.charge", string="Charges", compute="_compute_charge_ids",
         groups="tablet_loan.group_department_officer,tablet_loan.group_college_head,tablet_loan.group_college_accountant",
     )
     current_loan_id = fields.Many2one(
         "tablet.loan", string="Current Loan", compute="_compute_current_loan_id",
-        search="_search_current_loan_id", groups=NOT_SUPPLIER,
+        search="_search_current_loan_id", groups=LOAN_READERS,
     )
     current_borrower_id = fields.Many2one(related="current_loan_id.borrower_id", string="Current Borrower",
-                                          groups=NOT_SUPPLIER)
-    loan_count = fields.Integer(compute="_compute_loan_count", groups=NOT_SUPPLIER)
+                                          groups=LOAN_READERS)
+    loan_count = fields.Integer(compute="_compute_loan_count", groups=LOAN_READERS)
     out_of_fleet_date = fields.Date(
         string="Left the Fleet on", tracking=True, copy=False,
         help="Date of the gift to the pupil or of scrapping, for the Département's asset register.",
@@ -114,7 +115,11 @@ class MaintenanceEquipment(models.Model):
                                 SQL.identifier(self._table), TABLE_FILLFACTOR))
 
     def _compute_current_loan_id(self):
-        """Not stored: a deployment of thousands of tablets must not rewrite each one."""
+        """Not stored: a deployment of thousands of tablets must not rewrite each one. Empty for
+        a user who may not read loans, so that nothing computed along breaks their form."""
+        if not self.env["tablet.loan"].has_access("read"):
+            self.current_loan_id = False
+            return
         loans = self.env["tablet.loan"].search([
             ("equipment_id", "in", self.ids), ("state", "in", self.env["tablet.loan"]._open_states()),
         ])
@@ -134,12 +139,23 @@ class MaintenanceEquipment(models.Model):
         return [state for state, _label in TABLET_STATES if state in IN_USE_STATES or state in states]
 
     def _compute_charge_ids(self):
-        charges = self.env["tablet.charge"].search([("incident_id.equipment_id", "in", self.ids)])
+        """The tablet's charges the user may read. A collège accountant reads charges but not
+        incidents: the tablet's incidents are matched as superuser, their ids only serving as a
+        filter, and the charges are searched under the user's own rights and rules."""
+        if not self.env["tablet.charge"].has_access("read"):
+            self.charge_ids = False
+            return
+        incidents = self.env["tablet.incident"].sudo().with_context(active_test=False).search_fetch(
+            [("equipment_id", "in", self.ids)], ["equipment_id"])
+        tablet_of = {incident.id: incident.equipment_id.id for incident in incidents}
+        charges = self.env["tablet.charge"].search([("incident_id", "in", incidents.ids)])
         for tablet in self:
-            tablet.charge_ids = charges.filtered(lambda c: c.incident_id.equipment_id == tablet)
+            tablet.charge_ids = charges.filtered(lambda c: tablet_of.get(c.incident_id.id) == tablet.id)
 
     def _compute_loan_count(self):
-        counts = count_by(self.env["tablet.loan"], "equipment_id", self)
+        counts = {}
+        if self.env["tablet.loan"].has_access("read"):
+            counts = count_by(self.env["tablet.loan"], "equipment_id", self)
         for tablet in self:
             tablet.loan_count = counts.get(tablet, 0)
 

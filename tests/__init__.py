@@ -24,3 +24,4 @@ from . import test_annual_report
 from . import test_today
 from . import test_tour
 from . import test_campaign_progress
+from . import test_good_neighbour

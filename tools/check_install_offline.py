@@ -83,17 +83,21 @@ def check_offline_install(tmp):
     check("answer within 60 seconds", elapsed < 60)
 
 
-class Head(http.server.BaseHTTPRequestHandler):
-    def do_HEAD(self):  # noqa: N802 -- http.server's naming
-        self.send_response(200)
+class Archive(http.server.BaseHTTPRequestHandler):
+    """Answers like a server of the archive: its first byte."""
+
+    def do_GET(self):  # noqa: N802 -- http.server's naming
+        self.send_response(206)
+        self.send_header("Content-Length", "1")
         self.end_headers()
+        self.wfile.write(b"\x1f")
 
     def log_message(self, *args):
         pass
 
 
 def check_probe(tmp):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Head)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Archive)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/odoo_18.0.latest.tar.gz"
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.lower().endswith("_proxy")}
@@ -109,12 +113,12 @@ def check_probe(tmp):
                 del os.environ[var]
         ok, why = odoo_env.source_reachable(url)
         check("probe: honours ALL_PROXY, which urllib alone ignores", not ok and DEAD_PROXY in why, why)
-        started = time.time()
         os.environ["no_proxy"] = "127.0.0.1"
         ok, why = odoo_env.source_reachable(url)
         check("probe: honours no_proxy", ok, why)
         for var in ("ALL_PROXY", "all_proxy", "no_proxy"):
             os.environ.pop(var, None)
+        started = time.time()
         ok, why = odoo_env.source_reachable("http://127.0.0.1:9/odoo.tar.gz")
         check(f"probe: a closed port is unreachable, at once ({time.time() - started:.1f}s)",
               not ok and time.time() - started < odoo_env.PROBE_TIMEOUT, why)

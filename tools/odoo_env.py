@@ -184,8 +184,9 @@ def proxy_for(url):
 
 
 def source_reachable(url, timeout=PROBE_TIMEOUT):
-    """(True, "") when url answers (or is a local file), else (False, why). One HEAD request,
-    through the proxy the environment names, given up after `timeout` seconds."""
+    """(True, "") when url answers (or is a local file), else (False, why). One request for its
+    first byte (some servers refuse HEAD), through the proxy the environment names, given up
+    after `timeout` seconds."""
     if "://" not in url or url.startswith("file://"):
         path = Path(url[7:] if url.startswith("file://") else url)
         return (True, "") if path.exists() else (False, f"{path} does not exist")
@@ -194,7 +195,8 @@ def source_reachable(url, timeout=PROBE_TIMEOUT):
     opener = urllib.request.build_opener(handler)
     via = f" through the proxy {proxy}" if proxy else ""
     try:
-        with opener.open(urllib.request.Request(url, method="HEAD"), timeout=timeout) as resp:
+        request = urllib.request.Request(url, headers={"Range": "bytes=0-0"})
+        with opener.open(request, timeout=timeout) as resp:
             return True, f"HTTP {resp.status}"
     except urllib.error.HTTPError as exc:
         return False, f"the server answered HTTP {exc.code}{via}"

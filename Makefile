@@ -4,13 +4,19 @@ DB ?= tablet_loan_demo
 PORT ?= 8069
 SHOTS_PORT ?= 8071
 
-.PHONY: install test run demo-data screenshots bench
+.PHONY: install test run demo-data screenshots bench check-install test-neighbours
 
 install:  ## PostgreSQL reachable, Odoo 18 importable, Python dependencies, addon linked
 	$(PYTHON) tools/odoo_env.py install
 
 test:  ## fresh database, module installed with demo data, whole suite, database dropped
 	$(PYTHON) tools/odoo_env.py test
+
+check-install:  ## make install in a fresh venv without Odoo, offline: exit 2 and what to do, in seconds
+	$(PYTHON) tools/check_install_offline.py
+
+test-neighbours:  ## post-install tests of maintenance, contacts, mail, account (subset) without and with the module
+	$(PYTHON) tools/neighbours.py
 
 run:  ## Odoo on http://127.0.0.1:$(PORT) with the demo database
 	$(PYTHON) tools/odoo_env.py run --db $(DB) --port $(PORT)

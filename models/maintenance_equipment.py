@@ -153,9 +153,18 @@ class MaintenanceEquipment(models.Model):
         return [state for state, _label in TABLET_STATES if state in IN_USE_STATES or state in states]
 
     def _compute_charge_ids(self):
-        charges = self.env["tablet.charge"].search([("incident_id.equipment_id", "in", self.ids)])
+        """The tablet's charges the user may read. A collège accountant reads charges but not
+        incidents: the tablet's incidents are matched as superuser, their ids only serving as a
+        filter, and the charges are searched under the user's own rights and rules."""
+        if not self.env["tablet.charge"].has_access("read"):
+            self.charge_ids = False
+            return
+        incidents = self.env["tablet.incident"].sudo().with_context(active_test=False).search_fetch(
+            [("equipment_id", "in", self.ids)], ["equipment_id"])
+        tablet_of = {incident.id: incident.equipment_id.id for incident in incidents}
+        charges = self.env["tablet.charge"].search([("incident_id", "in", incidents.ids)])
         for tablet in self:
-            tablet.charge_ids = charges.filtered(lambda c: c.incident_id.equipment_id == tablet)
+            tablet.charge_ids = charges.filtered(lambda c: tablet_of.get(c.incident_id.id) == tablet.id)
 
     def _compute_loan_count(self):
         counts = count_by(self.env["tablet.loan"], "equipment_id", self) \

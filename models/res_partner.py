@@ -131,6 +131,7 @@ class ResPartner(models.Model):
         help="Sales journal of the collège's Département in which the damage charges of this collège are invoiced.",
     )
     tablet_anonymized = fields.Boolean(string="Anonymised", readonly=True, copy=False, index=True)
+    # Loans name pupils: readable by those who may read loans, absent for every other user of Contacts.
     tablet_loan_ids = fields.One2many(
         "tablet.loan", "borrower_id", string="Tablet Loans",
         groups="tablet_loan.group_department_officer,tablet_loan.group_college_referent")

@@ -29,3 +29,4 @@ from . import test_rules_matrix
 from . import test_rules_incidents
 from . import test_attachments
 from . import test_rules_loans
+from . import test_good_neighbour

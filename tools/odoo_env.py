@@ -15,6 +15,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -25,7 +29,13 @@ BUILD = ROOT / "build"
 # checkout: inside it, Odoo's file walkers would follow it back into itself.
 ADDONS = (Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "tablet_loan"
           / f"addons-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:10]}")
-ODOO_NIGHTLY = "https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz"
+# Odoo's official nightly source; ODOO_SOURCE may name a mirror or a local copy of the archive.
+ODOO_NIGHTLY = os.environ.get("ODOO_SOURCE") or "https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz"
+# How long the network probe waits before calling the machine offline.
+PROBE_TIMEOUT = 8
+# Odoo's installation guide asks for wkhtmltopdf 0.12.6 built with Odoo's patched Qt (the
+# "wkhtmltox" packages); distributions ship it without: no header, no footer, text as image.
+WKHTMLTOPDF_RELEASES = "https://github.com/wkhtmltopdf/packaging/releases"
 DEBIAN_BUILD_DEPS = ["libldap2-dev", "libsasl2-dev", "libpq-dev"]
 # wkhtmltopdf prints the PDF reports; chromium runs the browser tours (tests/test_tour.py)
 # and the screenshots (tools/screenshots.py).
@@ -116,7 +126,11 @@ def pip_install(args):
 
 
 def ensure_odoo():
-    """Odoo 18 importable; returns the directory that holds the `odoo` package."""
+    """Odoo 18 importable; returns the directory that holds the `odoo` package.
+
+    Cheap checks first: an Odoo already importable or installed editable, then whether the
+    nightly source can be reached at all. Only then the Debian headers and pip, so that an
+    offline machine gets its answer in seconds, not after minutes of apt-get and pip."""
     if odoo_importable():
         import_path = run([sys.executable, "-c", "import odoo.release, odoo; print(odoo.__path__[0])"],
                           capture_output=True, text=True).stdout.strip()
@@ -126,27 +140,78 @@ def ensure_odoo():
     if editable:
         keep_odoo_importable(editable)
         return editable
-    say("Odoo 18 is not importable: installing it from Odoo's official nightly source.")
+    if sys.version_info < (3, 10):
+        fail(f"Odoo 18 needs Python 3.10 or later; {sys.executable} is "
+             f"{sys.version.split()[0]}. Run 'make install PYTHON=<a python3.10+>'.", code=2)
+    say(f"Odoo 18 is not importable by {sys.executable}: it comes from Odoo's nightly source.")
+    reachable, why = source_reachable(ODOO_NIGHTLY)
+    if not reachable:
+        fail(no_odoo_message(why), code=2)
+    say(f"installing Odoo 18.0 from {ODOO_NIGHTLY} (several minutes).")
     apt_install(DEBIAN_BUILD_DEPS)
     rc = pip_install([ODOO_NIGHTLY])
     if rc or not odoo_importable():
-        fail(
-            "could not install Odoo 18.0. Without network access to nightly.odoo.com, provide it "
-            "yourself: unpack an Odoo 18.0 Community source tree and run "
-            "'PIP_CONSTRAINT=<file with setuptools<81> python3 -m pip install -e <that tree>' "
-            "(Debian needs libldap2-dev libsasl2-dev libpq-dev), so that 'python3 -c \"import odoo\"' "
-            "works; then run 'make install' again.", code=2,
-        )
+        fail(no_odoo_message(f"pip could not install it (rc={rc}; read pip's message above)"), code=2)
     say("Odoo 18 installed.")
     return None
 
 
+def no_odoo_message(why):
+    return (
+        f"Odoo 18.0 is not installed for {sys.executable} and cannot be installed from "
+        f"{ODOO_NIGHTLY}: {why}.\n"
+        "What to do, then run 'make install' again:\n"
+        "  - give this machine access to nightly.odoo.com and PyPI (behind a proxy: export "
+        "https_proxy=http://<proxy>:<port>), or\n"
+        "  - copy odoo_18.0.latest.tar.gz from a machine that has access and run "
+        "'ODOO_SOURCE=/path/to/odoo_18.0.latest.tar.gz make install' (pip still needs PyPI for "
+        "Odoo's dependencies), or\n"
+        "  - install Odoo 18.0 Community yourself into this Python: unpack its source and run "
+        f"'PIP_CONSTRAINT=<a file saying setuptools<81> {sys.executable} -m pip install -e <that tree>' "
+        "(Debian first needs: apt-get install libldap2-dev libsasl2-dev libpq-dev), "
+        f"until '{sys.executable} -c \"import odoo\"' works."
+    )
+
+
+def proxy_for(url):
+    """The proxy pip would use for url: https_proxy/http_proxy (either case), else ALL_PROXY,
+    none when no_proxy covers the host. urllib alone ignores ALL_PROXY."""
+    scheme, host = urllib.parse.urlsplit(url).scheme, urllib.parse.urlsplit(url).hostname or ""
+    proxies = urllib.request.getproxies()
+    if urllib.request.proxy_bypass(host):
+        return None
+    return proxies.get(scheme) or proxies.get("all")
+
+
+def source_reachable(url, timeout=PROBE_TIMEOUT):
+    """(True, "") when url answers (or is a local file), else (False, why). One request for its
+    first byte (some servers refuse HEAD), through the proxy the environment names, given up
+    after `timeout` seconds."""
+    if "://" not in url or url.startswith("file://"):
+        path = Path(url[7:] if url.startswith("file://") else url)
+        return (True, "") if path.exists() else (False, f"{path} does not exist")
+    proxy = proxy_for(url)
+    handler = urllib.request.ProxyHandler({urllib.parse.urlsplit(url).scheme: proxy} if proxy else {})
+    opener = urllib.request.build_opener(handler)
+    via = f" through the proxy {proxy}" if proxy else ""
+    try:
+        request = urllib.request.Request(url, headers={"Range": "bytes=0-0"})
+        with opener.open(request, timeout=timeout) as resp:
+            return True, f"HTTP {resp.status}"
+    except urllib.error.HTTPError as exc:
+        return False, f"the server answered HTTP {exc.code}{via}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return False, f"this machine cannot reach it{via} ({reason}; no network access?)"
+
+
 def editable_odoo_source():
-    """The source tree of an editable (pip install -e) Odoo 18, if pip knows one."""
+    """The source tree of an editable (pip install -e) Odoo 18, if pip knows one; None when
+    no `odoo` distribution is installed at all (the probe then exits non-zero)."""
     code = ("import importlib.metadata as m, json; d = m.distribution('odoo'); "
             "u = json.loads(d.read_text('direct_url.json') or '{}'); "
             "print(u['url'][7:] if u.get('dir_info', {}).get('editable') and u['url'].startswith('file://') else '')")
-    out = run([sys.executable, "-c", code], capture_output=True, text=True)
+    out = run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
     path = out.stdout.strip() if out.returncode == 0 else ""
     return Path(path) if path and (Path(path) / "odoo" / "release.py").exists() else None
 
@@ -168,6 +233,38 @@ def keep_odoo_importable(odoo_root):
     say(f"{pth.name}: keeps the Odoo source at {odoo_root} ahead of site-packages/odoo (OCA addons).")
 
 
+def wkhtmltopdf_verdict(version_output):
+    """(ok, what to tell) from the output of `wkhtmltopdf --version`."""
+    version = version_output.strip() or "no version"
+    if "with patched qt" in version_output.lower():
+        return True, f"{version}: Odoo's PDF reports keep their text, header and footer."
+    return False, (
+        f"{version}: this wkhtmltopdf is built without the patched Qt Odoo relies on (Debian's "
+        "package is). PDF reports (loan contracts, annual reports, invoices) still print, but they "
+        "have no header or footer (no letterhead, no page numbers), their text is drawn as an image "
+        "(nothing to select, search or read aloud) and they weigh megabytes (a two-page loan "
+        "contract: about 2 MB). Odoo 18 expects wkhtmltopdf 0.12.6 with patched Qt: install the "
+        f"'wkhtmltox' 0.12.6.1 package for your system from {WKHTMLTOPDF_RELEASES} "
+        "(e.g. wkhtmltox_0.12.6.1-3.bookworm_amd64.deb) instead; see README, 'Deployment notes'."
+    )
+
+
+def check_wkhtmltopdf():
+    binary = shutil.which("wkhtmltopdf")
+    if not binary:
+        say(f"WARNING: no wkhtmltopdf: Odoo cannot print PDF reports. Install wkhtmltopdf 0.12.6 with "
+            f"patched Qt ('wkhtmltox' from {WKHTMLTOPDF_RELEASES}).")
+        return False
+    try:
+        out = run([binary, "--version"], check=False, capture_output=True, text=True, timeout=20)
+        output = out.stdout + out.stderr
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        output = f"wkhtmltopdf --version failed ({exc})"
+    ok, message = wkhtmltopdf_verdict(output)
+    say(message if ok else f"WARNING: {binary} is {message}")
+    return ok
+
+
 def link_addon():
     ADDONS.mkdir(parents=True, exist_ok=True)
     link = ADDONS / MODULE
@@ -184,6 +281,7 @@ def cmd_install(_args):
     odoo_root = ensure_odoo()
     if not apt_install(DEBIAN_RUNTIME):
         say("continuing without them: PDF reports need wkhtmltopdf, the browser tours chromium.")
+    check_wkhtmltopdf()
     req = ROOT / "requirements.txt"
     if pip_install(["-r", str(req)]):
         fail(f"pip could not install {req.name}; read pip's message above.")
@@ -312,7 +410,20 @@ def main():
     run_p.add_argument("--port", type=int, default=8069)
     run_p.set_defaults(func=cmd_run)
     args = parser.parse_args()
-    args.func(args)
+    try:
+        args.func(args)
+    except KeyboardInterrupt:
+        fail("interrupted.", code=130)
+    except subprocess.CalledProcessError as exc:
+        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""
+        fail(f"'{args.command}' stopped: the command {' '.join(map(str, exc.cmd))!r} failed "
+             f"(rc={exc.returncode}). {stderr.strip()}")
+    except Exception as exc:  # noqa: BLE001 -- a newcomer gets a sentence, the traceback goes to a file
+        BUILD.mkdir(exist_ok=True)
+        trace = BUILD / "odoo_env-error.txt"
+        trace.write_text(traceback.format_exc())
+        fail(f"'{args.command}' stopped on an unexpected error ({type(exc).__name__}: {exc}). "
+             f"The full traceback is in {trace}; please attach it to an issue.")
 
 
 if __name__ == "__main__":

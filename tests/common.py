@@ -1,9 +1,13 @@
+import json
 from datetime import date
 
 from stdnum import luhn
 
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tools import mute_logger
+
+DEMO_LOGINS = ("dept_manager", "dept_officer", "academy", "head", "referent", "accountant", "supplier")
 
 
 class TabletLoanCase(TransactionCase):
@@ -127,3 +131,32 @@ class TabletLoanCase(TransactionCase):
         }
         values.update(vals)
         return cls.env["tablet.convention"].create(values)
+
+
+# Loggers that report the refusals the JSON-RPC tests provoke on purpose.
+RPC_QUIET = ("odoo.http", "odoo.sql_db", "odoo.models", "odoo.addons.base.models.ir_rule",
+             "odoo.addons.base.models.ir_model", "odoo.addons.mail.models.mail_mail", "werkzeug")
+
+
+def execute_kw(case, user, model, method, args=(), kwargs=None):
+    """One `execute_kw` over /jsonrpc as an external client would send it, logged in with the
+    demo password (= login), from an HttpCase. Returns ("ok", result), or the full name of
+    the exception and its message. One helper for every JSON-RPC test class."""
+    payload = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+        "service": "object", "method": "execute_kw",
+        "args": [case.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs or {}]}}
+    with mute_logger(*RPC_QUIET):
+        # json.dumps keeps NaN as NaN, as JSON clients send it.
+        response = case.url_open("/jsonrpc", data=json.dumps(payload),
+                                 headers={"Content-Type": "application/json"}).json()
+    if "error" in response:
+        data = response["error"].get("data", {})
+        return data.get("name", ""), data.get("message") or ""
+    return "ok", response.get("result")
+
+
+def demo_users(env, logins=DEMO_LOGINS):
+    """The demo users by login, or None on a database without demo data."""
+    if not env.ref("tablet_loan.user_referent", raise_if_not_found=False):
+        return None
+    return {login: env.ref(f"tablet_loan.user_{login}") for login in logins}

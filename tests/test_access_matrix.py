@@ -5,16 +5,14 @@ the role's scope, `AccessError` on a record of another collège (in another acad
 and of another Département. The tests read the matrix from README.md, so the table
 users read is the one the code is held to.
 """
-import json
 import logging
 
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
-from odoo.tools import mute_logger
 
 from .access_matrix import OPERATIONS, ROLES, MatrixFixtures, read_matrix, read_wizard_matrix
-from .common import TabletLoanCase
+from .common import TabletLoanCase, execute_kw
 
 _logger = logging.getLogger(__name__)
 
@@ -129,21 +127,13 @@ class TestAccessMatrixRpc(MatrixWalker, HttpCase):
         cls.users = dict(zip(ROLES, users))
 
     def _call(self, user, model, method, *args, **kwargs):
-        """One execute_kw over /jsonrpc, authenticated by the demo password (= login)."""
-        payload = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
-            "service": "object", "method": "execute_kw",
-            "args": [self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs]}}
-        with mute_logger("odoo.http", "odoo.addons.base.models.ir_rule", "odoo.addons.base.models.ir_model",
-                         "odoo.models"):  # refusals are expected here, not incidents to log
-            response = self.url_open("/jsonrpc", data=json.dumps(payload),
-                                     headers={"Content-Type": "application/json"}).json()
-        if "error" in response:
-            name = response["error"]["data"]["name"]
-            if name == "odoo.exceptions.AccessError":
-                return AccessError
-            raise AssertionError(f"{model}.{method} as {user.login}: unexpected {name}: "
-                                 f"{response['error']['data']['message']}")
-        return response.get("result")  # a None result is left out of the response
+        """One execute_kw over /jsonrpc: the result, or AccessError for a refusal."""
+        name, result = execute_kw(self, user, model, method, args, kwargs)
+        if name == "ok":
+            return result
+        if name == "odoo.exceptions.AccessError":
+            return AccessError
+        raise AssertionError(f"{model}.{method} as {user.login}: unexpected {name}: {result}")
 
     def _allowed(self, user, record, operation, field):
         if field:

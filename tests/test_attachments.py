@@ -9,6 +9,8 @@ from odoo.exceptions import AccessError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from .common import demo_users
+
 LETTER = b"%PDF-1.4 Lettre de la famille : la tablette est tombee dans la cour."
 COMPLAINT = b"%PDF-1.4 Recepisse de plainte, gendarmerie de Lac-Bleu."
 SCAN = b"%PDF-1.4 Avenant signe par les parties."
@@ -22,11 +24,10 @@ class TestAttachments(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if not cls.env.ref("tablet_loan.user_referent", raise_if_not_found=False):
+        cls.users = demo_users(cls.env)
+        if cls.users is None:
             cls.skipTest(cls, "the demo users are needed (database without demo data)")
         ref = cls.env.ref
-        cls.users = {login: ref(f"tablet_loan.user_{login}") for login in
-                     ("dept_manager", "dept_officer", "academy", "head", "referent", "accountant", "supplier")}
         department = ref("tablet_loan.demo_department")
         cls.users["referent_trois"] = new_test_user(
             cls.env, login="referent_trois", groups="tablet_loan.group_college_referent",

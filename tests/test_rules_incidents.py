@@ -5,17 +5,15 @@ A refused write or call raises a clear error naming the field or the action and 
 record, and its chatter, as they were.
 """
 import inspect
-import json
 import math
 from datetime import date, datetime, timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, HttpCase, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tests import HttpCase, tagged
 
 from ..models.utils import model_label
-from .common import TabletLoanCase
+from .common import TabletLoanCase, demo_users, execute_kw
 
 MY_MODELS = ("tablet.incident", "tablet.warranty.claim", "tablet.charge", "tablet.geolocation.request")
 ORM_OVERRIDES = {"create", "write"}
@@ -344,11 +342,10 @@ class TestIncidentRulesRpc(RulesFixtures, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if not cls.env.ref("tablet_loan.user_referent", raise_if_not_found=False):
+        cls.users = demo_users(cls.env)
+        if cls.users is None:
             cls.skipTest(cls, "the demo users are needed (database without demo data)")
         ref = cls.env.ref
-        cls.users = {login: ref(f"tablet_loan.user_{login}") for login in
-                     ("dept_manager", "dept_officer", "academy", "head", "referent", "accountant", "supplier")}
         cls.claim = ref("tablet_loan.demo_warranty_claim_failure")
         cls.theft = ref("tablet_loan.demo_incident_theft")
         cls.loss = ref("tablet_loan.demo_incident_loss")
@@ -379,18 +376,9 @@ class TestIncidentRulesRpc(RulesFixtures, HttpCase):
 
     def _call(self, login, model, method, *args, **kwargs):
         """execute_kw over /jsonrpc as a demo user: the result, or the error's class name and message."""
-        user = self.users[login]
-        payload = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
-            "service": "object", "method": "execute_kw",
-            "args": [self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs]}}
-        with mute_logger("odoo.http", "odoo.addons.base.models.ir_rule", "odoo.models"):
-            response = self.url_open("/jsonrpc", data=json.dumps(payload),
-                                     headers={"Content-Type": "application/json"}).json()
+        name, result = execute_kw(self, self.users[login], model, method, args, kwargs)
         self.env.invalidate_all()
-        if "error" in response:
-            data = response["error"]["data"]
-            return data["name"].rsplit(".", 1)[-1], data["message"]
-        return response.get("result")
+        return result if name == "ok" else (name.rsplit(".", 1)[-1], result)
 
     def _assert_refused(self, error, record, fnames, login, method, *args, **kwargs):
         before = self._snapshot(record, fnames)

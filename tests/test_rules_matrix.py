@@ -11,7 +11,6 @@ the demo users, and through the ORM as test users of each group (R1–R29, issue
 shown read-only or a new stored computed field fails it until it has a row (or is exempt,
 with a reason, in the README).
 """
-import json
 import logging
 import time
 
@@ -21,7 +20,7 @@ from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from .access_matrix import ROLES
-from .common import TabletLoanCase
+from .common import TabletLoanCase, execute_kw
 from .rules_matrix import (
     ALLOWED, UNREADABLE, RulesFixtures, module_actions, protected_fields, read_exemptions,
     read_rules_matrix, to_json,
@@ -234,21 +233,15 @@ class TestRulesMatrixRpc(RulesWalker, HttpCase):
 
     def _call(self, user, model, method, *args):
         """One execute_kw over /jsonrpc, authenticated by the demo password (= login)."""
-        payload = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
-            "service": "object", "method": "execute_kw",
-            "args": [self.env.cr.dbname, user.id, user.login, model, method, to_json(list(args)), {}]}}
-        with mute_logger(*QUIET, "werkzeug"):
-            response = self.url_open("/jsonrpc", data=json.dumps(payload),
-                                     headers={"Content-Type": "application/json"}).json()
-        if "error" in response:
-            data = response["error"].get("data", {})
-            name, message = data.get("name", ""), (data.get("message") or "").splitlines()[:1]
-            if name == "odoo.exceptions.AccessError":
-                return "AccessError", message
-            if name in USER_ERRORS:
-                return "UserError", message
-            return "error", f"{name}: {message}"
-        return "allowed", response.get("result")
+        name, result = execute_kw(self, user, model, method, to_json(list(args)))
+        if name == "ok":
+            return "allowed", result
+        message = result.splitlines()[:1]
+        if name == "odoo.exceptions.AccessError":
+            return "AccessError", message
+        if name in USER_ERRORS:
+            return "UserError", message
+        return "error", f"{name}: {message}"
 
     def _attempt(self, user, row, member, fixture, value):
         if row.kind == "field":

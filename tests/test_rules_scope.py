@@ -1,7 +1,6 @@
 """Issue 13, conventions, lists, reports, tariffs, collège scope and input: every rule
 holds in the model, whatever the client sends (a context key, a related field, a date
 in 2999, NaN). Each refusal names the field or the action and changes nothing."""
-import json
 import re
 from datetime import date
 from pathlib import Path
@@ -15,7 +14,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.tablet_loan.models.res_partner import uai_check_letter
 
-from .common import TabletLoanCase
+from .common import TabletLoanCase, execute_kw
 
 MODULE_DIR = Path(__file__).resolve().parent.parent
 FORGED_CONTEXTS = ({"tablet_workflow_action": True}, {"tablet_action_token": True},
@@ -370,16 +369,8 @@ class TestRulesScopeRpc(HttpCase):
 
     def _call(self, login, model, method, *args, **kwargs):
         """execute_kw over /jsonrpc; returns ("ok", result) or (exception name, message)."""
-        user = self.users[login]
-        payload = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
-            "service": "object", "method": "execute_kw",
-            "args": [self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs]}}
-        with mute_logger("odoo.http", "odoo.sql_db", "odoo.models", "odoo.addons.base.models.ir_rule"):
-            response = self.url_open("/jsonrpc", data=json.dumps(payload),  # NaN stays NaN, as JSON clients send it
-                                     headers={"Content-Type": "application/json"}).json()
-        if "error" in response:
-            return response["error"]["data"]["name"].rsplit(".", 1)[-1], response["error"]["data"]["message"]
-        return "ok", response.get("result")
+        name, result = execute_kw(self, self.users[login], model, method, args, kwargs)
+        return (name if name == "ok" else name.rsplit(".", 1)[-1]), result
 
     def _refused(self, outcome, error="AccessError"):
         self.assertEqual(outcome[0], error, outcome)

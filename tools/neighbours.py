@@ -15,6 +15,7 @@ journal entries (and a billing user's access), payments and the portal.
 """
 import argparse
 import collections
+import concurrent.futures
 import re
 import shutil
 import subprocess
@@ -149,6 +150,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--apps", default=",".join(APPS), help="apps whose post-install tests run")
     parser.add_argument("--keep", action="store_true", help="keep both databases afterwards")
+    parser.add_argument("--sequential", action="store_true", help="one database after the other, not both at once")
     parser.add_argument("--base-db", help="reuse this database with the apps alone (with --module-db)")
     parser.add_argument("--module-db", help="reuse this database with the apps and the module")
     args = parser.parse_args()
@@ -166,8 +168,11 @@ def main():
             build(base_db, module_db, logs["install-apps"], logs["install-module"])
         tags = test_tags(apps)
         say(f"post-install tests of {', '.join(apps)} (logs: {logs['apps']}, {logs['module']})")
-        run_before, broken_before = run_tests(base_db, tags, logs["apps"], "apps alone")
-        run_after, broken_after = run_tests(module_db, tags, logs["module"], f"apps + {MODULE}")
+        # Both at once: most of the time goes to browser tours and timers waiting, not to the CPU.
+        with concurrent.futures.ThreadPoolExecutor(1 if args.sequential else 2) as pool:
+            before = pool.submit(run_tests, base_db, tags, logs["apps"], "apps alone")
+            after = pool.submit(run_tests, module_db, tags, logs["module"], f"apps + {MODULE}")
+            (run_before, broken_before), (run_after, broken_after) = before.result(), after.result()
         suspects = {app: broken_after[app] - broken_before[app] for app in apps}
         if any(suspects.values()):
             suspects = confirm(suspects, base_db, module_db, logs)

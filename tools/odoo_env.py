@@ -419,9 +419,13 @@ def main():
         fail(f"'{args.command}' stopped: the command {' '.join(map(str, exc.cmd))!r} failed "
              f"(rc={exc.returncode}). {stderr.strip()}")
     except Exception as exc:  # noqa: BLE001 -- a newcomer gets a sentence, the traceback goes to a file
-        BUILD.mkdir(exist_ok=True)
-        trace = BUILD / "odoo_env-error.txt"
-        trace.write_text(traceback.format_exc())
+        try:
+            BUILD.mkdir(exist_ok=True)
+            trace = BUILD / "odoo_env-error.txt"
+            trace.write_text(traceback.format_exc())
+        except OSError:  # a read-only checkout: the temporary directory then
+            trace = Path(tempfile.gettempdir()) / "tablet_loan-odoo_env-error.txt"
+            trace.write_text(traceback.format_exc())
         fail(f"'{args.command}' stopped on an unexpected error ({type(exc).__name__}: {exc}). "
              f"The full traceback is in {trace}; please attach it to an issue.")
 

@@ -43,16 +43,14 @@ class IrAttachment(models.Model):
         if self.env.su:
             return query
         closed = self._tablet_closed_fields()
-        if not closed:
-            return query
-        rows = self.env.execute_query(query.select(
-            SQL.identifier(self._table, "id"), SQL.identifier(self._table, "res_model"),
-            SQL.identifier(self._table, "res_field"),
-        ))
-        kept = [id_ for id_, res_model, res_field in rows if (res_model, res_field) not in closed]
-        if len(kept) == len(rows):
-            return query
-        return self.browse(kept)._as_query(order)
+        if closed:
+            # In the query itself, so that limit and offset still count readable files only.
+            res_model, res_field = SQL.identifier(self._table, "res_model"), SQL.identifier(self._table, "res_field")
+            query.add_where(SQL(" AND ").join(
+                SQL("NOT (%s IS NOT DISTINCT FROM %s AND %s IS NOT DISTINCT FROM %s)", res_model, model, res_field, fname)
+                for model, fname in sorted(closed)
+            ))
+        return query
 
     def _tablet_bound(self):
         """The attachments of self that a programme record's field holds."""

@@ -9,6 +9,8 @@ target in the same write (Command.create) is the user's own record: always accep
 """
 from odoo.exceptions import AccessError
 
+from .utils import user_env
+
 
 def _linked_ids(field, value):
     """Ids that `value`, written into the relational `field`, links to (not the new ones)."""
@@ -29,9 +31,9 @@ def _linked_ids(field, value):
 def check_link_targets(model, vals, read_fnames=(), write_fnames=()):
     """Refuse `vals` if a relational field of `read_fnames` (resp. `write_fnames`) links a record
     the user may not read (resp. read and write). Superuser code is trusted."""
-    env = model.env
-    if env.su:
+    if model.env.su:
         return
+    env = user_env(model)
     for fname in [f for f in (*read_fnames, *write_fnames) if f in vals]:
         field = model._fields[fname]
         ids = [i for i in _linked_ids(field, vals[fname]) if isinstance(i, int)]

@@ -4,6 +4,8 @@ from datetime import date
 
 from odoo.exceptions import ValidationError
 
+from .utils import user_env
+
 SCHOOL_YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{4})$")
 
 
@@ -25,5 +27,5 @@ def check_school_year(records, fname="school_year"):
     """Refuse a school year that is not two consecutive years (empty values are left to `required`)."""
     for record in records:
         if record[fname] and not school_year_bounds(record[fname]):
-            raise ValidationError(records.env._(
+            raise ValidationError(user_env(records)._(
                 "The school year “%s” is not valid: write two consecutive years, e.g. 2026-2027.", record[fname]))

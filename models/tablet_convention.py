@@ -6,7 +6,7 @@ from odoo.tools.translate import LazyTranslate
 
 from .school_year import check_school_year, school_year_bounds
 from .tablet_workflow_mixin import ALL_FIELDS, as_action, in_action, tablet_action
-from .utils import count_by, window_action
+from .utils import count_by, user_env, window_action
 
 _lt = LazyTranslate(__name__)
 
@@ -292,7 +292,7 @@ class TabletConvention(models.Model):
             if fname in changed and not user.has_group(group):
                 raise AccessError(_(
                     "%(field)s is recorded by %(role)s only: each party records its own signature (R5).",
-                    field=self._field_label(fname), role=self.env._(role),
+                    field=self._field_label(fname), role=user_env(self)._(role),
                 ))
         if self._is_academy_only():
             others = {fname for fname in changed - ACADEMY_WRITABLE_FIELDS - VALIDITY_FIELDS if fname in self._fields}

@@ -4,6 +4,7 @@ from odoo.tools.translate import LazyTranslate
 
 from .relation_guard import check_link_targets
 from .tablet_workflow_mixin import ALL_FIELDS, in_action, tablet_action
+from .utils import user_env
 
 _lt = LazyTranslate(__name__)
 
@@ -124,7 +125,7 @@ class TabletGeolocationRequest(models.Model):
         check_link_targets(self, vals, ("equipment_id",))
         if "result" in vals and not in_action(self.env) and not self.env.user.has_group(CARRY_OUT):
             # R10: the Département runs the MDM; what the geolocation found is its record.
-            raise AccessError(_("The Result of a geolocation is recorded by %s only.", self.env._(CARRY_OUT_ROLE)))
+            raise AccessError(_("The Result of a geolocation is recorded by %s only.", user_env(self)._(CARRY_OUT_ROLE)))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

@@ -4,7 +4,7 @@ from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.translate import LazyGettext
 
-from .utils import check_input, model_label
+from .utils import check_input, model_label, user_env
 
 # The actions' pass. A JSON-RPC or XML-RPC client can send any context key with any
 # JSON value, but never this very object: it is compared with `is`, so nothing a
@@ -42,7 +42,7 @@ def tablet_action(*groups, role=None):
                     "%(action)s on %(model)s is for %(role)s only.",
                     action=action_label(self, method.__name__),
                     model=model_label(self),
-                    role=(self.env._(role) if isinstance(role, LazyGettext) else role)
+                    role=(user_env(self)._(role) if isinstance(role, LazyGettext) else role)
                     or ", ".join(self.env.ref(g).sudo().full_name for g in groups),
                 ))
             return without_pass(method(as_action(self), *args, **kwargs))
@@ -62,7 +62,18 @@ def without_pass(result):
 
 
 def action_label(records, method_name):
-    """How a refusal names an action: the model's `_tablet_action_label`, else from the method's name."""
+    """How a refusal names an action: the string of its button in the model's form or list view,
+    in the user's language (what the user clicked), else the model's `_tablet_action_label`, else
+    the method's name. The views are read whole (sudo): the user may not see the button."""
+    View = records.env["ir.ui.view"].with_env(user_env(records)).sudo()
+    for view_type in ("form", "list"):
+        view_id = View.default_view(records._name, view_type)
+        if not view_id:
+            continue
+        buttons = View.browse(view_id)._get_combined_arch().xpath(
+            "//button[@name=$name][@string]", name=method_name)
+        if buttons:
+            return buttons[0].get("string")
     label = getattr(records, "_tablet_action_label", None)
     return label(method_name) if label else method_name.removeprefix("action_").replace("_", " ").capitalize()
 

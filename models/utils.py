@@ -16,9 +16,15 @@ TEXT_MAX_LENGTHS = {"char": CHAR_MAX_LENGTH, "text": TEXT_MAX_LENGTH, "html": HT
 INTEGER_MIN, INTEGER_MAX = -2 ** 31, 2 ** 31 - 1
 
 
+def user_env(records):
+    """The records' environment in the user's language: RPC calls often send no context, and
+    `env._()` then speaks English to a French user."""
+    return records.with_context(lang=records.env.lang or records.env.user.lang).env
+
+
 def model_label(records):
-    """The model's name in the user's language (RPC calls often send no context)."""
-    env = records.with_context(lang=records.env.lang or records.env.user.lang).env
+    """The model's name in the user's language."""
+    env = user_env(records)
     return env["ir.model"].sudo()._get(records._name).name or records._description
 
 

@@ -17,6 +17,7 @@
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
         "data/tablet_warranty_claim_data.xml",
+        "wizards/tablet_reissue_override_wizard_views.xml",
         "wizards/tablet_deployment_wizard_views.xml",
         "wizards/tablet_custody_wizard_views.xml",
         "wizards/tablet_departure_wizard_views.xml",

@@ -34,6 +34,7 @@
         "views/tablet_user_list_views.xml",
         "views/tablet_loan_views.xml",
         "views/tablet_incident_views.xml",
+        "views/tablet_incident_history_views.xml",
         "views/tablet_warranty_claim_views.xml",
         "views/tablet_charge_tariff_views.xml",
         "views/tablet_charge_views.xml",

@@ -384,6 +384,9 @@ class TabletLoan(models.Model):
                 raise UserError(_("Only a draft loan can change borrower, tablet, collège or school year: "
                                   "return the tablet and open a new loan."))
             old_tablets = self.equipment_id
+            if vals.get("borrower_id"):
+                # The head's override was given for the former borrower: it does not follow (issue 14).
+                self._check_no_overdue_family_charge([vals["borrower_id"]])
             self.browse()._check_not_already_lent([{
                 "equipment_id": vals.get("equipment_id"), "borrower_id": vals.get("borrower_id")}] * len(self))
             res = super().write(vals)

@@ -138,6 +138,18 @@ class TestReissue(TabletLoanCase):
         loan.with_user(self.referent_alpha).action_activate()
         self.assertEqual(loan.state, "active")
 
+    def test_override_does_not_follow_a_new_borrower(self):
+        """A draft lent by the head's decision to one pupil cannot be moved to another pupil of
+        a family with an overdue charge: the decision was for the first one."""
+        self._make_overdue()
+        action = self._override(self.sibling, self.tablets[0], self.head_alpha).action_confirm()
+        draft = self.env["tablet.loan"].search(action["domain"])
+        self.assertTrue(draft.reissue_override_reason)
+        with self.assertRaises(UserError) as err:
+            draft.with_user(self.referent_alpha).write({"borrower_id": self.blocked_q.id})
+        self.assertIn(self.reference, str(err.exception))
+        self.assertEqual(draft.borrower_id, self.sibling)
+
     def test_history_under_the_users_rights(self):
         """The loan form shows the borrower's other loans and incidents and the family's
         charges, each to the roles that may read them: the référent reads no charge."""
@@ -153,6 +165,12 @@ class TestReissue(TabletLoanCase):
         sibling_loan = self._new_loan(self.sibling, self.tablets[1]).with_user(self.head_alpha)
         self.assertEqual(sibling_loan.history_charge_ids, self.charge, "paid by the sibling's representative")
         self.assertFalse(sibling_loan.history_incident_ids)
+        # Where the head decides a replacement: the incident shows the same history.
+        incident = self.charge.incident_id
+        self.assertEqual(incident.with_user(self.head_alpha).history_loan_ids, self.first_loan | loan)
+        self.assertEqual(incident.with_user(self.head_alpha).history_charge_ids, self.charge)
+        self.assertFalse(incident.with_user(self.head_alpha).history_incident_ids, "not the incident itself")
+        self.assertFalse(incident.with_user(self.referent_alpha).history_charge_ids)
 
     def test_override_refused_to_the_referent(self):
         """Only the head overrides: the référent opens no override wizard and cannot write the

@@ -172,6 +172,26 @@ class TestReissue(TabletLoanCase):
         self.assertFalse(incident.with_user(self.head_alpha).history_incident_ids, "not the incident itself")
         self.assertFalse(incident.with_user(self.referent_alpha).history_charge_ids)
 
+    def test_override_on_a_prepared_draft(self):
+        """A draft prepared before the charge fell overdue is refused at the hand-over; the
+        head's decision goes on that draft, which the référent then hands over."""
+        draft = self._new_loan(self.sibling, self.tablets[0])
+        self._make_overdue()
+        with self.assertRaises(UserError):
+            draft.with_user(self.referent_alpha).action_activate()
+        form = Form(self.env["tablet.reissue.override.wizard"].with_user(self.head_alpha))
+        form.college_id = self.college_alpha
+        form.school_year = "2026-2027"
+        form.borrower_id = self.sibling
+        form.reason = "Projet d'accompagnement personnalisé."
+        wizard = form.save()
+        self.assertEqual(wizard.loan_id, draft)
+        wizard.action_confirm()
+        self.assertEqual(draft.reissue_override_reason, "Projet d'accompagnement personnalisé.")
+        self.assertIn("Projet d'accompagnement", draft.message_ids[0].body)
+        draft.with_user(self.referent_alpha).action_activate()
+        self.assertEqual(draft.state, "active")
+
     def test_override_refused_to_the_referent(self):
         """Only the head overrides: the référent opens no override wizard and cannot write the
         override on a loan, nor create a loan carrying one (AccessError, nothing made)."""

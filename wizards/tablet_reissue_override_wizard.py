@@ -28,8 +28,10 @@ class TabletReissueOverrideWizard(models.TransientModel):
         "res.partner", string="Borrower", required=True,
         domain="[('college_id', '=', college_id), ('school_role', 'in', ('pupil', 'teacher', 'head', 'staff'))]",
     )
+    # A draft prepared before the charge fell overdue gets the decision; otherwise a draft is made.
+    loan_id = fields.Many2one("tablet.loan", string="Prepared Loan", compute="_compute_loan_id")
     equipment_id = fields.Many2one(
-        "maintenance.equipment", string="Tablet", required=True,
+        "maintenance.equipment", string="Tablet",
         domain="[('is_tablet', '=', True), ('college_id', '=', college_id), ('tablet_state', '=', 'stock')]",
     )
     date_start = fields.Date(string="Handed over on", default=fields.Date.context_today)
@@ -50,27 +52,42 @@ class TabletReissueOverrideWizard(models.TransientModel):
             wizard.history_loan_ids, wizard.history_incident_ids, wizard.history_charge_ids = history(wizard.borrower_id)
 
     @api.depends("borrower_id")
+    def _compute_loan_id(self):
+        drafts = self.env["tablet.loan"].search([("borrower_id", "in", self.borrower_id.ids), ("state", "=", "draft")])
+        for wizard in self:
+            wizard.loan_id = drafts.filtered(lambda l: l.borrower_id == wizard.borrower_id)[:1]
+
+    @api.depends("borrower_id")
     def _compute_blocking_reason(self):
         reasons = self.env["tablet.loan"]._overdue_family_reasons(self.borrower_id.ids)
         for wizard in self:
             wizard.blocking_reason = reasons.get(wizard.borrower_id.id, False)
 
     def action_confirm(self):
-        """Creates the draft loan with the head's reason: the référent hands it over as usual."""
+        """Puts the head's reason on the prepared draft, or makes the draft with it: the référent
+        then hands it over as usual."""
         self.ensure_one()
         if not self.env.su and not any(self.env.user.has_group(g) for g in OVERRIDERS):
             raise AccessError(_("Only the head of the collège lends a tablet despite an unpaid charge (issue 14)."))
         reason = (self.reason or "").strip()
         if not reason:
             raise UserError(_("Give the reason for lending a tablet despite the unpaid charge."))
-        vals = {"borrower_id": self.borrower_id.id, "equipment_id": self.equipment_id.id,
-                "college_id": self.college_id.id, "school_year": self.school_year, "date_start": self.date_start}
-        # The links are checked under the head's rights before the loan is made with the pass.
         Loan = self.env["tablet.loan"]
-        check_link_targets(Loan, vals, Loan._LINKED_FIELDS)
-        Loan.check_access("create")
-        loan = as_action(Loan).create({**vals, "reissue_override_reason": reason}).with_env(self.env)
-        loan.check_access("write")
+        if self.loan_id:
+            loan = self.loan_id
+            loan.check_access("write")
+            as_action(loan).write({"reissue_override_reason": reason})
+        else:
+            if not self.equipment_id:
+                raise UserError(_("Choose the tablet to lend."))
+            vals = {"borrower_id": self.borrower_id.id, "equipment_id": self.equipment_id.id,
+                    "college_id": self.college_id.id, "school_year": self.school_year,
+                    "date_start": self.date_start}
+            # The links are checked under the head's rights before the loan is made with the pass.
+            check_link_targets(Loan, vals, Loan._LINKED_FIELDS)
+            Loan.check_access("create")
+            loan = as_action(Loan).create({**vals, "reissue_override_reason": reason}).with_env(self.env)
+            loan.check_access("write")
         loan.message_post(body=_("Tablet lent by decision of %(head)s although a charge of the family is "
                                  "unpaid past its due date. Reason: %(reason)s",
                                  head=self.env.user.name, reason=reason))

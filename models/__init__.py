@@ -15,6 +15,7 @@ from . import tablet_user_list
 from . import tablet_user_list_line
 from . import tablet_loan
 from . import tablet_incident
+from . import tablet_incident_history
 from . import tablet_geolocation_request
 from . import tablet_warranty_claim
 from . import tablet_charge_tariff

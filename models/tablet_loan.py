@@ -50,8 +50,9 @@ class TabletLoan(models.Model):
     # Found by the borrower's name or the tablet's serial number (incident form, search bar).
     _rec_names_search = ["borrower_id", "serial_no"]
     # Written by the return wizard, the erasure and the gift only (R15, R16, R17).
+    # The head's override of an overdue family charge is the override wizard's (issue 14).
     _tablet_action_fields = ("date_return", "return_condition", "data_wiped_date", "donated_date",
-                             "cover_returned", "charger_returned", "cable_returned")
+                             "cover_returned", "charger_returned", "cable_returned", "reissue_override_reason")
     _tablet_frozen_fields = {"active": HANDED_OVER, "custody": HANDED_OVER, "returned": RETURNED,
                              "closed": ALL_FIELDS, "donated": ALL_FIELDS}
 
@@ -125,6 +126,17 @@ class TabletLoan(models.Model):
     return_note = fields.Text(string="Return Notes", copy=False)
     incident_ids = fields.One2many("tablet.incident", "loan_id", string="Incidents")
     is_overdue = fields.Boolean(string="Return Overdue", compute="_compute_is_overdue", search="_search_is_overdue")
+    # The borrower's history where the head decides (issue 14): read under the user's own
+    # rights, so a role sees only the records it may read (the référent sees no charge).
+    history_loan_ids = fields.Many2many("tablet.loan", string="Other Loans of the Borrower",
+                                        compute="_compute_history")
+    history_incident_ids = fields.Many2many("tablet.incident", string="Incidents of the Borrower",
+                                            compute="_compute_history")
+    history_charge_ids = fields.Many2many("tablet.charge", string="Charges of the Family", compute="_compute_history")
+    reissue_override_reason = fields.Text(
+        string="Lent Despite an Unpaid Charge", readonly=True, copy=False,
+        help="The head's reason for lending a tablet although a charge of the family is overdue (issue 14).",
+    )
 
     _sql_constraints = [
         ("one_open_loan_per_tablet", "EXCLUDE (equipment_id WITH =) WHERE (state IN ('draft', 'active', 'custody'))",
@@ -354,6 +366,8 @@ class TabletLoan(models.Model):
         for vals in vals_list:
             check_link_targets(self, vals, self._LINKED_FIELDS)
         self._check_not_already_lent(vals_list)
+        self._check_no_overdue_family_charge([v.get("borrower_id") for v in vals_list
+                                              if not v.get("reissue_override_reason")])
         loans = super().create(vals_list)
         loans._check_opening()
         loans._sync_tablet_state()
@@ -370,6 +384,9 @@ class TabletLoan(models.Model):
                 raise UserError(_("Only a draft loan can change borrower, tablet, collège or school year: "
                                   "return the tablet and open a new loan."))
             old_tablets = self.equipment_id
+            if vals.get("borrower_id"):
+                # The head's override was given for the former borrower: it does not follow (issue 14).
+                self._check_no_overdue_family_charge([vals["borrower_id"]])
             self.browse()._check_not_already_lent([{
                 "equipment_id": vals.get("equipment_id"), "borrower_id": vals.get("borrower_id")}] * len(self))
             res = super().write(vals)
@@ -398,6 +415,98 @@ class TabletLoan(models.Model):
         as_action(tablets.filtered(lambda t: t.tablet_state == "assigned")).write({"tablet_state": "stock"})
         return res
 
+    # ------------------------------------------------------------------- re-issue
+    @api.depends("borrower_id")
+    @api.depends_context("uid")  # read under each user's rights: not shared between users
+    def _compute_history(self):
+        history = self._history_of(self.borrower_id)
+        for loan in self:
+            loans, incidents, charges = history(loan.borrower_id)
+            loan.history_loan_ids = loans - loan
+            loan.history_incident_ids = incidents
+            loan.history_charge_ids = charges
+
+    @api.model
+    def _history_of(self, people):
+        """A function giving (loans, incidents, charges of the family) of one person, read for
+        all `people` in three searches under the user's rights; a model the user may not read
+        gives nothing (issue 14)."""
+        Loan, Incident, Charge = self.env["tablet.loan"], self.env["tablet.incident"], self.env["tablet.charge"]
+        people = people.exists()
+        representatives = people.legal_representative_ids
+        family = {p.id: {p.id, *p.legal_representative_ids.ids} for p in people}
+        loans = incidents = None
+        charges = Charge
+        if people and Loan.has_access("read"):
+            loans = Loan.search([("borrower_id", "in", people.ids)])
+        if people and Incident.has_access("read"):
+            incidents = Incident.search([("borrower_id", "in", people.ids)])
+        if people and Charge.has_access("read"):
+            charges = Charge.search(["|", ("borrower_id", "in", people.ids),
+                                     ("payer_id", "in", representatives.ids)])
+
+        def history(person):
+            if not person:
+                return Loan, Incident, Charge
+            ids = family.get(person.id, {person.id})
+            return (loans.filtered(lambda l: l.borrower_id == person) if loans is not None else Loan,
+                    incidents.filtered(lambda i: i.borrower_id == person) if incidents is not None else Incident,
+                    charges.filtered(lambda c: c.borrower_id == person or c.payer_id.id in ids))
+        return history
+
+    @api.model
+    def _overdue_family_charges(self, borrower_ids):
+        """{borrower id: [(charge id, due date, amount due)]} of the charges of each person's
+        family that are overdue: invoiced, the invoice posted, not paid, past its due date.
+        The family is the person (borrower of the charge) and their legal representatives
+        (payer of the charge). One query whatever the number of people (issue 14).
+
+        Read in SQL past the record rules on purpose: the block is a rule of the programme,
+        which holds whoever deploys (a référent does not read charges); only the fact, the
+        due date and the reference come out, never the invoice."""
+        borrower_ids = [b for b in set(borrower_ids) if b]
+        if not borrower_ids:
+            return {}
+        self.env["tablet.charge"].flush_model(["borrower_id", "payer_id", "invoice_id", "state"])
+        self.env["account.move"].flush_model(["state", "payment_state", "invoice_date_due", "amount_residual"])
+        self.env["res.partner"].flush_model(["legal_representative_ids"])
+        self.env.cr.execute(SQL("""
+            SELECT p.id, c.id, m.invoice_date_due, m.amount_residual
+              FROM res_partner p
+              JOIN tablet_charge c ON c.borrower_id = p.id OR c.payer_id IN (
+                       SELECT r.representative_id FROM tablet_pupil_representative_rel r WHERE r.pupil_id = p.id)
+              JOIN account_move m ON m.id = c.invoice_id
+             WHERE p.id = ANY(%(ids)s) AND c.state = 'invoiced' AND m.state = 'posted'
+               AND m.payment_state NOT IN ('paid', 'in_payment', 'reversed')
+               AND m.invoice_date_due < %(today)s
+             ORDER BY p.id, m.invoice_date_due, c.id
+        """, ids=borrower_ids, today=fields.Date.context_today(self)))
+        charges = defaultdict(list)
+        for borrower_id, charge_id, due, residual in self.env.cr.fetchall():
+            charges[borrower_id].append((charge_id, due, residual))
+        return dict(charges)
+
+    @api.model
+    def _overdue_family_reasons(self, borrower_ids):
+        """{borrower id: why no tablet may be lent to them} (issue 14), for the messages."""
+        reasons = {}
+        for borrower_id, charges in self._overdue_family_charges(borrower_ids).items():
+            reasons[borrower_id] = _(
+                "a charge of the family is unpaid past its due date (%(charges)s): no new tablet until it is "
+                "paid, unless the head of the collège decides otherwise with a reason",
+                charges=", ".join(_("CHG-%(ref)s due on %(date)s", ref="%05d" % charge_id,
+                                    date=format_date(self.env, due)) for charge_id, due, _amount in charges))
+        return reasons
+
+    @api.model
+    def _check_no_overdue_family_charge(self, borrower_ids):
+        """No new loan for a person whose family has an overdue charge (issue 14)."""
+        reasons = self._overdue_family_reasons(borrower_ids)
+        if reasons:
+            Partner = self.env["res.partner"]
+            raise UserError(_("These tablets cannot be lent:\n%s", _listing([
+                f"{Partner.browse(borrower_id).display_name}: {reason}" for borrower_id, reason in reasons.items()])))
+
     @api.model
     def _bulk_create_loans(self, vals_list):
         """Insert many loans with one INSERT, whatever their number (rentrée deployment).
@@ -412,6 +521,7 @@ class TabletLoan(models.Model):
             return self.browse()
         self.check_access("create")  # rows are inserted below, past create()
         self._check_not_already_lent(vals_list)
+        self._check_no_overdue_family_charge([v["borrower_id"] for v in vals_list])
         colleges = self.env["res.partner"].browse({v["college_id"] for v in vals_list})
         # search_fetch applies the record rules in SQL; fetch() would check them in Python,
         # person by person, when the fields are already in the cache.
@@ -542,6 +652,8 @@ class TabletLoan(models.Model):
     def action_activate(self):
         """Hand the tablet over (R11): the loan starts."""
         self._ensure_state(("draft",), _("Handing over"))
+        # A charge may have fallen overdue since the draft was prepared (issue 14).
+        self._check_no_overdue_family_charge(self.filtered(lambda l: not l.reissue_override_reason).borrower_id.ids)
         today = fields.Date.context_today(self)
         for loan in self.filtered(lambda l: not l.date_start):
             loan.date_start = today

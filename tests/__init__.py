@@ -30,3 +30,4 @@ from . import test_rules_incidents
 from . import test_attachments
 from . import test_rules_loans
 from . import test_good_neighbour
+from . import test_reissue

@@ -434,6 +434,13 @@ class RulesFixtures:
             "college_id": self.alpha.id, "school_year": SCHOOL_YEAR, "source": "class", "school_class": "5e B",
             "assignment": "auto", "date_start": HANDED_OVER, "hand_over_now": True})
 
+    def _reissue_override(self):
+        return Fixture(self.env["tablet.reissue.override.wizard"], watched=self.watch_count(
+            "tablet.loan", [("borrower_id", "=", self.newcomer.id)]), wizard_vals={
+            "college_id": self.alpha.id, "school_year": SCHOOL_YEAR, "borrower_id": self.newcomer.id,
+            "equipment_id": self.tablets[1].id, "date_start": HANDED_OVER,
+            "reason": "Classe numérique : le cours repose sur la tablette."})
+
     def _departure(self):
         loan = self._loan(self.pupils[0], self.tablets[0])
         return Fixture(self.env["tablet.departure.wizard"], watched=loan, wizard_vals={
@@ -521,6 +528,7 @@ class RulesFixtures:
         ("tablet.custody.wizard", "summer, one collège"): _custody,
         ("tablet.delivery.intake", "one tablet"): _intake,
         ("tablet.deployment.wizard", "class 5e B"): _deployment,
+        ("tablet.reissue.override.wizard", "pupil of 5e B"): _reissue_override,
         ("tablet.departure.wizard", "pupil leaving"): _departure,
         ("tablet.return.wizard", "active loan"): _return,
         ("tablet.gift.wizard", "3e pupil"): _gift,

@@ -7,3 +7,4 @@ from . import tablet_delivery_intake
 from . import tablet_period_export_mixin
 from . import tablet_fleet_exit_export_wizard
 from . import tablet_charge_export_wizard
+from . import tablet_reissue_override_wizard

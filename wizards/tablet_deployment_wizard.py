@@ -2,6 +2,7 @@ import re
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import plaintext2html
 
 from ..models.school_year import school_year_of
 from ..models.tablet_loan import _listing
@@ -31,6 +32,11 @@ class TabletDeploymentWizard(models.TransientModel):
     user_list_id = fields.Many2one("tablet.user.list", string="Validated List", compute="_compute_people")
     borrower_ids = fields.Many2many("res.partner", string="People to Equip", compute="_compute_people")
     borrower_count = fields.Integer(string="Number of People to Equip", compute="_compute_people")
+    # Issue 14: people whose family has an overdue charge get no tablet in this run; the head
+    # may lend them one with a reason (tablet.reissue.override.wizard).
+    blocked_ids = fields.Many2many("res.partner", "tablet_deployment_wizard_blocked_rel", string="Not Equipped",
+                                   compute="_compute_people")
+    blocked_summary = fields.Text(string="Not Equipped: Unpaid Charges", compute="_compute_people")
     assignment = fields.Selection(
         [("auto", "Automatically from the collège's stock"), ("scan", "Scanned serial numbers")],
         string="Tablets", required=True, default="auto",
@@ -50,9 +56,21 @@ class TabletDeploymentWizard(models.TransientModel):
     def _compute_people(self):
         for wizard in self:
             user_list, people = wizard._people_to_equip()
+            blocked = wizard._blocked(people)
             wizard.user_list_id = user_list
-            wizard.borrower_ids = people
-            wizard.borrower_count = len(people)
+            wizard.borrower_ids = people - people.browse(list(blocked))
+            wizard.borrower_count = len(people) - len(blocked)
+            wizard.blocked_ids = list(blocked)
+            wizard.blocked_summary = wizard._blocked_summary(blocked) or False
+
+    def _blocked(self, people):
+        """{person id: reason} of the people whose family has an overdue charge (issue 14):
+        one query for the whole selection."""
+        return self.env["tablet.loan"]._overdue_family_reasons(people.ids)
+
+    def _blocked_summary(self, blocked):
+        Partner = self.env["res.partner"]
+        return _listing([f"{Partner.browse(pid).name}: {reason}" for pid, reason in blocked.items()]) if blocked else ""
 
     @api.depends("college_id")
     def _compute_stock_count(self):
@@ -128,6 +146,14 @@ class TabletDeploymentWizard(models.TransientModel):
             raise UserError(_("These pupils are not on the validated list of users (R3): ask the head to add "
                               "them and the Académie to validate the list again.\n%s",
                               _listing(unlisted.mapped("name"))))
+        # Issue 14: the people whose family has an overdue charge are left out of the run and
+        # named in its summary; the others are equipped. Refusing the whole run would hold up a
+        # class for one family; the head lends the tablet later with a reason if they decide so.
+        blocked = self._blocked(people)
+        people -= people.browse(list(blocked))
+        if not people:
+            raise UserError(_("Nobody can be equipped: a charge of each family is unpaid past its due date.\n%s",
+                              self._blocked_summary(blocked)))
         if self.assignment == "scan":
             tablets = self._scanned_tablets(len(people))
         else:
@@ -141,10 +167,12 @@ class TabletDeploymentWizard(models.TransientModel):
             "school_year": self.school_year, "date_start": self.date_start, "state": state,
         } for person, tablet in zip(people, tablets)])
         what = self.school_class if self.source == "class" else _("the validated list")
-        user_list.message_post(body=_(
-            "Rentrée deployment: %(count)s tablets lent to %(what)s on %(date)s.",
-            count=len(loans), what=what, date=self.date_start,
-        ))
+        body = _("Rentrée deployment: %(count)s tablets lent to %(what)s on %(date)s.",
+                 count=len(loans), what=what, date=self.date_start)
+        if blocked:
+            body += "\n" + _("Not equipped, a charge of the family being unpaid past its due date:\n%s",
+                              self._blocked_summary(blocked))
+        user_list.message_post(body=plaintext2html(body))
         return loans
 
     def action_deploy(self):

@@ -173,7 +173,7 @@ class TabletCharge(models.Model):
             self.payer_id = self._payer_candidates()[:1]
         if self.case:
             self.tariff_line_id = self.env["tablet.charge.tariff"]._find_line(
-                self.college_id, self.loan_id.school_year, self.case)
+                self.college_id, self.incident_date, self.case)
             self._onchange_tariff_line_id()
 
     @api.onchange("tariff_line_id")
@@ -304,10 +304,10 @@ class TabletCharge(models.Model):
 
     @api.model
     def _create_from_incident(self, incident, case, amount=None):
-        """A draft charge for `incident` in `case`: the tariff voted by the collège's CA for the
-        loan's school year proposes the amount, the first legal representative pays (R21, R24b)."""
+        """A draft charge for `incident` in `case`: the deliberation of the collège's CA in force
+        on the date of the facts proposes the amount, the first legal representative pays (R21, R24b)."""
         incident.ensure_one()
-        line = self.env["tablet.charge.tariff"]._find_line(incident.college_id, incident.loan_id.school_year, case)
+        line = self.env["tablet.charge.tariff"]._find_line(incident.college_id, incident.event_datetime, case)
         if amount is None:
             amount = line._amount_for(incident.equipment_id, fields.Date.to_date(incident.event_datetime)) if line else 0.0
         borrower = incident.borrower_id

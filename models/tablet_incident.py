@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 from odoo.tools.translate import LazyTranslate
 
 from .relation_guard import check_link_targets
@@ -157,15 +158,15 @@ class TabletIncident(models.Model):
             incident.has_complaint = bool(incident.complaint_attachment_ids)
             incident.missing_complaint = incident.incident_type == "theft" and not incident.has_complaint
 
-    @api.depends("incident_type", "college_id", "loan_id.school_year", "equipment_id", "event_datetime")
+    @api.depends("incident_type", "college_id", "equipment_id", "event_datetime")
     def _compute_tariff_line_id(self):
         Tariff = self.env["tablet.charge.tariff"]
         # The référent prepares the decision but sees no tariff ("no tariffs or invoices").
         readable = Tariff.has_access("read")
-        lines = {}  # one look-up per (collège, school year, case), not per incident
+        lines = {}  # one look-up per (collège, day of the facts, case), not per incident
         for incident in self:
             case = CHARGE_CASE_OF_INCIDENT.get(incident.incident_type) if readable else False
-            key = (incident.college_id, incident.loan_id.school_year, case)
+            key = (incident.college_id, fields.Date.to_date(incident.event_datetime), case)
             if case and key not in lines:
                 lines[key] = Tariff._find_line(*key)
             line = lines.get(key) if case else False
@@ -338,9 +339,10 @@ class TabletIncident(models.Model):
             if self.incident_type not in CHARGE_CASE_OF_INCIDENT:
                 raise UserError(_("A failure is covered by the supplier's warranty: no financial counterpart."))
             if not self.tariff_line_id:
-                raise UserError(_("%(college)s has no tariff of its conseil d'administration for this case in "
-                                  "%(year)s: record it before asking a financial counterpart (R24b).",
-                                  college=self.college_id.name, year=self.loan_id.school_year))
+                raise UserError(_("%(college)s has no deliberation of its conseil d'administration in force on "
+                                  "%(date)s charging this case: record it before asking a financial "
+                                  "counterpart (R24b).", college=self.college_id.name,
+                                  date=format_date(self.env, fields.Date.to_date(self.event_datetime))))
             if self.charge_amount <= 0:
                 raise ValidationError(_("The Amount Decided must be greater than zero."))
             if self.charge_amount > self.charge_cap:

@@ -62,7 +62,7 @@ class TestCharge(TabletLoanCase):
         return form.save()
 
     def _line(self, case):
-        return self.env["tablet.charge.tariff"]._find_line(self.college_alpha, "2026-2027", case)
+        return self.env["tablet.charge.tariff"]._find_line(self.college_alpha, date(2026, 9, 15), case)
 
     def _charge(self, case="breakage", amount=None):
         return self.env["tablet.charge"].with_user(self.head_alpha)._create_from_incident(
@@ -93,8 +93,8 @@ class TestCharge(TabletLoanCase):
         # 10 % of 225
         self.assertEqual(self._line("theft")._amount_for(tablet, date(2027, 6, 1)), 22.5)
         self.assertEqual(self._line("theft")._amount_for(tablet, date(2031, 6, 1)), 0.0)
-        self.assertFalse(self.env["tablet.charge.tariff"]._find_line(self.college_beta, "2026-2027", "loss"))
-        self.assertFalse(self.env["tablet.charge.tariff"]._find_line(self.college_alpha, "2025-2026", "loss"))
+        self.assertFalse(self.env["tablet.charge.tariff"]._find_line(self.college_beta, date(2026, 9, 15), "loss"))
+        self.assertFalse(self.env["tablet.charge.tariff"]._find_line(self.college_alpha, date(2026, 6, 11), "loss"))
 
     def test_tariff_constraints(self):
         line = self._line("breakage")
@@ -112,7 +112,7 @@ class TestCharge(TabletLoanCase):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
             self.env["tablet.charge.tariff"].create({
                 "college_id": self.college_alpha.id, "school_year": "2026-2027",
-                "ca_deliberation_date": date(2026, 6, 20), "ca_deliberation_ref": "CA n° 5"})
+                "ca_deliberation_date": date(2026, 6, 12), "ca_deliberation_ref": "CA n° 5"})
 
     def test_create_from_incident_proposes_the_tariff(self):
         """The amount voted for the case and the first legal representative as payer."""

@@ -45,6 +45,13 @@ class TabletChargeTariff(models.Model):
         help="The deliberation applies to facts from this date until the date of effect of the next one; "
              "it cannot take effect before its vote.",
     )
+    # The qualifications the deliberation charges (R24b): a hardware failure never is.
+    charges_deliberate = fields.Boolean(string="Charges Deliberate Damage", default=True, tracking=True)
+    charges_negligence = fields.Boolean(string="Charges Clear Negligence", default=True, tracking=True)
+    charges_accident = fields.Boolean(string="Charges Accidents", tracking=True,
+                                      help="An accident without fault is not charged unless the CA voted so.")
+    charges_loss = fields.Boolean(string="Charges Losses", default=True, tracking=True)
+    charges_theft = fields.Boolean(string="Charges Thefts with Complaint", default=True, tracking=True)
     depreciation_years = fields.Integer(
         string="Depreciation (years)", required=True, default=4, tracking=True,
         help="The tablet's residual value decreases linearly to zero over this many years from its purchase.",
@@ -108,6 +115,12 @@ class TabletChargeTariff(models.Model):
             if not tariff.college_id.is_college:
                 raise ValidationError(_("%s is not a collège: a tariff is voted by a collège's conseil "
                                         "d'administration.", tariff.college_id.display_name))
+
+    def _charges(self, qualification):
+        """Whether this deliberation lists `qualification` as chargeable."""
+        self.ensure_one()
+        fname = f"charges_{qualification}"
+        return fname in self._fields and bool(self[fname])
 
     @api.model
     def _in_force(self, college, on_date):

@@ -391,13 +391,13 @@ class RulesFixtures:
 
     def _prepared_decision(self):
         incident = self._incident(self._loan(self.pupils[0], self.tablets[0]), validate=True)
-        incident.write({"decision": "replace", "replacement_equipment_id": self.tablets[2].id,
+        incident.write({"decision": "replace", "qualification": "accident", "replacement_equipment_id": self.tablets[2].id,
                         "counterpart_no_gift": True, "decision_note": "Usage pédagogique constant."})
         return incident
 
     def _decided(self):
         incident = self._incident(self._loan(self.pupils[0], self.tablets[0]), validate=True)
-        incident.write({"decision": "no_replacement", "decision_note": "Pas de remplacement.",
+        incident.write({"decision": "no_replacement", "qualification": "accident", "decision_note": "Pas de remplacement.",
                         "decision_date": fields.Date.today(), "decided_by_id": self.admin.id})
         return incident
 

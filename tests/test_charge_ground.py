@@ -6,9 +6,10 @@ takes the deliberation in force on the date of the facts, not the school year's.
 from datetime import date, datetime, timedelta
 
 from odoo import Command
-from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, tagged
 
+from ..models.tablet_workflow_mixin import as_action
 from .common import TabletLoanCase
 
 
@@ -88,3 +89,115 @@ class TestChargeDeliberation(TabletLoanCase):
             with self.subTest(vals=vals), self.assertRaises(ValidationError), self.cr.savepoint():
                 line.write(vals)
         self.assertRecordValues(line, [{"amount_type": "fixed", "fixed_amount": 80.0, "cap_amount": 120.0}])
+
+
+@tagged("post_install", "-at_install")
+class TestChargeQualification(TabletLoanCase):
+    """R23, R24b: the head qualifies the facts when deciding; only a qualification the
+    deliberation in force charges brings a financial counterpart, never a failure."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._deployable(cls.college_alpha, cls.pupil_alpha)
+        cls.tablets = cls._tablets(cls.college_alpha, 3)
+        cls.loan = cls._loan(cls.pupil_alpha, cls.tablets[0], date_start=date(2026, 9, 1))
+        cls.loan.action_activate()
+        # Charges deliberate damage, negligence, loss and theft; not accidents (the default).
+        cls.tariff = cls.env["tablet.charge.tariff"].create({
+            "college_id": cls.college_alpha.id, "ca_deliberation_ref": "CA n° 4",
+            "ca_deliberation_date": date(2026, 6, 12), "effective_date": date(2026, 9, 1),
+            "line_ids": [Command.create({"case": case, "fixed_amount": 50.0, "cap_amount": 100.0})
+                         for case in ("breakage", "loss", "theft")],
+        })
+
+    def _incident(self, incident_type="breakage"):
+        now = datetime.now().replace(microsecond=0)
+        incident = self.env["tablet.incident"].create({
+            "incident_type": incident_type, "loan_id": self.loan.id,
+            "event_datetime": now - timedelta(hours=5), "declaration_datetime": now,
+        })
+        if incident_type == "theft":
+            incident.complaint_attachment_ids = [Command.create({
+                "name": "plainte.pdf", "raw": b"%PDF-1.4 plainte", "mimetype": "application/pdf"})]
+        incident.action_validate()
+        return incident
+
+    def _prepare(self, incident, qualification, charge=True, decision="replace"):
+        form = Form(incident.with_user(self.referent_alpha))
+        form.decision = decision
+        form.qualification = qualification
+        if decision == "replace":
+            form.replacement_equipment_id = self.tablets[1]
+        form.save()
+        vals = {"counterpart_charge": charge}
+        if charge:
+            vals["charge_amount"] = 40.0
+        incident.with_user(self.head_alpha).write(vals)
+        return incident
+
+    def _assert_refused(self, incident, exception, text=None):
+        with self.assertRaises(exception) as err:
+            incident.with_user(self.head_alpha).action_decide()
+        if text:
+            self.assertIn(text, str(err.exception))
+        self.assertRecordValues(incident, [{"decision_date": False, "charge_id": False}])
+        self.assertEqual(self.loan.equipment_id, self.tablets[0], "nothing half-done")
+        self.assertFalse(self.env["tablet.charge"].search([("incident_id", "=", incident.id)]))
+
+    def test_each_qualification_to_its_outcome(self):
+        """Deliberate damage, negligence, loss, theft: a charge under the deliberation's line;
+        an accident the deliberation does not charge, a failure: refused, nothing changed."""
+        for incident_type, qualification, case in [("breakage", "deliberate", "breakage"),
+                                                   ("breakage", "negligence", "breakage"),
+                                                   ("loss", "loss", "loss"), ("theft", "theft", "theft")]:
+            with self.subTest(qualification=qualification), self.cr.savepoint() as sp:
+                incident = self._prepare(self._incident(incident_type), qualification)
+                with self.assertRaises(AccessError):
+                    incident.with_user(self.referent_alpha).action_decide()
+                self.assertFalse(incident.decision_date, "the référent does not decide (R23)")
+                incident.with_user(self.head_alpha).action_decide()
+                charge = incident.charge_id
+                self.assertRecordValues(charge, [{"case": case, "amount": 40.0, "state": "draft",
+                                                  "payer_id": self.rep_alpha.id}])
+                self.assertEqual(charge.tariff_line_id.tariff_id, self.tariff)
+                self.assertEqual(incident.qualification, qualification)
+                sp.rollback()
+        for qualification in ("accident", "failure"):
+            with self.subTest(qualification=qualification):
+                incident = self._prepare(self._incident(), qualification)
+                self._assert_refused(incident, UserError)
+        # Without counterpart, an accident or a failure is decided all the same.
+        incident = self._prepare(self._incident(), "accident", charge=False)
+        incident.with_user(self.head_alpha).action_decide()
+        self.assertEqual((incident.qualification, bool(incident.charge_id)), ("accident", False))
+
+    def test_accident_charged_when_the_deliberation_says_so(self):
+        self.tariff.charges_accident = True
+        incident = self._prepare(self._incident(), "accident")
+        incident.with_user(self.head_alpha).action_decide()
+        self.assertEqual(incident.charge_id.amount, 40.0)
+
+    def test_bad_decisions_are_refused(self):
+        """No qualification, a qualification that does not fit the type, a counterpart without
+        replacement, a failure, an incident under warranty: refused, nothing changed."""
+        incident = self._incident()
+        incident.write({"decision": "replace", "replacement_equipment_id": self.tablets[1].id,
+                        "counterpart_charge": True, "charge_amount": 40.0})
+        self._assert_refused(incident, UserError)
+        incident.qualification = "loss"
+        self._assert_refused(incident, UserError)
+        incident.write({"qualification": "negligence", "decision": "no_replacement",
+                        "replacement_equipment_id": False})
+        self._assert_refused(incident, UserError, "Replace")
+        failure = self._prepare(self._incident("failure"), "failure")
+        self._assert_refused(failure, UserError)
+        under_warranty = self._prepare(self._incident(), "negligence")
+        claim = self.env["tablet.warranty.claim"].create({
+            "incident_id": under_warranty.id, "fault_type": "component",
+            "supplier_id": self.env["res.partner"].create({"name": "Fournisseur (test)", "is_company": True}).id})
+        as_action(claim).write({"state": "answered", "answer": "repaired"})
+        self._assert_refused(under_warranty, UserError)
+        incident = self._prepare(self._incident(), "negligence")
+        incident.charge_amount = 999.0
+        self._assert_refused(incident, ValidationError)

@@ -40,6 +40,7 @@ class TestReplacementDecision(TabletLoanCase):
     def _prepare(self, user, **values):
         form = Form(self.incident.with_user(user))
         form.decision = "replace"
+        form.qualification = "negligence"
         form.replacement_equipment_id = self.tablets[1]
         for name, value in values.items():
             setattr(form, name, value)
@@ -95,7 +96,7 @@ class TestReplacementDecision(TabletLoanCase):
         incident = self.incident.with_user(self.head_alpha)
         with self.assertRaises(UserError):
             incident.action_decide()  # no decision chosen
-        incident.write({"decision": "no_replacement", "counterpart_no_gift": True})
+        incident.write({"decision": "no_replacement", "qualification": "accident", "counterpart_no_gift": True})
         with self.assertRaises(UserError):
             incident.action_decide()
         incident.write({"counterpart_no_gift": False})

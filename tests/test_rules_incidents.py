@@ -205,7 +205,8 @@ class TestIncidentRules(RulesFixtures, TabletLoanCase):
         self._refused(AccessError, incident, {"decision_date": fields.Date.today(), "decided_by_id": self.head_alpha.id},
                       self._label("tablet.incident", "decision_date"))
         self._refused(AccessError, incident, {"validated_date": date(2026, 1, 1)})
-        incident.write({"decision": "replace", "replacement_equipment_id": self.tablets[1].id})
+        incident.write({"decision": "replace", "qualification": "negligence",
+                        "replacement_equipment_id": self.tablets[1].id})
         incident.with_user(self.head_alpha).action_decide()
         self.assertEqual((incident.decided_by_id, self.loan.equipment_id), (self.head_alpha, self.tablets[1]))
         for vals in ({"decision": "no_replacement"}, {"counterpart_stays": True}, {"charge_amount": 10.0}):

@@ -19,6 +19,7 @@ from odoo.models import LOG_ACCESS_COLUMNS, MAGIC_COLUMNS
 
 from ..models.tablet_workflow_mixin import as_action
 from .access_matrix import README, ROLES
+from .common import decide_for_charge
 
 MODULE = "tablet_loan"
 ALLOWED, REFUSED, UNREADABLE = "✓", "✗", "—"
@@ -296,6 +297,7 @@ class RulesFixtures:
         return incident
 
     def _charge(self, incident, case="breakage"):
+        decide_for_charge(incident, qualification={"breakage": "negligence"}.get(case, case))
         return self.env["tablet.charge"].create({
             "incident_id": incident.id, "case": case, "tariff_line_id": self.lines[case].id,
             "payer_id": self.rep1.id, "amount": 50.0})

@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from ..models.tablet_workflow_mixin import as_action
-from .common import TabletLoanCase
+from .common import TabletLoanCase, decide_for_charge, demo_users, execute_kw
 
 
 @tagged("post_install", "-at_install")
@@ -62,7 +62,8 @@ class TestChargeDeliberation(TabletLoanCase):
         self.assertEqual((november.tariff_line_id.tariff_id, november.proposed_charge_amount, november.charge_cap),
                          (self.november, 80.0, 120.0))
         # Voted before the October facts but in force only after them: the October facts keep June's.
-        self.assertEqual(self.env["tablet.charge"]._create_from_incident(october, "breakage").amount, 50.0)
+        self.assertEqual(self.env["tablet.charge"]._create_from_incident(
+            decide_for_charge(october, amount=None), "breakage").amount, 50.0)
 
     def test_effect_before_the_vote_is_refused(self):
         """A deliberation cannot take effect before its vote: refused, nothing changed."""
@@ -201,3 +202,105 @@ class TestChargeQualification(TabletLoanCase):
         incident = self._prepare(self._incident(), "negligence")
         incident.charge_amount = 999.0
         self._assert_refused(incident, ValidationError)
+
+
+@tagged("post_install", "-at_install")
+class TestChargeGround(TabletLoanCase):
+    """Issue 14: a charge with no decision, no tariff, a non-chargeable qualification, an amount
+    above the cap or negative, a payer who is not a legal representative, on a cancelled
+    incident or for a failure: a clear error, nothing changed (R21, R23, R24b)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._deployable(cls.college_alpha, cls.pupil_alpha)
+        cls.tablets = cls._tablets(cls.college_alpha, 2)
+        cls.loan = cls._loan(cls.pupil_alpha, cls.tablets[0], date_start=date(2026, 9, 1))
+        cls.loan.action_activate()
+        cls.tariff = cls.env["tablet.charge.tariff"].create({
+            "college_id": cls.college_alpha.id, "ca_deliberation_ref": "CA n° 4",
+            "ca_deliberation_date": date(2026, 6, 12),
+            "line_ids": [Command.create({"case": case, "fixed_amount": 50.0, "cap_amount": 100.0})
+                         for case in ("breakage", "loss", "theft")],
+        })
+        now = datetime.now().replace(microsecond=0)
+        cls.incident = cls.env["tablet.incident"].create({
+            "incident_type": "breakage", "loan_id": cls.loan.id,
+            "event_datetime": now - timedelta(hours=5), "declaration_datetime": now})
+        cls.incident.action_validate()
+        cls.line = cls.tariff.line_ids.filtered(lambda l: l.case == "breakage")
+
+    def _vals(self, **vals):
+        values = {"incident_id": self.incident.id, "case": "breakage", "tariff_line_id": self.line.id,
+                  "payer_id": self.rep_alpha.id, "amount": 40.0}
+        values.update(vals)
+        return values
+
+    def _refused_create(self, vals, user=None):
+        Charge = self.env["tablet.charge"].with_user(user or self.head_alpha)
+        with self.assertRaises(UserError) as err, self.cr.savepoint():
+            Charge.create(vals)
+        self.assertFalse(self.env["tablet.charge"].search([("incident_id", "=", self.incident.id)]),
+                         "nothing created")
+        return str(err.exception)
+
+    def test_no_decision_no_tariff(self):
+        self.assertIn("R23", self._refused_create(self._vals()))
+        decide_for_charge(self.incident)
+        self.assertIn("R24b", self._refused_create(self._vals(tariff_line_id=False)))
+        self._refused_create(self._vals(amount=999.0))
+        self._refused_create(self._vals(payer_id=self.rep_beta.id))
+        charge = self.env["tablet.charge"].with_user(self.head_alpha).create(self._vals())
+        self.assertEqual((charge.amount, charge.state), (40.0, "draft"))
+
+    def test_not_chargeable_qualification_failure_cancelled(self):
+        decide_for_charge(self.incident, qualification="accident")
+        self.assertIn("CA n° 4", self._refused_create(self._vals()))
+        failure = self.env["tablet.incident"].create({
+            "incident_type": "failure", "loan_id": self.loan.id,
+            "event_datetime": self.incident.event_datetime, "declaration_datetime": self.incident.declaration_datetime})
+        failure.action_validate()
+        with self.assertRaises(UserError), self.cr.savepoint():
+            self.env["tablet.charge"].create(self._vals(incident_id=failure.id))
+        self.assertFalse(self.env["tablet.charge"].search([("incident_id", "=", failure.id)]))
+
+    def test_confirm_rechecks_the_ground(self):
+        """A draft charge whose incident was cancelled since is not confirmed; nothing changes."""
+        decide_for_charge(self.incident)
+        charge = self.env["tablet.charge"].create(self._vals())
+        as_action(self.incident).write({"state": "cancelled"})
+        with self.assertRaises(UserError):
+            charge.with_user(self.accountant_alpha).action_confirm()
+        self.assertEqual(charge.state, "draft")
+
+
+@tagged("post_install", "-at_install")
+class TestChargeGroundRpc(HttpCase):
+    """The same holes over JSON-RPC as the demo head: a charge without decision or tariff, and
+    999 € uncapped, are refused; nothing is created."""
+
+    def test_rpc_holes(self):
+        users = demo_users(self.env)
+        if users is None:
+            self.skipTest("needs the demo data")
+        head = users["head"]
+        college = head.tablet_college_ids[:1]
+        loan = self.env["tablet.loan"].search([("college_id", "=", college.id), ("state", "=", "active"),
+                                               ("borrower_id.school_role", "=", "pupil")], limit=1)
+        now = datetime.now().replace(microsecond=0)
+        incident = self.env["tablet.incident"].create({
+            "incident_type": "breakage", "loan_id": loan.id,
+            "event_datetime": now - timedelta(hours=5), "declaration_datetime": now})
+        incident.action_validate()
+        payer = loan.borrower_id.legal_representative_ids[:1]
+        vals = {"incident_id": incident.id, "case": "breakage", "payer_id": payer.id, "amount": 50.0}
+        outcome = execute_kw(self, head, "tablet.charge", "create", [vals])
+        self.assertNotEqual(outcome[0], "ok", "no decision, no tariff: refused")
+        decide_for_charge(incident)
+        line = incident.tariff_line_id
+        self.assertTrue(line, "the demo deliberation is in force")
+        outcome = execute_kw(self, head, "tablet.charge", "create", [dict(vals, amount=999.0, tariff_line_id=line.id)])
+        self.assertNotEqual(outcome[0], "ok", "999 € above the cap: refused")
+        self.assertFalse(self.env["tablet.charge"].search([("incident_id", "=", incident.id)]), "nothing created")
+        outcome = execute_kw(self, head, "tablet.charge", "create", [dict(vals, tariff_line_id=line.id)])
+        self.assertEqual(outcome[0], "ok", outcome)

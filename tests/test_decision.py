@@ -122,7 +122,9 @@ class TestReplacementDecision(TabletLoanCase):
             claim.with_user(self.referent_alpha).action_create_reimbursement_charge()
         claim.with_user(self.head_alpha).action_create_reimbursement_charge()
         charge = claim.with_user(self.head_alpha).charge_id
-        self.assertEqual((charge.case, charge.amount, charge.payer_id), ("warranty_void", 150.0, self.rep_alpha))
+        # R21 is the Département's reimbursement at the tablet's value, not a CA tariff.
+        self.assertEqual((charge.case, charge.amount, charge.payer_id, charge.tariff_line_id.id),
+                         ("warranty_void", 300.0, self.rep_alpha, False))
         with self.assertRaises(UserError):
             claim.with_user(self.head_alpha).action_create_reimbursement_charge()
 

@@ -2,7 +2,7 @@
     "name": "Tablet Loan Programme",
     "summary": "Tablets lent to collège pupils and teachers: conventions, fleet, "
     "loans, incidents and charges shared by Département, Académie and Collège",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Services/Tablet Loan",
     "author": "tablet_loan founding engineers",
     "website": "https://example.invalid/tablet_loan",

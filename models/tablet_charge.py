@@ -3,7 +3,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_amount
 from odoo.tools.translate import LazyTranslate
 
-from .tablet_charge_tariff_line import CHARGE_CASES
+from .tablet_charge_tariff_line import CASE_OF_QUALIFICATION, CHARGE_CASES
 from .relation_guard import check_link_targets
 from .tablet_workflow_mixin import ALL_FIELDS, tablet_action
 
@@ -138,6 +138,55 @@ class TabletCharge(models.Model):
                     "d'administration for this case: ask at most %(cap)s.",
                     charge=charge.display_name, amount=amount, cap=format_amount(self.env, cap, charge.currency_id)))
 
+    @api.constrains("incident_id", "case", "tariff_line_id", "amount")
+    def _check_ground(self):
+        """Issue 14: a charge stands on its ground or does not exist (R21, R23, R24b)."""
+        for charge in self:
+            problems = charge._ground_problems()
+            if problems:
+                raise ValidationError(_("%(charge)s cannot be asked of the family:\n%(problems)s",
+                                        charge=charge.display_name,
+                                        problems="\n".join("• " + problem for problem in problems)))
+
+    def _ground_problems(self):
+        """What is missing for this charge to stand: the R21 reimbursement needs a warranty
+        voided by the user and stays within the tablet's value; a counterpart (R24b) needs the
+        head's replacement decision with a financial counterpart, a chargeable qualification
+        and the line of the deliberation in force on the date of the facts."""
+        self.ensure_one()
+        incident = self.incident_id.sudo()  # read the ground whoever creates (the accountant reads no incident)
+        problems = []
+        if incident.state == "cancelled":
+            problems.append(_("the incident %s is cancelled.", incident.display_name))
+        if self.case == "warranty_void":
+            if not incident.warranty_claim_ids.filtered("warranty_void"):
+                problems.append(_("no warranty claim of the incident was voided by the user (R21)."))
+            value = self.equipment_id.sudo().cost
+            if self.currency_id.compare_amounts(self.amount, value) > 0:
+                problems.append(_("the amount is above the tablet's value (%s).",
+                                  format_amount(self.env, value, self.currency_id)))
+            return problems
+        if incident.incident_type == "failure" or incident.qualification == "failure":
+            problems.append(_("a hardware failure is the supplier's warranty, never the family's."))
+        elif not (incident.decision_date and incident.decision == "replace" and incident.counterpart_charge):
+            problems.append(_("the head has not decided a replacement with a financial counterpart for this "
+                              "incident (R23, R24b)."))
+        elif CASE_OF_QUALIFICATION.get(incident.qualification) != self.case:
+            problems.append(_("the case does not match the qualification of the facts decided by the head."))
+        line = self.tariff_line_id
+        if not line:
+            problems.append(_("no tariff line of a deliberation of the conseil d'administration (R24b)."))
+        else:
+            in_force = self.env["tablet.charge.tariff"].sudo()._in_force(
+                self.college_id, fields.Date.to_date(incident.event_datetime))
+            if line.tariff_id != in_force:
+                problems.append(_("the tariff line is not of the deliberation in force on the date of the facts "
+                                  "(%s).", in_force.display_name or _("none")))
+            elif incident.qualification and not line.tariff_id._charges(incident.qualification):
+                problems.append(_("the deliberation %s does not charge this qualification.",
+                                  line.tariff_id.ca_deliberation_ref))
+        return problems
+
     @api.constrains("tariff_line_id", "case", "college_id")
     def _check_tariff_line(self):
         for charge in self.filtered("tariff_line_id"):
@@ -173,7 +222,7 @@ class TabletCharge(models.Model):
             self.payer_id = self._payer_candidates()[:1]
         if self.case:
             self.tariff_line_id = self.env["tablet.charge.tariff"]._find_line(
-                self.college_id, self.loan_id.school_year, self.case)
+                self.college_id, self.incident_date, self.case)
             self._onchange_tariff_line_id()
 
     @api.onchange("tariff_line_id")
@@ -212,6 +261,10 @@ class TabletCharge(models.Model):
             if not charge.payer_id:
                 raise UserError(_("Set the payer of %s (a legal representative) before confirming it.",
                                   charge.display_name))
+            problems = charge._ground_problems()
+            if problems:
+                raise UserError(_("%(charge)s cannot be confirmed:\n%(problems)s", charge=charge.display_name,
+                                  problems="\n".join("• " + problem for problem in problems)))
         self._write_state({"state": "confirmed"})
         return True
 
@@ -304,12 +357,18 @@ class TabletCharge(models.Model):
 
     @api.model
     def _create_from_incident(self, incident, case, amount=None):
-        """A draft charge for `incident` in `case`: the tariff voted by the collège's CA for the
-        loan's school year proposes the amount, the first legal representative pays (R21, R24b)."""
+        """A draft charge for `incident` in `case`: the deliberation of the collège's CA in force
+        on the date of the facts proposes the amount, the first legal representative pays (R21, R24b)."""
         incident.ensure_one()
-        line = self.env["tablet.charge.tariff"]._find_line(incident.college_id, incident.loan_id.school_year, case)
-        if amount is None:
-            amount = line._amount_for(incident.equipment_id, fields.Date.to_date(incident.event_datetime)) if line else 0.0
+        if case == "warranty_void":
+            # R21: the Département's reimbursement, at the tablet's value, not a CA tariff.
+            line = self.env["tablet.charge.tariff.line"]
+            if amount is None:
+                amount = incident.equipment_id.sudo().cost
+        else:
+            line = self.env["tablet.charge.tariff"]._find_line(incident.college_id, incident.event_datetime, case)
+            if amount is None:
+                amount = line._amount_for(incident.equipment_id, fields.Date.to_date(incident.event_datetime)) if line else 0.0
         borrower = incident.borrower_id
         payer = borrower.legal_representative_ids[:1] if borrower.school_role == "pupil" else borrower
         return self.create({

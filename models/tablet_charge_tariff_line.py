@@ -12,6 +12,26 @@ CHARGE_CASES = [
     ("warranty_void", "Warranty voided by the user"),
 ]
 
+# The head's qualification of the facts when deciding a replacement (R23, R24b; Code civil
+# art. 1880-1884: the borrower answers for damage due to their fault, not for a failure).
+QUALIFICATIONS = [
+    ("deliberate", "Deliberate damage"),
+    ("negligence", "Clear negligence"),
+    ("accident", "Accident"),
+    ("failure", "Hardware failure"),
+    ("loss", "Loss"),
+    ("theft", "Theft with complaint"),
+]
+# Which qualifications fit each incident type, and the tariff case each charges under.
+QUALIFICATIONS_OF_TYPE = {
+    "breakage": ("deliberate", "negligence", "accident", "failure"),
+    "failure": ("failure",),
+    "loss": ("loss",),
+    "theft": ("theft",),
+}
+CASE_OF_QUALIFICATION = {"deliberate": "breakage", "negligence": "breakage", "accident": "breakage",
+                         "loss": "loss", "theft": "theft"}
+
 
 class TabletChargeTariffLine(models.Model):
     """What one case costs the family: a fixed amount or a share of the tablet's

@@ -2,9 +2,11 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 from odoo.tools.translate import LazyTranslate
 
 from .relation_guard import check_link_targets
+from .tablet_charge_tariff_line import CASE_OF_QUALIFICATION, QUALIFICATIONS, QUALIFICATIONS_OF_TYPE
 from .tablet_workflow_mixin import ALL_FIELDS, as_action, tablet_action
 from .utils import count_by, window_action
 
@@ -16,7 +18,7 @@ CHARGE_CASE_OF_INCIDENT = {"breakage": "breakage", "loss": "loss", "theft": "the
 # Status the tablet takes once the incident is validated.
 TABLET_STATE_OF_INCIDENT = {"breakage": "repair", "failure": "repair", "loss": "lost", "theft": "stolen"}
 # The head's decision (R23, R24): prepared by the référent, frozen once decided.
-DECISION_FIELDS = ("decision", "replacement_equipment_id", "counterpart_no_gift", "counterpart_charge",
+DECISION_FIELDS = ("decision", "qualification", "replacement_equipment_id", "counterpart_no_gift", "counterpart_charge",
                    "counterpart_stays", "charge_amount", "decision_note")
 # Who takes each step (README, "Incidents, warranty, replacements and charges").
 COLLEGE_STAFF = ("tablet_loan.group_college_referent", "tablet_loan.group_department_manager")
@@ -112,6 +114,11 @@ class TabletIncident(models.Model):
         string="Replacement Decision", tracking=True, copy=False,
         help="Decided by the head of the collège, conditioned on pedagogical use (R23).",
     )
+    qualification = fields.Selection(
+        QUALIFICATIONS, string="Qualification of the Facts", tracking=True, copy=False,
+        help="Set by the head when deciding: only a qualification the CA's deliberation charges may bring a "
+             "financial counterpart, never a hardware failure.",
+    )
     replacement_equipment_id = fields.Many2one(
         "maintenance.equipment", string="Replacement Tablet", copy=False, ondelete="restrict",
         domain="[('is_tablet', '=', True), ('college_id', '=', college_id), ('tablet_state', '=', 'stock')]",
@@ -157,15 +164,15 @@ class TabletIncident(models.Model):
             incident.has_complaint = bool(incident.complaint_attachment_ids)
             incident.missing_complaint = incident.incident_type == "theft" and not incident.has_complaint
 
-    @api.depends("incident_type", "college_id", "loan_id.school_year", "equipment_id", "event_datetime")
+    @api.depends("incident_type", "college_id", "equipment_id", "event_datetime")
     def _compute_tariff_line_id(self):
         Tariff = self.env["tablet.charge.tariff"]
         # The référent prepares the decision but sees no tariff ("no tariffs or invoices").
         readable = Tariff.has_access("read")
-        lines = {}  # one look-up per (collège, school year, case), not per incident
+        lines = {}  # one look-up per (collège, day of the facts, case), not per incident
         for incident in self:
             case = CHARGE_CASE_OF_INCIDENT.get(incident.incident_type) if readable else False
-            key = (incident.college_id, incident.loan_id.school_year, case)
+            key = (incident.college_id, fields.Date.to_date(incident.event_datetime), case)
             if case and key not in lines:
                 lines[key] = Tariff._find_line(*key)
             line = lines.get(key) if case else False
@@ -313,11 +320,12 @@ class TabletIncident(models.Model):
                     loan_vals["stays_at_college"] = True
                 if loan_vals:
                     loan.write(loan_vals)
+            # Decided first: the charge stands on the head's decision (R24b).
+            incident.write({"decision_date": today, "decided_by_id": self.env.uid})
             if incident.counterpart_charge:
-                case = CHARGE_CASE_OF_INCIDENT[incident.incident_type]
+                case = CASE_OF_QUALIFICATION[incident.qualification]
                 incident.charge_id = self.env["tablet.charge"]._create_from_incident(
                     incident, case, amount=incident.charge_amount)
-            incident.write({"decision_date": today, "decided_by_id": self.env.uid})
             incident.activity_feedback(["mail.mail_activity_data_todo"])
             incident.message_post(body=incident._decision_summary())
         return True
@@ -330,17 +338,42 @@ class TabletIncident(models.Model):
             raise UserError(_("The replacement of %s was already decided.", self.display_name))
         if not self.decision:
             raise UserError(_("Choose whether the tablet is replaced (Replacement Decision)."))
+        types = dict(self._fields["incident_type"]._description_selection(self.env))
+        qualifications = dict(self._fields["qualification"]._description_selection(self.env))
+        if not self.qualification:
+            raise UserError(_("Qualify the facts of %s before deciding (Qualification of the Facts): deliberate "
+                              "damage, clear negligence, accident, hardware failure, loss or theft.",
+                              self.display_name))
+        if self.qualification not in QUALIFICATIONS_OF_TYPE[self.incident_type]:
+            raise UserError(_("A %(type)s cannot be qualified as “%(qualification)s”: choose among %(allowed)s.",
+                              type=types[self.incident_type].lower(),
+                              qualification=qualifications[self.qualification],
+                              allowed=", ".join(qualifications[q] for q in QUALIFICATIONS_OF_TYPE[self.incident_type])))
         if self.decision == "replace" and not self.replacement_equipment_id:
             raise UserError(_("Choose the Replacement Tablet from the collège's stock."))
         if self.decision != "replace" and (self.counterpart_no_gift or self.counterpart_stays):
             raise UserError(_("The counterparts “no gift” and “stays at the collège” go with a replacement (R24)."))
         if self.counterpart_charge:
-            if self.incident_type not in CHARGE_CASE_OF_INCIDENT:
+            if self.incident_type not in CHARGE_CASE_OF_INCIDENT or self.qualification == "failure":
                 raise UserError(_("A failure is covered by the supplier's warranty: no financial counterpart."))
+            if self.decision != "replace":
+                raise UserError(_("A financial counterpart goes only with a replacement decided by the head "
+                                  "(R23, R24): choose “Replace the tablet” or untick the counterpart."))
+            # A warranty case: the supplier's warranty repaired or replaced the tablet (R20).
+            if self.warranty_claim_ids.filtered(
+                    lambda c: c.state in ("answered", "returned") and c.answer in ("repaired", "replaced")):
+                raise UserError(_("%s was repaired or replaced under the supplier's warranty: no financial "
+                                  "counterpart.", self.display_name))
             if not self.tariff_line_id:
-                raise UserError(_("%(college)s has no tariff of its conseil d'administration for this case in "
-                                  "%(year)s: record it before asking a financial counterpart (R24b).",
-                                  college=self.college_id.name, year=self.loan_id.school_year))
+                raise UserError(_("%(college)s has no deliberation of its conseil d'administration in force on "
+                                  "%(date)s charging this case: record it before asking a financial "
+                                  "counterpart (R24b).", college=self.college_id.name,
+                                  date=format_date(self.env, fields.Date.to_date(self.event_datetime))))
+            if not self.tariff_line_id.tariff_id._charges(self.qualification):
+                raise UserError(_("The deliberation %(deliberation)s does not charge “%(qualification)s”: no "
+                                  "financial counterpart for these facts.",
+                                  deliberation=self.tariff_line_id.tariff_id.ca_deliberation_ref,
+                                  qualification=qualifications[self.qualification]))
             if self.charge_amount <= 0:
                 raise ValidationError(_("The Amount Decided must be greater than zero."))
             if self.charge_amount > self.charge_cap:
@@ -348,7 +381,8 @@ class TabletIncident(models.Model):
                                         amount=self.charge_amount, cap=self.charge_cap))
 
     def _decision_summary(self):
-        parts = [dict(self._fields["decision"]._description_selection(self.env))[self.decision]]
+        parts = [dict(self._fields["decision"]._description_selection(self.env))[self.decision],
+                 dict(self._fields["qualification"]._description_selection(self.env))[self.qualification]]
         if self.decision == "replace":
             parts.append(_("new tablet %s", self.replacement_equipment_id.display_name))
         for fname in ("counterpart_no_gift", "counterpart_stays"):

@@ -17,6 +17,7 @@ from . import test_workflow
 from . import test_loan_contract_report
 from . import test_warranty_claim
 from . import test_charge
+from . import test_charge_ground
 from . import test_access_matrix
 from . import test_audit_trail
 from . import test_xlsx_exports

@@ -11,6 +11,8 @@ from stdnum import luhn
 
 from odoo import Command
 
+from .common import decide_for_charge
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 ROLES = ["Département manager", "Département officer", "Académie officer", "Collège head",
          "Collège référent", "Collège accountant", "Supplier agent"]
@@ -164,6 +166,7 @@ class MatrixFixtures:
             "ca_deliberation_ref": "CA n° 4",
             "line_ids": [Command.create({"case": "breakage", "amount_type": "fixed", "fixed_amount": 50.0,
                                          "cap_amount": 150.0})]})
+        decide_for_charge(incidents[:2])
         charge = env["tablet.charge"]._create_from_incident(incidents[0], "breakage")
         invoiced = env["tablet.charge"]._create_from_incident(incidents[1], "breakage")
         invoiced.action_confirm()

@@ -160,3 +160,29 @@ def demo_users(env, logins=DEMO_LOGINS):
     if not env.ref("tablet_loan.user_referent", raise_if_not_found=False):
         return None
     return {login: env.ref(f"tablet_loan.user_{login}") for login in logins}
+
+
+def decide_for_charge(incident, qualification=None, amount=50.0):
+    """The ground a charge stands on (issue 14: R23, R24b), recorded as facts for a fixture:
+    the head's replacement decision with a financial counterpart and, when the collège has
+    none, a CA deliberation in force on the date of the facts."""
+    from odoo import fields
+
+    from ..models.tablet_workflow_mixin import as_action
+    env = incident.env
+    Tariff = env["tablet.charge.tariff"].sudo()
+    for college, facts in {(i.college_id, fields.Date.to_date(i.event_datetime)) for i in incident}:
+        if not Tariff._in_force(college, facts):
+            Tariff.create({
+                "college_id": college.id, "ca_deliberation_ref": "CA (fixture)",
+                "ca_deliberation_date": date(2026, 1, 5), "effective_date": date(2026, 1, 5),
+                "line_ids": [Command.create({"case": case, "fixed_amount": min(amount, 1000.0), "cap_amount": 1000.0})
+                             for case in ("breakage", "loss", "theft")]})
+    for record in incident:
+        as_action(record).write({
+            "decision": "replace", "counterpart_charge": True, "charge_amount": amount,
+            "qualification": qualification or {"breakage": "negligence", "loss": "loss",
+                                               "theft": "theft"}.get(record.incident_type, "failure"),
+            "decision_date": fields.Date.today(),
+        })
+    return incident

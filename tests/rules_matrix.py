@@ -19,6 +19,7 @@ from odoo.models import LOG_ACCESS_COLUMNS, MAGIC_COLUMNS
 
 from ..models.tablet_workflow_mixin import as_action
 from .access_matrix import README, ROLES
+from .common import decide_for_charge
 
 MODULE = "tablet_loan"
 ALLOWED, REFUSED, UNREADABLE = "✓", "✗", "—"
@@ -296,6 +297,7 @@ class RulesFixtures:
         return incident
 
     def _charge(self, incident, case="breakage"):
+        decide_for_charge(incident, qualification={"breakage": "negligence"}.get(case, case))
         return self.env["tablet.charge"].create({
             "incident_id": incident.id, "case": case, "tariff_line_id": self.lines[case].id,
             "payer_id": self.rep1.id, "amount": 50.0})
@@ -391,13 +393,13 @@ class RulesFixtures:
 
     def _prepared_decision(self):
         incident = self._incident(self._loan(self.pupils[0], self.tablets[0]), validate=True)
-        incident.write({"decision": "replace", "replacement_equipment_id": self.tablets[2].id,
+        incident.write({"decision": "replace", "qualification": "accident", "replacement_equipment_id": self.tablets[2].id,
                         "counterpart_no_gift": True, "decision_note": "Usage pédagogique constant."})
         return incident
 
     def _decided(self):
         incident = self._incident(self._loan(self.pupils[0], self.tablets[0]), validate=True)
-        incident.write({"decision": "no_replacement", "decision_note": "Pas de remplacement.",
+        incident.write({"decision": "no_replacement", "qualification": "accident", "decision_note": "Pas de remplacement.",
                         "decision_date": fields.Date.today(), "decided_by_id": self.admin.id})
         return incident
 

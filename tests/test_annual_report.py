@@ -13,7 +13,7 @@ from odoo.tools.pdf import PdfFileReader
 
 from ..models.school_year import school_year_of
 from ..models.tablet_annual_report import CLAIM_OUTCOME_FIELDS, INCIDENT_TYPE_FIELDS
-from .common import TabletLoanCase
+from .common import TabletLoanCase, decide_for_charge
 
 REPORT = "tablet_loan.action_report_annual_report"
 USAGE = "<p>Les tablettes servent en français et en mathématiques ; usage à domicile après signature.</p>"
@@ -81,7 +81,7 @@ class TestAnnualReport(TabletLoanCase, HttpCase):
                                               (cls.loss, "loss", 80.0, "invoiced"),
                                               (cls.loss, "loss", 30.0, "draft"),
                                               (cls.breakage, "breakage", 999.0, "cancelled")]:
-            charge = Charge._create_from_incident(incident, case, amount=amount)
+            charge = Charge._create_from_incident(decide_for_charge(incident), case, amount=amount)
             if state != "draft":
                 # The invoice and its payment are the accounting's business (see TestCharge): only
                 # the status counts here.

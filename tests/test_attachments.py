@@ -102,6 +102,7 @@ class TestAttachments(HttpCase):
                 self.assertEqual([v["name"] for v in values["letter_attachment_ids"]], ["lettre-famille.pdf"])
         form = Form(incident.with_user(self.users["head"]))
         form.decision = "no_replacement"
+        form.qualification = "accident"
         form.save().action_decide()
         self.assertEqual(incident.decided_by_id, self.users["head"], "the head could decide (R23)")
         self._assert_readable(letter, LETTER, ["referent", "head", "dept_manager"])

@@ -4,7 +4,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
-from .common import TabletLoanCase
+from .common import TabletLoanCase, decide_for_charge
 
 
 @tagged("post_install", "-at_install")
@@ -52,6 +52,7 @@ class TestAuditTrail(TabletLoanCase):
             "incident_type": "breakage", "loan_id": loan.id,
             "event_datetime": datetime.now().replace(microsecond=0) - timedelta(hours=2)})
         incident.action_validate()
+        decide_for_charge(incident)
         charge = self.env["tablet.charge"].with_user(self.head_alpha)._create_from_incident(
             incident.with_user(self.head_alpha), "breakage")
         charge = charge.with_user(self.accountant_alpha)
@@ -82,7 +83,7 @@ class TestAuditTrail(TabletLoanCase):
         incident.action_validate()
         incident.with_user(self.head_alpha).write({"decision": "no_replacement"})
         self.assertTrue(self._tracked(incident, "decision"))
-        charge = self.env["tablet.charge"]._create_from_incident(incident, "breakage")
+        charge = self.env["tablet.charge"]._create_from_incident(decide_for_charge(incident), "breakage")
         self._commit_tracking()
         charge.amount = 30.0
         self.assertTrue(self._tracked(charge, "amount"))

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import TabletLoanCase
+from .common import TabletLoanCase, decide_for_charge
 
 
 @tagged("post_install", "-at_install")
@@ -39,6 +39,7 @@ class TestCharge(TabletLoanCase):
             company_id=cls.dept_a.id, company_ids=[Command.set(cls.dept_a.ids)],
             tablet_college_ids=[Command.set(cls.college_beta.ids)])
         cls.tariff = cls._tariff()
+        decide_for_charge(cls.incident)
 
     @classmethod
     def _tariff(cls):
@@ -62,7 +63,7 @@ class TestCharge(TabletLoanCase):
         return form.save()
 
     def _line(self, case):
-        return self.env["tablet.charge.tariff"]._find_line(self.college_alpha, "2026-2027", case)
+        return self.env["tablet.charge.tariff"]._find_line(self.college_alpha, date(2026, 9, 15), case)
 
     def _charge(self, case="breakage", amount=None):
         return self.env["tablet.charge"].with_user(self.head_alpha)._create_from_incident(
@@ -93,8 +94,8 @@ class TestCharge(TabletLoanCase):
         # 10 % of 225
         self.assertEqual(self._line("theft")._amount_for(tablet, date(2027, 6, 1)), 22.5)
         self.assertEqual(self._line("theft")._amount_for(tablet, date(2031, 6, 1)), 0.0)
-        self.assertFalse(self.env["tablet.charge.tariff"]._find_line(self.college_beta, "2026-2027", "loss"))
-        self.assertFalse(self.env["tablet.charge.tariff"]._find_line(self.college_alpha, "2025-2026", "loss"))
+        self.assertFalse(self.env["tablet.charge.tariff"]._find_line(self.college_beta, date(2026, 9, 15), "loss"))
+        self.assertFalse(self.env["tablet.charge.tariff"]._find_line(self.college_alpha, date(2026, 6, 11), "loss"))
 
     def test_tariff_constraints(self):
         line = self._line("breakage")
@@ -112,7 +113,7 @@ class TestCharge(TabletLoanCase):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
             self.env["tablet.charge.tariff"].create({
                 "college_id": self.college_alpha.id, "school_year": "2026-2027",
-                "ca_deliberation_date": date(2026, 6, 20), "ca_deliberation_ref": "CA n° 5"})
+                "ca_deliberation_date": date(2026, 6, 12), "ca_deliberation_ref": "CA n° 5"})
 
     def test_create_from_incident_proposes_the_tariff(self):
         """The amount voted for the case and the first legal representative as payer."""
@@ -122,10 +123,10 @@ class TestCharge(TabletLoanCase):
             "tariff_line_id": self._line("breakage").id, "college_id": self.college_alpha.id,
             "company_id": self.dept_a.id, "borrower_id": self.pupil_alpha.id, "incident_type": "breakage",
         }])
-        loss = self._charge("loss")
         residual = self.tablets[0]._residual_value(self.incident_day, 4)
-        self.assertEqual(loss.amount, min(100.0, round(residual * 0.5, 2)))
-        self.assertEqual(self._charge("theft", amount=12.0).amount, 12.0)
+        self.assertEqual(self._line("loss")._amount_for(self.tablets[0], self.incident_day),
+                         min(100.0, round(residual * 0.5, 2)))
+        self.assertEqual(self._charge("breakage", amount=12.0).amount, 12.0)
 
     def test_charge_form(self):
         """The head records a charge in the form: the tariff, its amount and the payer are proposed."""
@@ -135,11 +136,10 @@ class TestCharge(TabletLoanCase):
         self.assertEqual(form.tariff_line_id, self._line("breakage"))
         self.assertEqual(form.amount, 50.0)
         self.assertEqual(form.payer_id, self.rep_alpha)
-        form.case = "warranty_void"
-        self.assertEqual(form.amount, 120.0)
+        form.amount = 120.0
         charge = form.save()
-        self.assertRecordValues(charge, [{"state": "draft", "case": "warranty_void", "amount": 120.0,
-                                          "tariff_line_id": self._line("warranty_void").id}])
+        self.assertRecordValues(charge, [{"state": "draft", "case": "breakage", "amount": 120.0,
+                                          "tariff_line_id": self._line("breakage").id}])
 
     def test_amount_above_cap_or_negative_refused(self):
         charge = self._charge("breakage")
@@ -187,7 +187,7 @@ class TestCharge(TabletLoanCase):
 
     def test_batch_invoices(self):
         """A recordset of charges: one invoice each, created together."""
-        charges = (self._charge("breakage") | self._charge("warranty_void")).with_user(self.accountant_alpha)
+        charges = (self._charge("breakage") | self._charge("breakage", amount=120.0)).with_user(self.accountant_alpha)
         charges.action_confirm()
         charges.action_create_invoice()
         self.assertEqual(len(charges.invoice_id), 2)
@@ -196,7 +196,7 @@ class TestCharge(TabletLoanCase):
 
     def test_cancel(self):
         """Draft: simply cancelled; invoiced: cancelled by a credit note linked to the charge."""
-        draft = self._charge("theft").with_user(self.accountant_alpha)
+        draft = self._charge("breakage").with_user(self.accountant_alpha)
         draft.action_cancel()
         self.assertEqual(draft.state, "cancelled")
         self.assertFalse(draft.credit_note_id)
@@ -213,7 +213,7 @@ class TestCharge(TabletLoanCase):
 
     def test_confirmed_charges_are_cancelled_not_deleted(self):
         """Audit trail: only a draft charge may be deleted; confirmed and invoiced ones are cancelled."""
-        draft = self._charge("theft").with_user(self.head_alpha)
+        draft = self._charge("breakage").with_user(self.head_alpha)
         confirmed = self._charge("breakage").with_user(self.accountant_alpha)
         confirmed.action_confirm()
         with self.assertRaises(UserError):

@@ -40,6 +40,7 @@ class TestReplacementDecision(TabletLoanCase):
     def _prepare(self, user, **values):
         form = Form(self.incident.with_user(user))
         form.decision = "replace"
+        form.qualification = "negligence"
         form.replacement_equipment_id = self.tablets[1]
         for name, value in values.items():
             setattr(form, name, value)
@@ -95,7 +96,7 @@ class TestReplacementDecision(TabletLoanCase):
         incident = self.incident.with_user(self.head_alpha)
         with self.assertRaises(UserError):
             incident.action_decide()  # no decision chosen
-        incident.write({"decision": "no_replacement", "counterpart_no_gift": True})
+        incident.write({"decision": "no_replacement", "qualification": "accident", "counterpart_no_gift": True})
         with self.assertRaises(UserError):
             incident.action_decide()
         incident.write({"counterpart_no_gift": False})
@@ -121,7 +122,9 @@ class TestReplacementDecision(TabletLoanCase):
             claim.with_user(self.referent_alpha).action_create_reimbursement_charge()
         claim.with_user(self.head_alpha).action_create_reimbursement_charge()
         charge = claim.with_user(self.head_alpha).charge_id
-        self.assertEqual((charge.case, charge.amount, charge.payer_id), ("warranty_void", 150.0, self.rep_alpha))
+        # R21 is the Département's reimbursement at the tablet's value, not a CA tariff.
+        self.assertEqual((charge.case, charge.amount, charge.payer_id, charge.tariff_line_id.id),
+                         ("warranty_void", 300.0, self.rep_alpha, False))
         with self.assertRaises(UserError):
             claim.with_user(self.head_alpha).action_create_reimbursement_charge()
 

@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from .common import TabletLoanCase
+from .common import TabletLoanCase, decide_for_charge
 
 
 @tagged("post_install", "-at_install")
@@ -76,7 +76,9 @@ class TestPrivacy(TabletLoanCase):
             "incident_type": "breakage", "loan_id": self.loan.id, "event_datetime": now - timedelta(hours=3),
             "declaration_datetime": now})
         self.loan.state = "closed"
+        decide_for_charge(incident)
         self.env["tablet.charge"].create({"incident_id": incident.id, "case": "breakage",
+                                          "tariff_line_id": incident.tariff_line_id.id,
                                           "payer_id": self.rep_alpha.id, "amount": 40.0})
         self.env["res.partner"]._cron_tablet_anonymize()
         self.assertFalse(self.pupil_alpha.tablet_anonymized)

@@ -13,7 +13,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from ..models.utils import model_label
-from .common import TabletLoanCase, demo_users, execute_kw
+from .common import TabletLoanCase, decide_for_charge, demo_users, execute_kw
 
 MY_MODELS = ("tablet.incident", "tablet.warranty.claim", "tablet.charge", "tablet.geolocation.request")
 ORM_OVERRIDES = {"create", "write"}
@@ -101,7 +101,7 @@ class TestIncidentRules(RulesFixtures, TabletLoanCase):
         return self.env["tablet.warranty.claim"].with_user(self.referent_alpha).create(values)
 
     def _charge(self):
-        incident = self._validated("breakage")
+        incident = decide_for_charge(self._validated("breakage"))
         return self.env["tablet.charge"].with_user(self.head_alpha)._create_from_incident(
             incident.with_user(self.head_alpha), "breakage")
 
@@ -205,7 +205,8 @@ class TestIncidentRules(RulesFixtures, TabletLoanCase):
         self._refused(AccessError, incident, {"decision_date": fields.Date.today(), "decided_by_id": self.head_alpha.id},
                       self._label("tablet.incident", "decision_date"))
         self._refused(AccessError, incident, {"validated_date": date(2026, 1, 1)})
-        incident.write({"decision": "replace", "replacement_equipment_id": self.tablets[1].id})
+        incident.write({"decision": "replace", "qualification": "negligence",
+                        "replacement_equipment_id": self.tablets[1].id})
         incident.with_user(self.head_alpha).action_decide()
         self.assertEqual((incident.decided_by_id, self.loan.equipment_id), (self.head_alpha, self.tablets[1]))
         for vals in ({"decision": "no_replacement"}, {"counterpart_stays": True}, {"charge_amount": 10.0}):

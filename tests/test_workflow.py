@@ -4,7 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import TabletLoanCase
+from .common import TabletLoanCase, decide_for_charge
 
 
 @tagged("post_install", "-at_install")
@@ -45,7 +45,10 @@ class TestStatusByActionsOnly(TabletLoanCase):
         incident = self.env["tablet.incident"].create({
             "incident_type": "breakage", "loan_id": self.loan.id,
             "event_datetime": now - timedelta(hours=2), "declaration_datetime": now})
+        incident.action_validate()
+        decide_for_charge(incident)
         charge = self.env["tablet.charge"].create({"incident_id": incident.id, "case": "breakage",
+                                                   "tariff_line_id": incident.tariff_line_id.id,
                                                    "payer_id": self.rep_alpha.id, "amount": 30.0})
         with self.assertRaises(AccessError):
             charge.with_user(self.accountant_alpha).write({"state": "paid"})

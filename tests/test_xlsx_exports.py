@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from ..reports.tablet_xlsx_report import HEADER_ROW
-from .common import TabletLoanCase
+from .common import TabletLoanCase, decide_for_charge
 
 FLEET_HEADERS = ("Collège", "Status", "Serial Number", "Model", "IMEI", "Supplier", "Purchase Date", "Warranty End",
                  "Tablets", "Purchase Cost", "Residual Value")
@@ -85,9 +85,10 @@ class TestXlsxExports(HttpCase, TabletLoanCase):
 
         # Charges: Alpha 50 € invoiced and 20 € paid, 30 € draft, 20 € cancelled; Beta 70 € confirmed.
         Charge = env["tablet.charge"]
+        decide_for_charge(cls.breakage_alpha | cls.breakage_beta)
         cls.charge_invoiced = Charge._create_from_incident(cls.breakage_alpha, "breakage", amount=50.0)
-        cls.charge_draft = Charge._create_from_incident(cls.breakage_alpha, "loss", amount=30.0)
-        cls.charge_cancelled = Charge._create_from_incident(cls.breakage_alpha, "theft", amount=20.0)
+        cls.charge_draft = Charge._create_from_incident(cls.breakage_alpha, "breakage", amount=30.0)
+        cls.charge_cancelled = Charge._create_from_incident(cls.breakage_alpha, "breakage", amount=20.0)
         cls.charge_beta = Charge._create_from_incident(cls.breakage_beta, "breakage", amount=70.0)
         (cls.charge_invoiced | cls.charge_cancelled | cls.charge_beta).action_confirm()
         cls.charge_cancelled.action_cancel()

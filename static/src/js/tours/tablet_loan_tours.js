@@ -183,6 +183,11 @@ registry.category("web_tour.tours").add("tablet_loan_head_tour", {
             run: 'select "replace"',
         },
         {
+            content: "The head qualifies the facts: clear negligence",
+            trigger: ".o_field_widget[name='qualification'] select",
+            run: 'select "negligence"',
+        },
+        {
             content: "with a tablet of the collège's stock, found by its serial number",
             trigger: ".o_field_widget[name='replacement_equipment_id'] input",
             run: "edit LB26",

@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, tagged
 
 from . import test_charge
-from .common import TabletLoanCase, execute_kw
+from .common import TabletLoanCase, decide_for_charge, execute_kw
 from ..models.tablet_workflow_mixin import as_action
 
 _logger = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ class TestReissue(TabletLoanCase):
         incident = cls.env["tablet.incident"].create({
             "incident_type": "breakage", "loan_id": cls.first_loan.id,
             "event_datetime": datetime.now().replace(microsecond=0) - timedelta(hours=3)})
+        decide_for_charge(incident)  # the head's decision the charge stands on (R23, R24b)
         charge = cls.env["tablet.charge"].with_user(cls.head_alpha)._create_from_incident(
             incident.with_user(cls.head_alpha), "breakage").with_user(cls.accountant_alpha)
         charge.action_confirm()

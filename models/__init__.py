@@ -1,5 +1,6 @@
 from . import tablet_input_mixin
 from . import tablet_workflow_mixin
+from . import tablet_borrower_history_mixin
 from . import tablet_attachment_mixin
 from . import ir_attachment
 from . import mail_followers

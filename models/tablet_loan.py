@@ -44,7 +44,7 @@ class TabletLoan(models.Model):
 
     _name = "tablet.loan"
     _description = "Tablet Loan Contract"
-    _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["tablet.workflow.mixin", "tablet.borrower.history.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
     # Found by the borrower's name or the tablet's serial number (incident form, search bar).
@@ -128,11 +128,7 @@ class TabletLoan(models.Model):
     is_overdue = fields.Boolean(string="Return Overdue", compute="_compute_is_overdue", search="_search_is_overdue")
     # The borrower's history where the head decides (issue 14): read under the user's own
     # rights, so a role sees only the records it may read (the référent sees no charge).
-    history_loan_ids = fields.Many2many("tablet.loan", string="Other Loans of the Borrower",
-                                        compute="_compute_history")
-    history_incident_ids = fields.Many2many("tablet.incident", string="Incidents of the Borrower",
-                                            compute="_compute_history")
-    history_charge_ids = fields.Many2many("tablet.charge", string="Charges of the Family", compute="_compute_history")
+    history_loan_ids = fields.Many2many(string="Other Loans of the Borrower")
     reissue_override_reason = fields.Text(
         string="Lent Despite an Unpaid Charge", readonly=True, copy=False,
         help="The head's reason for lending a tablet although a charge of the family is overdue (issue 14).",
@@ -416,16 +412,6 @@ class TabletLoan(models.Model):
         return res
 
     # ------------------------------------------------------------------- re-issue
-    @api.depends("borrower_id")
-    @api.depends_context("uid")  # read under each user's rights: not shared between users
-    def _compute_history(self):
-        history = self._history_of(self.borrower_id)
-        for loan in self:
-            loans, incidents, charges = history(loan.borrower_id)
-            loan.history_loan_ids = loans - loan
-            loan.history_incident_ids = incidents
-            loan.history_charge_ids = charges
-
     @api.model
     def _history_of(self, people):
         """A function giving (loans, incidents, charges of the family) of one person, read for

@@ -15,6 +15,7 @@ class TabletReissueOverrideWizard(models.TransientModel):
     Département's manager) opens it: the access rights give it to nobody else."""
 
     _name = "tablet.reissue.override.wizard"
+    _inherit = ["tablet.borrower.history.mixin"]
     _description = "Tablet Lent Despite an Unpaid Charge"
 
     college_id = fields.Many2one(
@@ -38,19 +39,6 @@ class TabletReissueOverrideWizard(models.TransientModel):
     reason = fields.Text(string="Reason", required=True,
                          help="Why the tablet is lent although a charge of the family is unpaid.")
     blocking_reason = fields.Text(string="Unpaid Charges", compute="_compute_blocking_reason")
-    # The pupil's history where the head decides, read under the head's rights.
-    history_loan_ids = fields.Many2many("tablet.loan", string="Loans of the Borrower", compute="_compute_history")
-    history_incident_ids = fields.Many2many("tablet.incident", string="Incidents of the Borrower",
-                                            compute="_compute_history")
-    history_charge_ids = fields.Many2many("tablet.charge", string="Charges of the Family", compute="_compute_history")
-
-    @api.depends("borrower_id")
-    @api.depends_context("uid")  # read under each user's rights: not shared between users
-    def _compute_history(self):
-        history = self.env["tablet.loan"]._history_of(self.borrower_id)
-        for wizard in self:
-            wizard.history_loan_ids, wizard.history_incident_ids, wizard.history_charge_ids = history(wizard.borrower_id)
-
     @api.depends("borrower_id")
     def _compute_loan_id(self):
         drafts = self.env["tablet.loan"].search([("borrower_id", "in", self.borrower_id.ids), ("state", "=", "draft")])

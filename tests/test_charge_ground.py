@@ -190,7 +190,7 @@ class TestChargeQualification(TabletLoanCase):
         self._assert_refused(incident, UserError)
         incident.write({"qualification": "negligence", "decision": "no_replacement",
                         "replacement_equipment_id": False})
-        self._assert_refused(incident, UserError, "Replace")
+        self._assert_refused(incident, UserError, "R24")  # "only with a replacement" (R23, R24)
         failure = self._prepare(self._incident("failure"), "failure")
         self._assert_refused(failure, UserError)
         under_warranty = self._prepare(self._incident(), "negligence")

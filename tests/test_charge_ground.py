@@ -13,6 +13,21 @@ from ..models.tablet_workflow_mixin import as_action
 from .common import TabletLoanCase, decide_for_charge, demo_users, execute_kw
 
 
+def lend_under_deliberation(cls, tablet_count, effective_date=None):
+    """The pupil of collège alpha holds a tablet lent on 1 September 2026, under the CA's
+    deliberation n° 4 (voted 12 June 2026: 50 € per case, capped at 100 €)."""
+    cls._deployable(cls.college_alpha, cls.pupil_alpha)
+    cls.tablets = cls._tablets(cls.college_alpha, tablet_count)
+    cls.loan = cls._loan(cls.pupil_alpha, cls.tablets[0], date_start=date(2026, 9, 1))
+    cls.loan.action_activate()
+    cls.tariff = cls.env["tablet.charge.tariff"].create({
+        "college_id": cls.college_alpha.id, "ca_deliberation_ref": "CA n° 4",
+        "ca_deliberation_date": date(2026, 6, 12), "effective_date": effective_date or date(2026, 6, 12),
+        "line_ids": [Command.create({"case": case, "fixed_amount": 50.0, "cap_amount": 100.0})
+                     for case in ("breakage", "loss", "theft")],
+    })
+
+
 @tagged("post_install", "-at_install")
 class TestChargeDeliberation(TabletLoanCase):
     """R24b: the deliberation in force on the date of the facts sets the amount and the cap."""
@@ -100,17 +115,8 @@ class TestChargeQualification(TabletLoanCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._deployable(cls.college_alpha, cls.pupil_alpha)
-        cls.tablets = cls._tablets(cls.college_alpha, 3)
-        cls.loan = cls._loan(cls.pupil_alpha, cls.tablets[0], date_start=date(2026, 9, 1))
-        cls.loan.action_activate()
         # Charges deliberate damage, negligence, loss and theft; not accidents (the default).
-        cls.tariff = cls.env["tablet.charge.tariff"].create({
-            "college_id": cls.college_alpha.id, "ca_deliberation_ref": "CA n° 4",
-            "ca_deliberation_date": date(2026, 6, 12), "effective_date": date(2026, 9, 1),
-            "line_ids": [Command.create({"case": case, "fixed_amount": 50.0, "cap_amount": 100.0})
-                         for case in ("breakage", "loss", "theft")],
-        })
+        lend_under_deliberation(cls, 3, effective_date=date(2026, 9, 1))
 
     def _incident(self, incident_type="breakage"):
         now = datetime.now().replace(microsecond=0)
@@ -213,16 +219,7 @@ class TestChargeGround(TabletLoanCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._deployable(cls.college_alpha, cls.pupil_alpha)
-        cls.tablets = cls._tablets(cls.college_alpha, 2)
-        cls.loan = cls._loan(cls.pupil_alpha, cls.tablets[0], date_start=date(2026, 9, 1))
-        cls.loan.action_activate()
-        cls.tariff = cls.env["tablet.charge.tariff"].create({
-            "college_id": cls.college_alpha.id, "ca_deliberation_ref": "CA n° 4",
-            "ca_deliberation_date": date(2026, 6, 12),
-            "line_ids": [Command.create({"case": case, "fixed_amount": 50.0, "cap_amount": 100.0})
-                         for case in ("breakage", "loss", "theft")],
-        })
+        lend_under_deliberation(cls, 2)
         now = datetime.now().replace(microsecond=0)
         cls.incident = cls.env["tablet.incident"].create({
             "incident_type": "breakage", "loan_id": cls.loan.id,

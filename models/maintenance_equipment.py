@@ -3,7 +3,7 @@ import re
 from stdnum import luhn
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import drop_index, make_index_name
 from odoo.tools.translate import LazyTranslate
@@ -15,13 +15,17 @@ from .utils import count_by, window_action
 _lt = LazyTranslate(__name__)
 
 IMEI_PATTERN = re.compile(r"^\d{15}$")
+MAX_LISTED = 15
 TABLET_STATES = [
     ("stock", "In Stock"),
     ("assigned", "Assigned"),
     ("custody", "In Custody at the Collège"),
     ("repair", "In Repair"),
+    ("out_of_order", "Out of Order at the Collège"),
     ("lost", "Lost"),
     ("stolen", "Stolen"),
+    ("found", "Found, to Check"),
+    ("written_off", "Written Off"),
     ("donated", "Donated"),
     ("scrapped", "Scrapped"),
 ]
@@ -32,7 +36,23 @@ TABLE_FILLFACTOR = 50
 # Always a column of the tablets' kanban, even when empty.
 IN_USE_STATES = ("stock", "assigned", "custody", "repair")
 # A tablet in these states has left the Département's fleet for good.
-OUT_OF_FLEET_STATES = ("donated", "scrapped")
+OUT_OF_FLEET_STATES = ("donated", "scrapped", "written_off")
+# Statuses that follow the loan (handed over, kept at the collège for the summer, back in
+# stock): the loans' actions move only these. A lost, stolen, found, out-of-order tablet or one
+# at the supplier stays where it is whatever happens to the loan (issue 15).
+FOLLOWS_LOAN_STATES = ("stock", "assigned", "custody")
+# Where a tablet is back in the collège's hands after a return (and may be checked): lent or
+# kept for the summer, or found after a loss or a theft while its loan was still open.
+PHYSICALLY_RETURNED_STATES = ("assigned", "custody", "found")
+# Tablets a write-off, a scrap or a "found" apply to, and the incidents a write-off stands on.
+MISSING_STATES = ("lost", "stolen")
+MISSING_INCIDENT_TYPES = {"lost": "loss", "stolen": "theft"}
+# Who acts on the fleet: the collège's référents and heads find a tablet and check it back into
+# stock; only the Département takes a tablet out of its fleet (R7): a write-off or scrapping.
+FLEET_ACTORS = ("tablet_loan.group_college_referent", "tablet_loan.group_department_manager")
+FLEET_ACTORS_ROLE = _lt("the collège's référents and head, or the Département's programme manager")
+DEPARTMENT = ("tablet_loan.group_department_officer",)
+DEPARTMENT_ROLE = _lt("the Département's officers and programme managers, who keep its asset register (R7)")
 # Fields naming who uses a tablet (loans, incidents, claims): for the roles that read loans in
 # the README's access matrix, the Département and the collège's référents and heads; never the
 # Académie, the accountant or the supplier's agents (R29), who would otherwise learn through the
@@ -69,8 +89,8 @@ class MaintenanceEquipment(models.Model):
     # The status follows loans, incidents, claims and gifts (their actions); the workflow guard
     # applies to tablets only (`_tablet_guarded`): other equipment is the Maintenance app's.
     _tablet_state_field = "tablet_state"
-    _tablet_action_fields = ("out_of_fleet_date",)
-    _tablet_frozen_fields = {"donated": ALL_FIELDS, "scrapped": ALL_FIELDS}
+    _tablet_action_fields = ("out_of_fleet_date", "exit_incident_id")
+    _tablet_frozen_fields = {"donated": ALL_FIELDS, "scrapped": ALL_FIELDS, "written_off": ALL_FIELDS}
 
     is_tablet = fields.Boolean(string="Is a Tablet")
     imei = fields.Char(string="IMEI", copy=False, tracking=True,
@@ -108,7 +128,12 @@ class MaintenanceEquipment(models.Model):
     loan_count = fields.Integer(compute="_compute_loan_count", groups=LOAN_READERS)
     out_of_fleet_date = fields.Date(
         string="Left the Fleet on", tracking=True, copy=False,
-        help="Date of the gift to the pupil or of scrapping, for the Département's asset register.",
+        help="Date of the gift to the pupil, of the write-off or of scrapping, for the Département's asset register.",
+    )
+    exit_incident_id = fields.Many2one(
+        "tablet.incident", string="Written Off After", copy=False, readonly=True, ondelete="restrict",
+        groups=LOAN_READERS,
+        help="The validated loss or theft incident a write-off stands on (issue 15).",
     )
 
     _sql_constraints = [
@@ -301,6 +326,111 @@ class MaintenanceEquipment(models.Model):
             self.env, "tablet_loan.tablet_loan_action",
             [("equipment_id", "=", self.id)], {"default_equipment_id": self.id, "active_test": False},
         )
+
+    # ------------------------------------------------------------- fleet moves
+    # A tablet's life (issue 15): in stock, lent (assigned), in custody for the summer, in repair
+    # at the supplier, out of order at the collège, lost, stolen, found, and out of the fleet by a
+    # gift (R17), a write-off or scrapping. The loans, incidents and claims move the first ones;
+    # these actions move the others, and nothing else does: a lost or stolen tablet stays so
+    # until it is found or written off.
+    def _names(self):
+        names = [tablet.display_name for tablet in self[:MAX_LISTED]]
+        if len(self) > MAX_LISTED:
+            names.append(_("… and %s more", len(self) - MAX_LISTED))
+        return ", ".join(names)
+
+    def _ensure_tablet_state(self, states, action):
+        """Every tablet in one of `states`, else a UserError naming the others; nothing changed."""
+        wrong = self.filtered(lambda t: t.tablet_state not in states)
+        if wrong:
+            labels = dict(self._fields["tablet_state"]._description_selection(self.env))
+            raise UserError(_(
+                "%(action)s applies only to a tablet that is %(expected)s, not to: %(tablets)s.",
+                action=action, expected=_(" or ").join(labels[state].lower() for state in states),
+                tablets=", ".join(f"{tablet.display_name} ({labels[tablet.tablet_state].lower()})"
+                                  for tablet in wrong[:MAX_LISTED]),
+            ))
+
+    def _ensure_no_open_loan(self, action):
+        """A tablet still lent leaves the loan first (its return, or the head's replacement)."""
+        Loan = self.env["tablet.loan"]
+        held = Loan.search([("equipment_id", "in", self.ids), ("state", "in", Loan._open_states())]).equipment_id
+        if held:
+            raise UserError(_(
+                "%(action)s is not possible while a loan is open on %(tablets)s: record the return of the "
+                "loan, or the head's replacement, first.", action=action, tablets=held._names()))
+
+    def _missing_incidents(self):
+        """{tablet id: its latest validated (or closed) loss or theft incident, of the type of its
+        status}: what a write-off stands on (R19). One search for the batch."""
+        incidents = self.env["tablet.incident"].search([
+            ("equipment_id", "in", self.ids), ("state", "in", ("validated", "closed")),
+            ("incident_type", "in", tuple(MISSING_INCIDENT_TYPES.values())),
+        ], order="validated_date desc, id desc")
+        found = {}
+        for incident in incidents:
+            tablet = incident.equipment_id
+            if MISSING_INCIDENT_TYPES.get(tablet.tablet_state) == incident.incident_type:
+                found.setdefault(tablet.id, incident)
+        return found
+
+    def _leave_fleet(self, state, date):
+        """Out of the Département's fleet (R7): archived, with the date for the asset register."""
+        self._write_state({"tablet_state": state, "out_of_fleet_date": date, "active": False})
+
+    @tablet_action(*DEPARTMENT, role=DEPARTMENT_ROLE)
+    def action_write_off(self):
+        """A lost or stolen tablet leaves the fleet by a write-off of the Département, citing the
+        validated incident of the loss or the theft (R7, R19); never one still lent."""
+        action = _("Writing off")
+        self._ensure_tablet_state(MISSING_STATES, action)
+        incidents = self._missing_incidents()
+        without = self.filtered(lambda t: t.id not in incidents)
+        if without:
+            raise UserError(_(
+                "A write-off cites the validated loss or theft incident of the tablet (R19); there is none "
+                "for: %s. Validate the incident (with the complaint, for a theft) first.", without._names()))
+        self._ensure_no_open_loan(action)
+        self._leave_fleet("written_off", fields.Date.context_today(self))
+        # Each tablet its own incident: one UPDATE for the batch, after the write above checked access.
+        self._write_multi([{"exit_incident_id": incidents[tablet.id].id} for tablet in self])
+        self.invalidate_recordset(["exit_incident_id"])
+        self._message_log_batch(bodies={tablet.id: self.env._(
+            "Written off from the Département's fleet after %s.", incidents[tablet.id].display_name)
+            for tablet in self})
+        return True
+
+    @tablet_action(*FLEET_ACTORS, role=FLEET_ACTORS_ROLE)
+    def action_mark_found(self):
+        """A lost or stolen tablet is found: back at the collège, to be checked before it is lent
+        again (R16). The only way back for a lost or stolen tablet."""
+        self._ensure_tablet_state(MISSING_STATES, _("Found"))
+        self._write_state({"tablet_state": "found"})
+        self._message_log_batch(bodies={tablet.id: self.env._("Tablet found: check it, erase its data (R16), then put "
+                                                     "it back in stock.") for tablet in self})
+        return True
+
+    @tablet_action(*FLEET_ACTORS, role=FLEET_ACTORS_ROLE)
+    def action_put_in_stock(self):
+        """A found tablet, or one out of order that works again, is checked: its data erased and in
+        working order (R16), it goes back to the collège's stock."""
+        action = _("Back in stock")
+        self._ensure_tablet_state(("found", "out_of_order"), action)
+        self._ensure_no_open_loan(action)
+        self._write_state({"tablet_state": "stock"})
+        self._message_log_batch(bodies={tablet.id: self.env._("Checked: data erased and in working order (R16); back "
+                                                     "in stock.") for tablet in self})
+        return True
+
+    @tablet_action(*DEPARTMENT, role=DEPARTMENT_ROLE)
+    def action_scrap(self):
+        """A tablet out of order (the supplier refused to repair it, or it is not worth it) leaves
+        the fleet: scrapped by the Département (R7); never one still lent."""
+        action = _("Scrapping")
+        self._ensure_tablet_state(("out_of_order",), action)
+        self._ensure_no_open_loan(action)
+        self._leave_fleet("scrapped", fields.Date.context_today(self))
+        return True
 
     def _residual_value(self, on_date, years):
         """Purchase cost depreciated linearly to zero over `years` years from the purchase

@@ -245,7 +245,8 @@ class TabletCampaign(models.Model):
     def _custody_domain(self):
         from_state = CUSTODY_MOVES[self.kind][0]
         return [("college_id", "in", self.college_ids.ids), ("state", "=", from_state),
-                ("borrower_role", "=", "pupil"), ("id", "not in", self.loan_ids.ids)]
+                ("borrower_role", "=", "pupil"), ("id", "not in", self.loan_ids.ids),
+                *self.env["tablet.loan"]._custody_tablet_domain(self.kind)]
 
     def _loan_counts(self, loans):
         return {college.id: count for college, count in self.env["tablet.loan"]._read_group(

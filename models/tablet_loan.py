@@ -1,4 +1,5 @@
 from collections import Counter, defaultdict
+from datetime import datetime
 
 from markupsafe import Markup
 
@@ -7,6 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 from odoo.tools.sql import create_index, drop_index, make_index_name
 
+from .maintenance_equipment import FOLLOWS_LOAN_STATES, PHYSICALLY_RETURNED_STATES
 from .relation_guard import check_link_targets
 from .res_partner import COLLEGE_MEMBER_ROLES
 from .school_year import check_school_year, school_year_of
@@ -17,6 +19,9 @@ OPEN_STATES = ("draft", "active", "custody")
 # Tablet status that follows each loan status.
 TABLET_STATE_OF_LOAN = {"draft": "assigned", "active": "assigned", "custody": "custody", "donated": "donated"}
 ACCESSORIES = ("cover", "charger", "cable")
+# Qualifications of the facts that are the pupil's fault (R17: "managed responsibly"); an accident,
+# a failure, a loss or a theft with complaint are not.
+FAULT_QUALIFICATIONS = ("deliberate", "negligence")
 MAX_LISTED = 15
 # Who runs a loan's actions: the collège's référents (and heads, who are référents too) and
 # the Département's programme manager, as the access matrix gives them the loans to write.
@@ -26,8 +31,11 @@ LOAN_READERS = ("tablet_loan.group_department_officer", "tablet_loan.group_colle
 # Facts of the hand-over: once the tablet is handed over, they are the contract's history (R11).
 HANDED_OVER = ("borrower_id", "equipment_id", "college_id", "school_year", "date_start",
                "cover_delivered", "charger_delivered", "cable_delivered")
+# The return's checklist (R15, R16): written by the return only.
+CHECKLIST = ("date_return", "return_condition", "cover_returned", "charger_returned", "cable_returned",
+             "returned_powers_on", "returned_mdm_released")
 # Once returned, the contract's terms no longer change either; only the erasure is left (R16).
-RETURNED = HANDED_OVER + ("signed_by_id", "signed_date", "date_end", "no_gift", "stays_at_college")
+RETURNED = HANDED_OVER + CHECKLIST + ("signed_by_id", "signed_date", "date_end", "no_gift", "stays_at_college")
 
 
 def _listing(lines):
@@ -51,8 +59,7 @@ class TabletLoan(models.Model):
     _rec_names_search = ["borrower_id", "serial_no"]
     # Written by the return wizard, the erasure and the gift only (R15, R16, R17).
     # The head's override of an overdue family charge is the override wizard's (issue 14).
-    _tablet_action_fields = ("date_return", "return_condition", "data_wiped_date", "donated_date",
-                             "cover_returned", "charger_returned", "cable_returned", "reissue_override_reason")
+    _tablet_action_fields = (*CHECKLIST, "data_wiped_date", "donated_date", "reissue_override_reason")
     _tablet_frozen_fields = {"active": HANDED_OVER, "custody": HANDED_OVER, "returned": RETURNED,
                              "closed": ALL_FIELDS, "donated": ALL_FIELDS}
 
@@ -123,6 +130,10 @@ class TabletLoan(models.Model):
         [("good", "Good working order"), ("worn", "Worn but working"), ("damaged", "Damaged")],
         string="Condition on Return", tracking=True, copy=False,
     )
+    returned_powers_on = fields.Boolean(string="Powers On at Return", copy=False, tracking=True)
+    returned_mdm_released = fields.Boolean(
+        string="Released from the MDM", copy=False, tracking=True,
+        help="The tablet is released from the pupil's profile in the Département's MDM (R10, R16).")
     return_note = fields.Text(string="Return Notes", copy=False)
     incident_ids = fields.One2many("tablet.incident", "loan_id", string="Incidents")
     is_overdue = fields.Boolean(string="Return Overdue", compute="_compute_is_overdue", search="_search_is_overdue")
@@ -553,7 +564,10 @@ class TabletLoan(models.Model):
         """The tablets follow their loans' status: one query to find those that change, one
         to check the user may write them, one UPDATE, whatever the number of loans (the ORM
         would read the loans and flush the tablets a thousand and a hundred at a time). The
-        change is tracked on the loan, which is the tablet's history, not again on each tablet."""
+        change is tracked on the loan, which is the tablet's history, not again on each tablet.
+
+        Only tablets that follow their loan move (in stock, lent, in custody): a lost, stolen,
+        found or out-of-order tablet, or one at the supplier, keeps its status (issue 15)."""
         if not self:
             return
         self.flush_recordset(["state", "equipment_id"])
@@ -562,7 +576,8 @@ class TabletLoan(models.Model):
         self.env.cr.execute(SQL("""
             SELECT e.id, %(target)s FROM tablet_loan l JOIN maintenance_equipment e ON e.id = l.equipment_id
              WHERE l.id = ANY(%(ids)s) AND l.state IN %(states)s AND e.tablet_state IS DISTINCT FROM %(target)s
-        """, target=target, ids=list(self._ids), states=tuple(TABLET_STATE_OF_LOAN)))
+               AND e.tablet_state IN %(follows)s
+        """, target=target, ids=list(self._ids), states=tuple(TABLET_STATE_OF_LOAN), follows=FOLLOWS_LOAN_STATES))
         rows = self.env.cr.fetchall()
         if not rows:
             return
@@ -583,9 +598,22 @@ class TabletLoan(models.Model):
         rows = bulk_update(self, {"state": state}, returning=("equipment_id", "college_id"))
         tablet_state = TABLET_STATE_OF_LOAN.get(state)
         if tablet_state:
-            tablets = self.env["maintenance.equipment"].browse({tablet_id for tablet_id, _college in rows})
+            # Only the tablets physically with the pupil or at the collège (R13): never a lost or
+            # stolen one, nor one at the supplier (issue 15); the campaign leaves their loans out.
+            self.env["maintenance.equipment"].flush_model(["tablet_state"])
+            self.env.cr.execute(SQL(
+                "SELECT id FROM maintenance_equipment WHERE id = ANY(%s) AND tablet_state IN ('assigned', 'custody')",
+                list({tablet_id for tablet_id, _college in rows})))
+            tablets = self.env["maintenance.equipment"].browse([row[0] for row in self.env.cr.fetchall()])
             bulk_update(tablets, {"tablet_state": tablet_state})
         return dict(Counter(college_id for _tablet, college_id in rows))
+
+    @api.model
+    def _custody_tablet_domain(self, kind):
+        """R13 applies to the tablets physically at the collège or with their pupil: the summer
+        takes the lent ones, the rentrée gives back those in custody; a lost or stolen tablet, or
+        one at the supplier, is left where it is, and so is its loan (issue 15)."""
+        return [("equipment_id.tablet_state", "=", "assigned" if kind == "custody" else "custody")]
 
     def _tablets(self):
         """The loans' tablets in one query, whatever their number."""
@@ -609,6 +637,10 @@ class TabletLoan(models.Model):
                 ("equipment_id", "=", new_tablet.id), ("state", "in", OPEN_STATES)]):
             raise UserError(_("The replacement tablet %s is not free: it must be in stock and lent to nobody.",
                               new_tablet.display_name))
+        # R16: a replacement is erased and in working order (an out-of-order tablet is not in stock).
+        if self.search_count([("equipment_id", "=", new_tablet.id), ("state", "=", "returned")]):
+            raise UserError(_("The replacement tablet %s has not been erased since its last return (R16): "
+                              "confirm the erasure of its data on that loan first.", new_tablet.display_name))
         old_tablet = self.equipment_id
         # Written directly, past the draft-only check of `write`: the pupil keeps the same
         # contract, only the device under it changes.
@@ -655,6 +687,13 @@ class TabletLoan(models.Model):
         """Summer holidays: pupils' tablets stay at the collège (R13); teachers and staff keep theirs."""
         self._ensure_state(("active",), _("Keeping in custody"))
         self._ensure_pupils(_("Keeping in custody"))
+        away = self.filtered(lambda l: l.equipment_id.tablet_state != "assigned")
+        if away:
+            labels = dict(self.env["maintenance.equipment"]._fields["tablet_state"]._description_selection(self.env))
+            raise UserError(_(
+                "Summer custody keeps at the collège only tablets the pupils hand in (R13); these are not with "
+                "their pupil: %s.", ", ".join(f"{loan.equipment_id.display_name} ({labels[loan.equipment_id.tablet_state].lower()})"
+                                              for loan in away[:MAX_LISTED])))
         self._write_state({"state": "custody"})
         self._sync_tablet_state()
         return True
@@ -678,28 +717,70 @@ class TabletLoan(models.Model):
             "context": {"active_model": self._name, "active_ids": self.ids},
         }
 
-    def _register_return(self, date_return, condition, wiped_date, returned_accessories, note=False):
-        """The tablet is back (R15): it goes to stock, or to repair when damaged; the loan
-        closes once its data is erased (R16)."""
+    def _register_return(self, date_return, condition, wiped_date, returned_accessories, note=False,
+                         powers_on=True, mdm_released=True):
+        """The tablet is back (R15), checked against the return's checklist: condition,
+        accessories, powers on, released from the MDM, data erased (R16). Damage found opens an
+        incident from the return itself (a breakage, or a failure for a tablet that does not
+        power on), which goes on to a warranty claim or a charge as any incident does; the
+        tablet waits at the collège, out of order. The loan closes once the data is erased and
+        the tablet released from the MDM. Returns the incidents opened.
+
+        A tablet that is not in hand (lost, stolen, at the supplier, out of order) is not put
+        back in stock by its loan's end: the loan closes without it, the tablet keeps its
+        status, and only "found" or a write-off move a lost or stolen one (issue 15)."""
         self._ensure_state(("active", "custody"), _("Returning"))
         if wiped_date and wiped_date < date_return:
             raise UserError(_("The data cannot be erased (%(wiped)s) before the tablet is returned (%(returned)s).",
                               wiped=wiped_date, returned=date_return))
-        vals = {"date_return": date_return, "return_condition": condition, "return_note": note,
-                "data_wiped_date": wiped_date or False,
-                "state": "closed" if wiped_date else "returned",
-                **{f"{a}_returned": a in returned_accessories for a in ACCESSORIES}}
-        self._write_state(vals)
-        tablet_state = "repair" if condition == "damaged" else "stock"
-        as_action(self.equipment_id).write({"tablet_state": tablet_state})
+        in_hand = self.filtered(lambda l: l.equipment_id.tablet_state in PHYSICALLY_RETURNED_STATES)
+        away = self - in_hand
+        damaged = condition == "damaged" or not powers_on
+        incidents = in_hand._open_return_incidents(date_return, condition, note) if damaged else \
+            self.env["tablet.incident"]
+        accessories = {f"{a}_returned": a in returned_accessories for a in ACCESSORIES}
+        in_hand._write_state({
+            "date_return": date_return, "return_condition": condition, "return_note": note,
+            "returned_powers_on": powers_on, "returned_mdm_released": mdm_released,
+            "data_wiped_date": wiped_date or False,
+            "state": "closed" if wiped_date and mdm_released else "returned", **accessories})
+        as_action(in_hand.equipment_id).write({"tablet_state": "out_of_order" if damaged else "stock"})
+        if away:
+            away._write_state({"date_return": date_return, "return_note": note, "state": "closed", **accessories})
+            labels = dict(self.env["maintenance.equipment"]._fields["tablet_state"]._description_selection(self.env))
+            away._message_log_batch(bodies={loan.id: self.env._(
+                "Loan closed without its tablet %(tablet)s, which stays %(state)s: only “found” or a write-off "
+                "by the Département changes that.", tablet=loan.equipment_id.display_name,
+                state=labels[loan.equipment_id.tablet_state].lower()) for loan in away})
         self.activity_unlink(["tablet_loan.mail_activity_loan_overdue_return"])
-        return True
+        return incidents
+
+    def _open_return_incidents(self, date_return, condition, note):
+        """Damage found at the return (R16, R25): one declared incident per loan, dated the day
+        of the return, which the collège validates and follows as any other."""
+        now = fields.Datetime.now()
+        event = min(datetime.combine(date_return, datetime.min.time()), now)
+        incident_type = "breakage" if condition == "damaged" else "failure"
+        found = _("damaged") if condition == "damaged" else _("does not power on")
+        circumstances = _("Found at the return of the tablet on %(date)s: %(found)s.",
+                          date=format_date(self.env, date_return), found=found)
+        if note:
+            circumstances = f"{circumstances}\n{note}"
+        incidents = self.env["tablet.incident"].create([{
+            "incident_type": incident_type, "loan_id": loan.id, "event_datetime": event,
+            "declaration_datetime": event, "circumstances": circumstances,
+        } for loan in self])
+        self._message_log_batch(bodies={incident.loan_id.id: self.env._(
+            "Damage found at the return: incident %s opened.", incident.display_name) for incident in incidents})
+        return incidents
 
     @tablet_action(*LOAN_ACTORS)
     def action_confirm_data_wiped(self):
         """R16: the tablet's data has been erased; the loan closes."""
         self._ensure_state(("returned",), _("Confirming the data erasure"))
-        self._write_state({"data_wiped_date": fields.Date.context_today(self), "state": "closed"})
+        # The MDM's wipe erases the tablet and releases it from the pupil's profile (R10, R16).
+        self._write_state({"data_wiped_date": fields.Date.context_today(self), "returned_mdm_released": True,
+                           "state": "closed"})
         return True
 
     @tablet_action(*LOAN_READERS)
@@ -741,15 +822,35 @@ class TabletLoan(models.Model):
 
     @api.model
     def _cron_overdue_returns(self):
-        """Daily: an activity for the référent on each return past its due date (R14).
+        """Daily: an activity for the référent on each return past its due date (R14)."""
+        self.search([("is_overdue", "=", True)])._ask_for_return()
 
-        The activities are created in one batch, without an e-mail each: the référent gets
-        one notice per collège listing the tablets, rather than one e-mail per tablet."""
+    @api.model
+    def _cron_end_loans_of_leavers(self):
+        """Daily (R14): the loan ends on the day its user leaves the collège. A leaving date typed
+        on the person's form ends their open loans on that day once it has come (a draft never
+        handed over is cancelled), and the référent gets an activity to get the tablet back."""
+        today = fields.Date.context_today(self)
+        loans = self.search([("state", "in", OPEN_STATES), ("borrower_id.leaving_date", "<=", today)])
+        loans = loans.filtered(lambda l: not l.date_end or l.date_end > l.borrower_id.leaving_date)
+        if not loans:
+            return
+        ended = self.browse()
+        for leaving_date, group in loans.grouped(lambda l: l.borrower_id.leaving_date).items():
+            ended |= group._end_on(leaving_date)
+        ended._message_log_batch(bodies={loan.id: self.env._(
+            "The loan ends on %(date)s: the user leaves the collège. The tablet is due back by then (R14).",
+            date=format_date(self.env, loan.date_end)) for loan in ended})
+        ended._ask_for_return()
+
+    def _ask_for_return(self):
+        """An activity for the référent of each loan to get its tablet back (R14), unless one is
+        already there. The activities are created in one batch, without an e-mail each: the
+        référent gets one notice per collège listing the tablets, rather than one e-mail per tablet."""
         activity_type = self.env.ref("tablet_loan.mail_activity_loan_overdue_return")
-        overdue = self.search([("is_overdue", "=", True)])
         followed = self.env["mail.activity"].search([
-            ("res_model", "=", self._name), ("res_id", "in", overdue.ids), ("activity_type_id", "=", activity_type.id)])
-        overdue -= self.browse(followed.mapped("res_id"))
+            ("res_model", "=", self._name), ("res_id", "in", self.ids), ("activity_type_id", "=", activity_type.id)])
+        overdue = self - self.browse(followed.mapped("res_id"))
         if not overdue:
             return
         today = fields.Date.context_today(self)
@@ -789,23 +890,53 @@ class TabletLoan(models.Model):
     def _gift_refusals(self):
         """{loan: reason} for loans whose tablet may not be given at the end of 3e (R17, R24a).
 
+        "Managed responsibly throughout" (R17): the tablet is with the pupil in working order
+        (not lost, stolen, at the supplier or out of order), the pupil has not left the collège
+        without returning it (R14), and no fault over the pupil's whole history in the
+        programme, every loan and year, not only the current loan (issue 15).
+
         One search per reason, whatever the number of loans, the first reason winning."""
         if not self:
             return {}
         Loan = self.with_context(active_test=False)
         ids = [("id", "in", self.ids)]
+        today = fields.Date.context_today(self)
         checks = [
             ([("state", "!=", "active")], _("the loan is not active")),
             (["|", ("borrower_role", "!=", "pupil"), ("grade_level", "!=", "3e")],
              _("only pupils finishing 3e receive their tablet")),
+            ([("borrower_id.leaving_date", "<", today)],
+             _("the pupil left the collège without returning the tablet (R14)")),
+            ([("equipment_id.tablet_state", "!=", "assigned")],
+             _("the tablet is not with the pupil in working order (lost, stolen, at the supplier or out of order)")),
             ([("no_gift", "=", True)], _("no gift: counterpart of a replacement decided by the head (R24a)")),
             ([("incident_ids.state", "in", ("declared", "validated"))], _("an incident is still open on this loan")),
+            ([("borrower_id", "in", self._borrowers_at_fault())],
+             _("a fault over the pupil's years in the programme (damage qualified as deliberate or negligent, "
+               "a charge, or a warranty voided by the user)")),
         ]
         reasons = {}
         for domain, reason in checks:
             for loan in Loan.search(ids + domain).with_env(self.env):
                 reasons.setdefault(loan, reason)
         return reasons
+
+    def _borrowers_at_fault(self):
+        """Ids of this batch's borrowers with a fault anywhere in their history (R17, R21, R24):
+        an incident the head qualified as deliberate damage or clear negligence, a charge that
+        was not cancelled, a warranty claim voided by the user. Two searches for the batch.
+
+        Read past the record rules on purpose, the facts only: a pupil who changed collège keeps
+        their history, and the head's référents who prepare the gift read no charge."""
+        people = self.borrower_id.ids
+        Incident = self.env["tablet.incident"].sudo().with_context(active_test=False)
+        incidents = Incident.search([
+            ("borrower_id", "in", people), ("state", "!=", "cancelled"),
+            "|", "&", ("qualification", "in", FAULT_QUALIFICATIONS), ("decision_date", "!=", False),
+            ("warranty_claim_ids.warranty_void", "=", True),
+        ])
+        charges = self.env["tablet.charge"].sudo().search([("borrower_id", "in", people), ("state", "!=", "cancelled")])
+        return list(set(incidents.borrower_id.ids) | set(charges.borrower_id.ids))
 
     def _donate(self, date):
         """R17: the tablets are given and leave the fleet (archived, date kept for the asset

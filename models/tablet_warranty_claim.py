@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_date
 from odoo.tools.translate import LazyTranslate
 
 from .maintenance_equipment import imei_error
@@ -27,7 +28,8 @@ COLLEGE_OR_DEPARTMENT_ROLE = _lt("the collège's référents and head, or the D�
 ANSWERING = (*COLLEGE_OR_DEPARTMENT, "tablet_loan.group_supplier_agent")
 ANSWERING_ROLE = _lt("the supplier's warranty desk, the collège's référents and head, or the Département's staff")
 # The claim as the référent sent it: the supplier answers on this, nobody changes it afterwards (R20, R21).
-SENT_FIELDS = ("incident_id", "supplier_id", "fault_type", "surface_damage", "opened_by_user", "fault_description")
+SENT_FIELDS = ("incident_id", "supplier_id", "claim_date", "fault_type", "surface_damage", "opened_by_user",
+               "fault_description")
 ANSWER_FIELDS = ("rma_number", "answer", "refusal_reason", "new_serial_no", "new_imei")
 
 
@@ -95,6 +97,11 @@ class TabletWarrantyClaim(models.Model):
          ("other", "Other cause (use, accident)")],
         string="Fault", required=True, tracking=True,
     )
+    claim_date = fields.Date(
+        string="Claimed on", required=True, default=fields.Date.context_today, tracking=True,
+        help="The day the claim is made: the tablet's warranty must still run then (R20).",
+    )
+    warranty_date = fields.Date(related="equipment_id.warranty_date", string="Warranty Ends on")
     fault_description = fields.Text(
         string="Fault Description",
         help="Read by the supplier: describe the fault, never the pupil or the family (R29).",
@@ -153,12 +160,17 @@ class TabletWarrantyClaim(models.Model):
         for claim in self:
             claim.supplier_id = claim.equipment_id.partner_id or claim.supplier_id
 
-    @api.depends("fault_type", "surface_damage", "opened_by_user")
+    @api.depends("fault_type", "surface_damage", "opened_by_user", "claim_date", "equipment_id.warranty_date")
     def _compute_eligible(self):
         """R20: only a component, whole-device or manufacturer's system fault on an
-        undamaged tablet; R21: never one the user opened or repaired."""
+        undamaged tablet, claimed while its warranty runs; R21: never one the user opened
+        or repaired."""
         for claim in self:
-            if claim.fault_type and claim.fault_type not in COVERED_FAULTS:
+            warranty_end = claim.equipment_id.warranty_date
+            if warranty_end and claim.claim_date and claim.claim_date > warranty_end:
+                reason = _("the warranty of the tablet ended on %(end)s, before the claim of %(claim)s (R20)",
+                           end=format_date(self.env, warranty_end), claim=format_date(self.env, claim.claim_date))
+            elif claim.fault_type and claim.fault_type not in COVERED_FAULTS:
                 reason = _("the warranty covers only failures of a component or of the whole tablet and "
                            "system problems attributable to the manufacturer (R20)")
             elif claim.surface_damage:
@@ -448,7 +460,11 @@ class TabletWarrantyClaim(models.Model):
                                 old=old.display_name, claim=self.display_name))
 
     def _return_refused(self):
-        """Refused: the tablet stays in repair; the référent decides what comes next (R23)."""
+        """Refused: the tablet comes back to the collège out of order, where the collège and the
+        Département act on it (issue 15): the head decides a replacement and any charge on the
+        incident (R23, R24), the Département scraps the tablet once no loan holds it (R7)."""
+        as_action(self.equipment_id.filtered(lambda t: t.tablet_state == "repair")).write(
+            {"tablet_state": "out_of_order"})
         activity_type = self.env.ref("tablet_loan.mail_activity_warranty_refused")
         referents = self.env["tablet.loan"]._referent_users(self.college_id)
         for claim in self:

@@ -350,6 +350,17 @@ class RulesFixtures:
         tablet.write({"tablet_state": tablet_state})
         return tablet
 
+    def _written_off_ready(self):
+        """A stolen tablet whose theft is validated and whose loan is closed: ready to write off."""
+        loan = self._loan(self.pupils[0], self.tablets[0])
+        incident = self._incident(loan, incident_type="theft")
+        incident.write({"state": "validated", "validated_date": date(2026, 11, 2)})
+        self.tablets[0].write({"tablet_state": "stolen"})
+        self._wizard("tablet.return.wizard", {
+            "loan_ids": [Command.set(loan.ids)], "date_return": date(2026, 11, 2), "condition": "good",
+            "data_wiped": True, "data_wiped_date": date(2026, 11, 2)}).action_confirm()
+        return self.tablets[0]
+
     def _annual_report(self, state):
         report = self.env["tablet.annual.report"].create({
             "college_id": self.alpha.id, "school_year": SCHOOL_YEAR,
@@ -475,6 +486,9 @@ class RulesFixtures:
         ("tablet.loan", "closed"): _loan_fixture("closed", signed=True),
         ("maintenance.equipment", "in stock"): lambda self: self.tablets[4],
         ("maintenance.equipment", "stolen"): lambda self: self._tablet("stolen"),
+        ("maintenance.equipment", "stolen, theft validated"): _written_off_ready,
+        ("maintenance.equipment", "found"): lambda self: self._tablet("found"),
+        ("maintenance.equipment", "out of order"): lambda self: self._tablet("out_of_order"),
         ("tablet.incident", "declared"): lambda self: self._incident(self._loan(self.pupils[0], self.tablets[0])),
         ("tablet.incident", "declared theft, no complaint"): lambda self: self._incident(
             self._loan(self.pupils[0], self.tablets[0]), incident_type="theft"),
@@ -593,6 +607,7 @@ class RulesFixtures:
         ("tablet.loan", "equipment_id"): _stock_tablet,
         ("tablet.loan", "signed_by_id"): lambda self, record: self.rep2.id,
         ("maintenance.equipment", "cost"): lambda self, record: 350.0,
+        ("maintenance.equipment", "exit_incident_id"): lambda self, record: self.spare_incident.id,
         ("tablet.incident", "equipment_id"): _stock_tablet,
         ("tablet.incident", "borrower_id"): lambda self, record: self.pupils[1].id,
         ("tablet.incident", "loan_id"): lambda self, record: self.spare_loan.id,

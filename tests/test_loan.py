@@ -133,13 +133,15 @@ class TestLoan(TabletLoanCase):
         with self.assertRaises(UserError):
             loan.with_user(self.referent_alpha).action_open_return_wizard()
 
-    def test_damaged_return_goes_to_repair(self):
+    def test_damaged_return_opens_an_incident(self):
+        """Issue 15: damage found at the return opens an incident; the tablet waits out of order."""
         loan = self._loan(self.pupil_alpha, self.tablets[0])
         loan.action_activate()
-        loan._register_return(date(2027, 1, 5), "damaged", date(2027, 1, 6), {"cover"})
+        incident = loan._register_return(date(2026, 11, 5), "damaged", date(2026, 11, 6), {"cover"})
         self.assertEqual(loan.state, "closed")
-        self.assertEqual(self.tablets[0].tablet_state, "repair")
+        self.assertEqual(self.tablets[0].tablet_state, "out_of_order")
         self.assertFalse(self.tablets[0].current_loan_id)
+        self.assertEqual((incident.incident_type, incident.state, incident.loan_id), ("breakage", "declared", loan))
 
     def test_departure_ends_the_loan_and_overdue_return_reminds(self):
         """R14: the loan ends the day the user leaves; an overdue return raises an activity."""

@@ -189,7 +189,8 @@ class TestWarrantyClaim(TabletLoanCase):
         self.assertIn("Motif du refus", str(err.exception))
         self._answer(claim, "refused", refusal_reason="Trace d'oxydation.")
         claim.with_user(self.supplier_user).action_mark_returned()
-        self.assertEqual(self.tablet.tablet_state, "repair")
+        # Issue 15: not "in repair" for ever: back at the collège, out of order, for the collège to act on.
+        self.assertEqual(self.tablet.tablet_state, "out_of_order")
         refused = self.env.ref("tablet_loan.mail_activity_warranty_refused")
         activity = claim.activity_ids.filtered(lambda a: a.activity_type_id == refused)
         self.assertEqual(activity.user_id, self.referent_alpha)

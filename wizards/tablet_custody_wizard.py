@@ -51,7 +51,8 @@ class TabletCustodyWizard(models.TransientModel):
 
     def _loans_domain(self, colleges):
         state = "active" if self.direction == "to_custody" else "custody"
-        return [("college_id", "in", colleges.ids), ("state", "=", state), ("borrower_role", "=", "pupil")]
+        return [("college_id", "in", colleges.ids), ("state", "=", state), ("borrower_role", "=", "pupil"),
+                *self.env["tablet.loan"]._custody_tablet_domain("custody" if self.direction == "to_custody" else "back")]
 
     def action_apply(self):
         self.ensure_one()

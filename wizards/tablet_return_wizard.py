@@ -1,9 +1,13 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.utils import window_action
+
 
 class TabletReturnWizard(models.TransientModel):
-    """The tablet comes back: condition, accessories and data erasure are recorded (R15, R16)."""
+    """The tablet comes back, checked against the return's checklist (R15, R16): condition,
+    accessories, powers on, released from the MDM, data erased. Damage found opens an incident
+    from the return itself (issue 15), which the wizard opens for the référent to follow."""
 
     _name = "tablet.return.wizard"
     _description = "Tablet Return"
@@ -13,8 +17,12 @@ class TabletReturnWizard(models.TransientModel):
     condition = fields.Selection(
         [("good", "Good working order"), ("worn", "Worn but working"), ("damaged", "Damaged")],
         string="Condition", required=True, default="good",
-        help="A damaged tablet goes to repair instead of back to stock.",
+        help="A damaged tablet waits out of order at the collège, and an incident is opened from the return.",
     )
+    powers_on = fields.Boolean(string="Powers On", default=True,
+                               help="A tablet that does not power on opens a failure incident from the return.")
+    mdm_released = fields.Boolean(string="Released from the MDM", default=True,
+                                  help="Released from the pupil's profile in the Département's MDM (R10, R16).")
     cover_returned = fields.Boolean(string="Cover Returned", default=True)
     charger_returned = fields.Boolean(string="Charger Returned", default=True)
     cable_returned = fields.Boolean(string="Cable Returned", default=True)
@@ -37,7 +45,14 @@ class TabletReturnWizard(models.TransientModel):
         if self.data_wiped and not self.data_wiped_date:
             raise UserError(_("Set the date on which the data was erased."))
         accessories = {name for name in ("cover", "charger", "cable") if self[f"{name}_returned"]}
-        self.loan_ids._register_return(
+        incidents = self.loan_ids._register_return(
             self.date_return, self.condition, self.data_wiped and self.data_wiped_date, accessories, self.note,
+            powers_on=self.powers_on, mdm_released=self.mdm_released,
         )
-        return {"type": "ir.actions.act_window_close"}
+        if not incidents:
+            return {"type": "ir.actions.act_window_close"}
+        # Damage found: the référent goes on with the incident (validation, then claim or decision).
+        action = window_action(self.env, "tablet_loan.tablet_incident_action", [("id", "in", incidents.ids)])
+        if len(incidents) == 1:
+            action.update(res_id=incidents.id, views=[(False, "form")], view_mode="form")
+        return action

@@ -404,7 +404,7 @@ class MaintenanceEquipment(models.Model):
     def action_mark_found(self):
         """A lost or stolen tablet is found: back at the collège, to be checked before it is lent
         again (R16). The only way back for a lost or stolen tablet."""
-        self._ensure_tablet_state(MISSING_STATES, _("Found"))
+        self._ensure_tablet_state(MISSING_STATES, _("Marking as found"))
         self._write_state({"tablet_state": "found"})
         self._message_log_batch(bodies={tablet.id: self.env._("Tablet found: check it, erase its data (R16), then put "
                                                      "it back in stock.") for tablet in self})

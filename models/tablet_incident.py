@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 from odoo.tools.translate import LazyTranslate
 
+from .maintenance_equipment import MISSING_STATES, OUT_OF_FLEET_STATES
 from .relation_guard import check_link_targets
 from .tablet_charge_tariff_line import CASE_OF_QUALIFICATION, QUALIFICATIONS, QUALIFICATIONS_OF_TYPE
 from .tablet_workflow_mixin import ALL_FIELDS, as_action, tablet_action
@@ -269,7 +270,10 @@ class TabletIncident(models.Model):
                                   "(R19): attach it to %s.", incident.display_name))
         self._write_state({"state": "validated", "validated_date": fields.Date.context_today(self)})
         for incident_type, tablet_state in TABLET_STATE_OF_INCIDENT.items():
-            tablets = self.filtered(lambda i: i.incident_type == incident_type).equipment_id
+            # A lost or stolen tablet stays so until found or written off; one out of the fleet
+            # stays out (issue 15).
+            tablets = self.filtered(lambda i: i.incident_type == incident_type).equipment_id.filtered(
+                lambda t: t.tablet_state not in (*MISSING_STATES, *OUT_OF_FLEET_STATES))
             if tablets:
                 as_action(tablets).write({"tablet_state": tablet_state})
         self.activity_unlink(["tablet_loan.mail_activity_incident_complaint"])

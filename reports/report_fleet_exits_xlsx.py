@@ -11,7 +11,8 @@ TABLET_FIELDS = ["tablet_state", "out_of_fleet_date", "college_id", "serial_no",
 
 class ReportFleetExitsXlsx(models.AbstractModel):
     """Tablets that left the Département's fleet over a period, for its asset register:
-    given to a 3e pupil (R17) or scrapped (replaced under warranty), with their purchase
+    given to a 3e pupil (R17), written off after a loss or a theft, or scrapped (replaced under
+    warranty, or out of order after a refused repair: issue 15), with their purchase
     cost and net book value on the day they left; totals per status and overall.
 
     ``data``: ``date_from`` and ``date_to`` (YYYY-MM-DD, required), ``company_id``
@@ -28,7 +29,7 @@ class ReportFleetExitsXlsx(models.AbstractModel):
     def generate_xlsx_report(self, workbook, data, tablets):
         self._check_export_allowed()
         date_from, date_to = self._period(data)
-        # Given and scrapped tablets are archived.
+        # Given, written-off and scrapped tablets are archived.
         Tablet = self.env["maintenance.equipment"].with_context(active_test=False)
         companies = self._export_companies(data)
         domain = [("is_tablet", "=", True), ("company_id", "in", companies.ids),

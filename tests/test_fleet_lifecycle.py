@@ -86,6 +86,9 @@ class TestFleetLifecycle(HttpCase, TabletLoanCase):
         loan = self._active(self.pupil_alpha, self.tablets[0])
         self._incident(loan, "loss")
         self.assertEqual(self.tablets[0].tablet_state, "lost")
+        # Another incident on the loan does not move a lost tablet either.
+        self._incident(loan, "breakage", hours=4)
+        self.assertEqual(self.tablets[0].tablet_state, "lost")
         self._return(loan)
         self.assertEqual(loan.state, "closed")
         self.assertEqual(self.tablets[0].tablet_state, "lost", "closing the loan does not find the tablet")
@@ -237,6 +240,34 @@ class TestFleetLifecycle(HttpCase, TabletLoanCase):
         tablet = tablet.with_context(active_test=False)
         self.assertEqual((tablet.tablet_state, tablet.active), ("scrapped", False))
         self.assertEqual(tablet.out_of_fleet_date, fields.Date.today())
+
+    def test_refused_repair_charged_per_the_incident_then_scrapped(self):
+        """Issue 15, R23, R24b: after a refused repair of a breakage, the head replaces the tablet from
+        stock with a financial counterpart on the incident; the old tablet, free, is scrapped."""
+        self.env["tablet.charge.tariff"].create({
+            "college_id": self.college_alpha.id, "ca_deliberation_ref": "CA n° 15",
+            "ca_deliberation_date": date(2026, 1, 5), "effective_date": date(2026, 1, 5),
+            "line_ids": [Command.create({"case": "breakage", "fixed_amount": 50.0, "cap_amount": 150.0})]})
+        loan = self._active(self.pupil_alpha, self.tablets[0])
+        incident = self._incident(loan, "breakage")
+        claim = self.env["tablet.warranty.claim"].with_user(self.referent_alpha).create({
+            "incident_id": incident.id, "fault_type": "component", "fault_description": "Écran noir."})
+        claim.action_send()
+        as_supplier = claim.with_user(self.supplier_user)
+        as_supplier.write({"rma_number": "RMA-16", "answer": "refused", "refusal_reason": "Choc visible."})
+        as_supplier.action_record_answer()
+        as_supplier.action_mark_returned()
+        self.assertEqual(self.tablets[0].tablet_state, "out_of_order")
+        incident.with_user(self.referent_alpha).write({
+            "decision": "replace", "qualification": "negligence", "replacement_equipment_id": self.tablets[5].id,
+            "counterpart_charge": True, "charge_amount": 50.0})
+        incident.with_user(self.head_alpha).action_decide()
+        self.assertEqual(loan.equipment_id, self.tablets[5])
+        self.assertEqual(self.tablets[5].tablet_state, "assigned")
+        self.assertEqual(incident.sudo().charge_id.amount, 50.0)
+        self.assertEqual(self.tablets[0].tablet_state, "out_of_order", "the old tablet stays out of order")
+        self.tablets[0].with_user(self.officer_a).action_scrap()
+        self.assertEqual(self.tablets[0].with_context(active_test=False).tablet_state, "scrapped")
 
     # ------------------------------------------------------ return checklist
     def test_damage_found_at_return_opens_an_incident(self):

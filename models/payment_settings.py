@@ -9,7 +9,7 @@ from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumError
 
-from odoo import _
+
 from odoo.exceptions import ValidationError
 
 PAYMENT_DAYS_DEFAULT = 30
@@ -33,7 +33,7 @@ def check_payment_settings(record):
         try:
             stdnum_iban.validate(record.tablet_iban)
         except StdnumError:
-            raise ValidationError(_(
+            raise ValidationError(record.env._(
                 "%(field)s of %(name)s is not a valid IBAN (“%(value)s”): expected the country code, two check "
                 "digits and the account number, e.g. FR76 3000 1007 9412 3456 7890 185.",
                 field=label("tablet_iban"), name=record.display_name, value=record.tablet_iban)) from None
@@ -41,12 +41,12 @@ def check_payment_settings(record):
         try:
             stdnum_bic.validate(record.tablet_bic)
         except StdnumError:
-            raise ValidationError(_(
+            raise ValidationError(record.env._(
                 "%(field)s of %(name)s is not a valid BIC (“%(value)s”): expected 8 or 11 letters and digits "
                 "(bank, country, place, optional branch), e.g. BDFEFRPPCCT.",
                 field=label("tablet_bic"), name=record.display_name, value=record.tablet_bic)) from None
     if not PAYMENT_DAYS_MIN <= record.tablet_payment_days <= PAYMENT_DAYS_MAX:
-        raise ValidationError(_(
+        raise ValidationError(record.env._(
             "%(field)s of %(name)s must be between %(min)s and %(max)s days (got %(days)s).",
             field=label("tablet_payment_days"), name=record.display_name, min=PAYMENT_DAYS_MIN,
             max=PAYMENT_DAYS_MAX, days=record.tablet_payment_days))

@@ -362,7 +362,7 @@ class TabletCharge(models.Model):
         lines = [values["ground"]]
         if values["tariff"]:
             tariff = values["tariff"]
-            lines.insert(0, "Délibération du conseil d'administration n° %s du %s, applicable à compter du %s." % (
+            lines.insert(0, "Délibération du conseil d'administration : %s, votée le %s, applicable aux faits survenus à compter du %s." % (
                 tariff.ca_deliberation_ref, values["date"](tariff.ca_deliberation_date),
                 values["date"](tariff.effective_date)))
         incident = values["incident"]

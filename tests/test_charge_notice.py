@@ -147,7 +147,7 @@ class TestChargeNotice(TabletLoanCase):
             "Élève Alpha", self.tablets[0].serial_no, incident_type,
             "qualification des faits : " + qualification.lower(),
             # ground
-            "n° CA n° 4", "du 12/06/2026", "montant forfaitaire de 50,00 €", "plafonné à 150,00 €",
+            "du collège : CA n° 4, votée le 12/06/2026", "montant forfaitaire de 50,00 €", "plafonné à 150,00 €",
             "Article B 5.4", "article 1880 du Code civil", "non de l'usure normale ni d'une panne",
             # amount and payment
             format_amount(fr, 50.0, charge.currency_id).replace("\xa0", " ").replace("\u202f", " "),
@@ -203,6 +203,8 @@ class TestChargeNotice(TabletLoanCase):
             self.assertIn("Reste à payer 30,00 €", text)
             for other in set(titles.values()) - {title}:
                 self.assertNotIn(other, text)
+            self.assertIn("À régler dès réception du présent courrier", text)
+            self.assertNotIn("dans un délai de 30 jours", text)
             if level == 3:
                 self.assertIn("recouvrement de la créance par les voies de droit", text)
             else:
@@ -275,7 +277,7 @@ class TestChargeNotice(TabletLoanCase):
         text = self._render(charge, user=invoicing)
         for fragment in ("Département A (test)", "7 rue Fantin-Latour", "Parent Deux", "Remboursement de la tablette",
                          "règle R21", "a réparé ou ouvert la tablette", "à l'ordre de Payeur départemental",
-                         "IBAN FR34 1007 1380 0000 0010 0012 345", "dans un délai de 60 jours", "300,00 €"):
+                         "IBAN FR34 1007 1380 0000 0010 0012 345", "dans un délai de 60 jours", "Montant du remboursement 300,00 €"):
             self.assertIn(fragment, text)
         self.assertNotIn("Délibération du conseil", text)
         self.assertNotIn("UAI", text)

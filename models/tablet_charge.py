@@ -341,7 +341,8 @@ class TabletCharge(models.Model):
             "invoice_payment_term_id": False,
             "invoice_date_due": today + timedelta(days=issuer.tablet_payment_days),
             "invoice_origin": self.display_name,
-            "ref": self._reference(),
+            # The reference the family quotes on the cheque or the transfer. Not `ref`: the invoice
+            # would then be named "CALP/2026/00001 (CHG-00012)" in every list and export.
             "payment_reference": self._reference(),
             "preferred_payment_method_line_id": cheque.id,
             "narration": self._invoice_narration(),

@@ -104,7 +104,7 @@ class TestChargeNotice(TabletLoanCase):
         self.assertEqual(invoice.invoice_date_due, self.today + timedelta(days=30))
         self.assertEqual(self.charge.invoice_date_due, invoice.invoice_date_due)
         reference = "CHG-%05d" % self.charge.id
-        self.assertEqual((invoice.ref, invoice.payment_reference), (reference, reference))
+        self.assertEqual(invoice.payment_reference, reference)
         narration = text_of(invoice.narration)
         for expected in ("CA n° 4", "12/06/2026", "Article B 5.4", "article 1880 du Code civil",
                          "qualification retenue", reference):

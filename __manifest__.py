@@ -44,6 +44,7 @@
         "wizards/tablet_delivery_intake_views.xml",
         "views/tablet_geolocation_request_views.xml",
         "reports/tablet_loan_contract_report.xml",
+        "reports/tablet_charge_notice_report.xml",
         "reports/tablet_xlsx_reports.xml",
         "data/tablet_annual_report_data.xml",
         "reports/tablet_annual_report_report.xml",

@@ -8,6 +8,7 @@ from . import mail_thread
 from . import mail_compose_message
 from . import res_partner
 from . import res_company
+from . import account_journal
 from . import res_users
 from . import tablet_convention
 from . import tablet_convention_amendment

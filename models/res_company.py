@@ -1,8 +1,15 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from .payment_settings import PAYMENT_DAYS_DEFAULT, check_payment_settings, normalize_payment_vals
+
+# A legal designation of the Département's public accountant, printed on the R21 notices.
+DEPARTMENT_PAYEE = "Payeur départemental"
 
 
 class ResCompany(models.Model):
-    """A Département: it sets how long its programme keeps personal data (R29)."""
+    """A Département: it sets how long its programme keeps personal data (R29), and how the
+    families pay the reimbursements it asks for when the user voided the warranty (R21)."""
 
     _inherit = "res.company"
 
@@ -11,3 +18,49 @@ class ResCompany(models.Model):
         help="Pupils and legal representatives whose loans all ended this long ago, and who owe no charge, "
              "are anonymised by a daily job; the figures are kept (R29).",
     )
+    # Issue 14: the notice to the family (R21 reimbursements are the Département's)
+    tablet_r21_journal_id = fields.Many2one(
+        "account.journal", string="Sales Journal for R21 Reimbursements", ondelete="restrict",
+        domain="[('type', '=', 'sale'), ('company_id', '=', id)]",
+        help="The Département's sales journal in which the reimbursements of tablets whose warranty the user "
+             "voided (R21) are invoiced, in the Département's name.")
+    tablet_payment_days = fields.Integer(
+        string="Payment Term (days)", default=PAYMENT_DAYS_DEFAULT,
+        help="Days between an R21 invoice and its due date (30 by default, 1 to 90).")
+    tablet_cheque_payee = fields.Char(
+        string="Cheques Payable to", help="Payee printed on the R21 notices; empty: “Payeur départemental”.")
+    tablet_iban = fields.Char(string="IBAN for Transfers", help="The Département's account for R21 reimbursements.")
+    tablet_bic = fields.Char(string="BIC for Transfers", help="8 or 11 characters, e.g. BDFEFRPPCCT.")
+
+    @api.constrains("tablet_iban", "tablet_bic", "tablet_payment_days")
+    def _check_tablet_payment_settings(self):
+        for company in self:
+            check_payment_settings(company)
+
+    @api.constrains("tablet_r21_journal_id")
+    def _check_tablet_r21_journal(self):
+        for company in self.filtered("tablet_r21_journal_id"):
+            journal = company.tablet_r21_journal_id
+            if journal.type != "sale" or journal.company_id != company:
+                raise ValidationError(_(
+                    "The journal for the R21 reimbursements of %(company)s must be one of its sales journals "
+                    "(%(journal)s is not).", company=company.name, journal=journal.display_name))
+
+    def _tablet_cheque_payee(self):
+        self.ensure_one()
+        return self.tablet_cheque_payee or DEPARTMENT_PAYEE
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            normalize_payment_vals(vals)
+        companies = super().create(vals_list)
+        companies.tablet_r21_journal_id._tablet_ensure_payment_methods()
+        return companies
+
+    def write(self, vals):
+        normalize_payment_vals(vals)
+        res = super().write(vals)
+        if vals.get("tablet_r21_journal_id"):
+            self.tablet_r21_journal_id._tablet_ensure_payment_methods()
+        return res

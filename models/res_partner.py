@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
+from .payment_settings import PAYMENT_DAYS_DEFAULT, check_payment_settings, normalize_payment_vals
 from .relation_guard import check_link_targets
 from .tablet_workflow_mixin import in_action, tablet_action
 from .utils import bulk_write, check_access_sql, check_input, count_by, window_action
@@ -32,6 +33,12 @@ COLLEGE_READER_GROUPS = ("tablet_loan.group_department_officer", "tablet_loan.gr
 LOAN_READER_GROUPS = ("tablet_loan.group_department_officer", "tablet_loan.group_college_referent")
 MANAGER_GROUP = "tablet_loan.group_department_manager"
 REFERENT_GROUP = "tablet_loan.group_college_referent"
+# Issue 14, the notice to the family: how the collège is paid. Written by the Département's staff
+# and by the collège's head and accountant (the accountant writes nothing else of a partner).
+PAYMENT_FIELDS = ("tablet_accounting_office", "tablet_accounting_office_address", "tablet_cheque_payee",
+                  "tablet_iban", "tablet_bic", "tablet_payment_days")
+PAYMENT_WRITERS = (DEPARTMENT_GROUP, "tablet_loan.group_college_head", "tablet_loan.group_college_accountant")
+ACCOUNTANT_GROUP = "tablet_loan.group_college_accountant"
 
 SCHOOL_ROLES = [
     ("pupil", "Pupil"),
@@ -138,6 +145,21 @@ class ResPartner(models.Model):
     tablet_loan_count = fields.Integer(compute="_compute_tablet_loan_count")
     college_member_count = fields.Integer(compute="_compute_college_member_count")
     tablet_convention_count = fields.Integer(compute="_compute_tablet_convention_count")
+    # Issue 14: the notice to the family
+    tablet_accounting_office = fields.Char(
+        string="Accounting Office", tracking=True,
+        help="The agence comptable that collects the collège's revenue, named on the notices to families.")
+    tablet_accounting_office_address = fields.Text(
+        string="Accounting Office Address", help="Postal address of the accounting office, as printed on the notices.")
+    tablet_cheque_payee = fields.Char(
+        string="Cheques Payable to", tracking=True,
+        help="Payee printed on the notices; empty: “Agent comptable du <collège>”.")
+    tablet_iban = fields.Char(string="IBAN for Transfers", tracking=True,
+                              help="Account of the accounting office to which families pay by transfer.")
+    tablet_bic = fields.Char(string="BIC for Transfers", tracking=True, help="8 or 11 characters, e.g. BDFEFRPPCCT.")
+    tablet_payment_days = fields.Integer(
+        string="Payment Term (days)", default=PAYMENT_DAYS_DEFAULT, tracking=True,
+        help="Days between the invoice and its due date, as voted by the CA (30 by default, 1 to 90).")
 
     _sql_constraints = [
         (
@@ -214,6 +236,21 @@ class ResPartner(models.Model):
                     college=partner.display_name, company=partner.company_id.name, journal=journal.display_name,
                 ))
 
+    @api.constrains(*PAYMENT_FIELDS, "is_college")
+    def _check_tablet_payment_settings(self):
+        for partner in self:
+            if partner.is_college:
+                check_payment_settings(partner)
+            elif any(partner[fname] for fname in PAYMENT_FIELDS if fname != "tablet_payment_days"):
+                raise ValidationError(_("Only a collège has payment settings for the notices to families "
+                                        "(%s is not a collège).", partner.display_name))
+
+    def _tablet_cheque_payee(self):
+        """The payee of cheques printed on the notices (“Agent comptable du Collège …” by default)."""
+        self.ensure_one()
+        # A legal designation of the public accountant, in French whatever the user's language.
+        return self.tablet_cheque_payee or f"Agent comptable du {self.name}"
+
     @api.constrains("school_role", "college_id", "grade_level", "company_id")
     def _check_school_person(self):
         for partner in self:
@@ -242,7 +279,9 @@ class ResPartner(models.Model):
                 raise AccessError(_("%s is set by the anonymisation of personal data (R29) only.",
                                     self._fields["tablet_anonymized"].get_description(self.env)["string"]))
             self._prepare_school_vals(vals)
-        return super().create(vals_list)
+        partners = super().create(vals_list)
+        partners.tablet_journal_id._tablet_ensure_payment_methods()
+        return partners
 
     def write(self, vals):
         check_link_targets(self, vals, PEOPLE_READ_LINKS, PEOPLE_WRITE_LINKS)
@@ -250,7 +289,10 @@ class ResPartner(models.Model):
             raise AccessError(_("%s is set by the anonymisation of personal data (R29) only.",
                                 self._fields["tablet_anonymized"].get_description(self.env)["string"]))
         self._prepare_school_vals(vals)
-        return super().write(vals)
+        res = super().write(vals)
+        if vals.get("tablet_journal_id"):
+            self.tablet_journal_id._tablet_ensure_payment_methods()
+        return res
 
     def _prepare_school_vals(self, vals):
         """Normalise the UAI and file school people under their collège's Département; check
@@ -258,8 +300,10 @@ class ResPartner(models.Model):
         if vals.get("uai_code") and isinstance(vals["uai_code"], str):
             # NFKC: full-width digits and letters (０３８…Ｙ), non-breaking spaces become ASCII.
             vals["uai_code"] = unicodedata.normalize("NFKC", vals["uai_code"]).strip().upper()
+        normalize_payment_vals(vals)
         check_input(self, vals, self._tablet_own_fields())
         self._check_college_scope_vals(vals)
+        self._check_payment_settings_vals(vals)
         if vals.get("college_id") and not vals.get("company_id"):
             vals["company_id"] = self.browse(vals["college_id"]).company_id.id
         if vals.get("is_college"):
@@ -292,6 +336,29 @@ class ResPartner(models.Model):
                 "only the Département's staff change them (R1).",
                 fields=", ".join(sorted(self._fields[f].get_description(self.env)["string"] for f in fnames)),
             ))
+
+    def _check_payment_settings_vals(self, vals):
+        """Issue 14: the collège's payment settings are the Département's staff's and the collège's
+        head's and accountant's (a référent does not set where families pay). The accountant, who
+        may write their collèges only for this, writes nothing else of a partner."""
+        if in_action(self.env):
+            return
+        user = self.env.user
+        fnames = [fname for fname in PAYMENT_FIELDS if fname in vals]
+        if self:
+            fnames = [fname for fname in fnames if any(self._tablet_changes(p, fname, vals[fname]) for p in self)]
+        if fnames and not any(user.has_group(group) for group in PAYMENT_WRITERS):
+            raise AccessError(_(
+                "%(fields)s say where families pay: only the Département's staff and the collège's head and "
+                "accountant change them.",
+                fields=", ".join(sorted(self._fields[f].get_description(self.env)["string"] for f in fnames))))
+        if user.has_group(ACCOUNTANT_GROUP) and not user.has_group("base.group_partner_manager"):
+            others = [fname for fname in vals if fname not in PAYMENT_FIELDS and fname in self._fields
+                      and (not self or any(self._tablet_changes(p, fname, vals[fname]) for p in self))]
+            if others:
+                raise AccessError(_(
+                    "A collège accountant changes only the payment settings of their collèges, not %(fields)s.",
+                    fields=", ".join(sorted(self._fields[f].get_description(self.env)["string"] for f in others))))
 
     @staticmethod
     def _tablet_changes(partner, fname, value):

@@ -1,6 +1,8 @@
+from datetime import timedelta
+
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import format_amount
+from odoo.tools import format_amount, format_date
 from odoo.tools.translate import LazyTranslate
 
 from .tablet_charge_tariff_line import CASE_OF_QUALIFICATION, CHARGE_CASES
@@ -19,6 +21,9 @@ INVOICING = ("tablet_loan.group_college_accountant", "account.group_account_invo
 INVOICING_ROLE = _lt("the collège's accountant")
 # What the payer is asked: settled at the confirmation (R24b).
 SETTLED_FIELDS = ("incident_id", "case", "tariff_line_id", "payer_id", "amount")
+# The notice to the family (issue 14) and the reminders printed from the same template.
+NOTICE_REPORT = "tablet_loan.action_report_tablet_charge_notice"
+REMINDER_LEVELS = (0, 1, 2, 3)
 
 
 class TabletCharge(models.Model):
@@ -89,6 +94,11 @@ class TabletCharge(models.Model):
     invoice_amount_residual = fields.Monetary(related="invoice_id.amount_residual", string="Amount Due")
     credit_note_id = fields.Many2one("account.move", string="Credit Note", readonly=True, copy=False,
                                      check_company=True)
+    # Issue 14: the notice to the family
+    # Read with superuser rights (related_sudo), like the incident type: the accountant reads no incident.
+    qualification = fields.Selection(related="incident_id.qualification", store=True, string="Qualification")
+    tariff_id = fields.Many2one(related="tariff_line_id.tariff_id", string="Deliberation")
+    invoice_date_due = fields.Date(related="invoice_id.invoice_date_due", string="Due Date")
 
     _sql_constraints = [
         ("amount_not_negative", "CHECK(amount >= 0)", "The amount of a charge cannot be negative."),
@@ -98,7 +108,7 @@ class TabletCharge(models.Model):
     def _compute_display_name(self):
         types = dict(self._fields["incident_type"]._description_selection(self.env))
         for charge in self:
-            reference = "CHG-%05d" % (charge.id or 0)  # no f-string inside _(): Babel would evaluate it
+            reference = charge._reference()  # no f-string inside _(): Babel would evaluate it
             charge.display_name = _("Charge %(ref)s – %(type)s – %(borrower)s", ref=reference,
                                     type=types.get(charge.incident_type, ""), borrower=charge.borrower_id.name or "")
 
@@ -277,7 +287,11 @@ class TabletCharge(models.Model):
                 problems.append(_("%s is not confirmed.", charge.display_name))
             if not charge.payer_id:
                 problems.append(_("%s has no payer: set a legal representative.", charge.display_name))
-            if not charge.college_id.tablet_journal_id:
+            if charge.case == "warranty_void":
+                if not charge.company_id.tablet_r21_journal_id:
+                    problems.append(_("The Département %s has no sales journal for R21 reimbursements: set it on "
+                                      "the Département's Tablet Programme page.", charge.company_id.name))
+            elif not charge.college_id.tablet_journal_id:
                 problems.append(_("The collège %s has no sales journal for tablet charges: set it on the "
                                   "collège's Tablet Programme page.", charge.college_id.name))
         if problems:
@@ -292,21 +306,46 @@ class TabletCharge(models.Model):
             charge.message_post(body=_("Invoice %s posted.", charge.invoice_id._get_html_link()))
         return True
 
-    def _prepare_invoice_vals(self):
+    def _issuer(self):
+        """Who asks the family to pay: the collège for a counterpart voted by its CA (R24b), the
+        Département for the R21 reimbursement. Its journal, payment term and payee."""
         self.ensure_one()
-        journal = self.college_id.tablet_journal_id
+        if self.case == "warranty_void":
+            return self.company_id, self.company_id.tablet_r21_journal_id
+        return self.college_id, self.college_id.tablet_journal_id
+
+    def _reference(self):
+        """The charge's reference, printed on the notice and asked on cheques and transfers."""
+        self.ensure_one()
+        return "CHG-%05d" % (self.id or 0)
+
+    def _prepare_invoice_vals(self):
+        """The invoice in the issuer's journal, due after the issuer's payment term (set here rather
+        than by a payment term, so that it is the issuer's, not the payer's), its narration citing
+        the ground the charge stands on."""
+        self.ensure_one()
+        issuer, journal = self._issuer()
         types = dict(self._fields["incident_type"]._description_selection(self.env))
         label = _("Financial contribution: %(type)s of the tablet %(serial)s lent to %(pupil)s",
                   type=types.get(self.incident_type, "").lower(), serial=self.tablet_serial_no or "",
                   pupil=self.borrower_id.name)
+        today = fields.Date.context_today(self)
+        cheque = self.env["account.journal"]._tablet_cheque_line(self.company_id)
         return {
             "move_type": "out_invoice",
             "company_id": self.company_id.id,
             "journal_id": journal.id,
             "partner_id": self.payer_id.id,
             "currency_id": self.currency_id.id,
-            "invoice_date": fields.Date.context_today(self),
+            "invoice_date": today,
+            "invoice_payment_term_id": False,
+            "invoice_date_due": today + timedelta(days=issuer.tablet_payment_days),
             "invoice_origin": self.display_name,
+            # The reference the family quotes on the cheque or the transfer. Not `ref`: the invoice
+            # would then be named "CALP/2026/00001 (CHG-00012)" in every list and export.
+            "payment_reference": self._reference(),
+            "preferred_payment_method_line_id": cheque.id,
+            "narration": self._invoice_narration(),
             "invoice_line_ids": [Command.create({
                 "name": label,
                 "quantity": 1,
@@ -315,6 +354,75 @@ class TabletCharge(models.Model):
                 "tax_ids": [Command.clear()],
             })],
         }
+
+    def _invoice_narration(self):
+        """The ground of the charge, in French as the family reads it: the deliberation, the
+        incident and its qualification, the legal ground (Code civil art. 1880; convention B 5.4)."""
+        self.ensure_one()
+        values = self._notice_ground()
+        lines = [values["ground"]]
+        if values["tariff"]:
+            tariff = values["tariff"]
+            lines.insert(0, "Délibération du conseil d'administration : %s, votée le %s, applicable aux faits survenus à compter du %s." % (
+                tariff.ca_deliberation_ref, values["date"](tariff.ca_deliberation_date),
+                values["date"](tariff.effective_date)))
+        incident = values["incident"]
+        lines.insert(0, "Incident : %s du %s%s." % (
+            values["incident_type"], values["date"](incident.event_datetime),
+            " ; qualification retenue : %s" % values["qualification"].lower() if values["qualification"] else ""))
+        lines.append("Référence à rappeler avec le paiement : %s." % self._reference())
+        return "\n".join(lines)
+
+    def _notice_ground(self):
+        """What the notice and the invoice say of the facts and of the ground, read as superuser
+        (the accountant who prints the notice reads no incident), labels in French."""
+        self.ensure_one()
+        fr = self.with_context(lang="fr_FR")
+        incident = self.incident_id.sudo()
+        types = dict(fr._fields["incident_type"]._description_selection(fr.env))
+        qualifications = dict(fr._fields["qualification"]._description_selection(fr.env))
+
+        def date(value):
+            return format_date(fr.env, value, lang_code="fr_FR") if value else ""
+
+        if self.case == "warranty_void":
+            ground = ("Article B 5.4 de la convention de mise à disposition et règle R21 : l'utilisateur a réparé ou "
+                      "ouvert la tablette, ce qui annule la garantie du fournisseur ; le Département demande le "
+                      "remboursement du matériel, à sa valeur.")
+        else:
+            ground = ("Article B 5.4 de la convention entre le collège et la famille, et article 1880 du Code civil : "
+                      "l'emprunteur répond des dégradations survenues par sa faute, non de l'usure normale ni d'une "
+                      "panne du matériel.")
+        return {
+            "incident": incident,
+            "incident_type": types.get(incident.incident_type, ""),
+            "qualification": qualifications.get(incident.qualification, ""),
+            "decision_date": incident.decision_date,
+            "tariff": self.tariff_line_id.tariff_id.sudo(),
+            "ground": ground,
+            "date": date,
+        }
+
+    def _notice_pdf(self, reminder_level=0):
+        """(PDF bytes, file name) of the notice to the family, or of its reminder at `reminder_level`
+        (1: first reminder, 2: second, 3: formal notice): the same template, for one charge. Used to
+        attach the letters to reminders."""
+        self.ensure_one()
+        if reminder_level not in REMINDER_LEVELS:
+            raise UserError(_("A reminder level is 0 (the notice), 1, 2 or 3 (got %s).", reminder_level))
+        pdf, _type = self.env["ir.actions.report"]._render_qweb_pdf(
+            NOTICE_REPORT, self.ids, data={"reminder_level": reminder_level})
+        prefix = {0: "Avis", 1: "Premier rappel", 2: "Second rappel", 3: "Mise en demeure"}[reminder_level]
+        return pdf, "%s - %s.pdf" % (prefix, self._reference())
+
+    @tablet_action(*CHARGE_MANAGERS, role=CHARGE_MANAGERS_ROLE)
+    def action_print_notice(self):
+        """The notice to the family (avis des sommes à payer) of invoiced or paid charges."""
+        for charge in self:
+            if charge.state not in ("invoiced", "paid"):
+                raise UserError(_("%s is not invoiced: the notice to the family is printed once the invoice is "
+                                  "posted.", charge.display_name))
+        return self.env.ref(NOTICE_REPORT).report_action(self.ids)
 
     @tablet_action(*CHARGE_MANAGERS, *INVOICING, role=CHARGE_MANAGERS_ROLE)
     def action_cancel(self):

@@ -6,3 +6,4 @@ from . import report_warranty_claims_xlsx
 from . import report_charges_xlsx
 from . import report_department_summary_xlsx
 from . import tablet_annual_report_report
+from . import tablet_charge_notice_report

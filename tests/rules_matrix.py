@@ -599,6 +599,8 @@ class RulesFixtures:
         (None, "school_year"): lambda self, record: "2030-2031",
         (None, "school_class"): lambda self, record: "5e Z",
         ("res.partner", "academy_id"): lambda self, record: self.academy_out.id,
+        ("res.partner", "tablet_iban"): lambda self, record: "FR7630001007941234567890185",
+        ("res.partner", "tablet_bic"): lambda self, record: "TRPUFRP1",
         ("tablet.user.list", "academy_id"): lambda self, record: self.academy_out.id,
         ("tablet.annual.report", "academy_id"): lambda self, record: self.academy_out.id,
         ("tablet.convention", "academy_id"): lambda self, record: self.academy_out.id,

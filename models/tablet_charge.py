@@ -386,7 +386,7 @@ class TabletCharge(models.Model):
             return format_date(fr.env, value, lang_code="fr_FR") if value else ""
 
         if self.case == "warranty_void":
-            ground = ("Article B 5.4 de la convention de mise à disposition et règle R21 : l'utilisateur a réparé ou "
+            ground = ("Article B 5.4 de la convention de mise à disposition : l'utilisateur a réparé ou "
                       "ouvert la tablette, ce qui annule la garantie du fournisseur ; le Département demande le "
                       "remboursement du matériel, à sa valeur.")
         else:

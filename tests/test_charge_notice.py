@@ -273,10 +273,11 @@ class TestChargeNotice(TabletLoanCase):
         invoice = charge.invoice_id
         self.assertEqual((invoice.journal_id, invoice.company_id, invoice.amount_total), (r21_journal, self.dept_a, 300.0))
         self.assertEqual(invoice.invoice_date_due, self.today + timedelta(days=60))
-        self.assertIn("R21", text_of(invoice.narration))
+        self.assertIn("Article B 5.4 de la convention de mise à disposition", text_of(invoice.narration))
+        self.assertNotIn("R21", text_of(invoice.narration))  # a family does not know the module's rule codes
         text = self._render(charge, user=invoicing)
         for fragment in ("Département A (test)", "7 rue Fantin-Latour", "Parent Deux", "Remboursement de la tablette",
-                         "règle R21", "a réparé ou ouvert la tablette", "à l'ordre de Payeur départemental",
+                         "Article B 5.4", "a réparé ou ouvert la tablette", "à l'ordre de Payeur départemental",
                          "IBAN FR34 1007 1380 0000 0010 0012 345", "dans un délai de 60 jours", "Montant du remboursement 300,00 €"):
             self.assertIn(fragment, text)
         self.assertNotIn("Délibération du conseil", text)

@@ -55,6 +55,11 @@ OPEN_CHARGE_STATES = ("draft", "confirmed", "invoiced")
 ANONYMIZE_BATCH_SIZE = 10_000
 ANONYMIZE_BATCH_PARAM = "tablet_loan.anonymize_batch_size"
 # Identity and contact fields erased by anonymisation; role, collège, grade and class stay for the figures.
+# Issue 14: follow-up of unpaid charges. The collège's schedule of reminders: the Département's
+# staff and the collège's head and accountant set it, nobody else (a référent writes contacts).
+REMINDER_SCHEDULE_FIELDS = ("tablet_reminder_first_days", "tablet_reminder_second_days", "tablet_reminder_notice_days")
+REMINDER_SCHEDULE_GROUPS = ("tablet_loan.group_college_head", "tablet_loan.group_college_accountant")
+REMINDER_DAYS_MAX = 180
 PERSONAL_FIELDS = ("email", "phone", "mobile", "street", "street2", "zip", "city", "comment", "vat", "ref",
                    "website", "function", "title", "image_1920")
 
@@ -138,6 +143,16 @@ class ResPartner(models.Model):
     tablet_loan_count = fields.Integer(compute="_compute_tablet_loan_count")
     college_member_count = fields.Integer(compute="_compute_college_member_count")
     tablet_convention_count = fields.Integer(compute="_compute_tablet_convention_count")
+    # Issue 14: follow-up of unpaid charges
+    tablet_reminder_first_days = fields.Integer(
+        string="First Reminder (days after the due date)", default=15, tracking=True,
+        help="Days after the due date of an unpaid charge before the first reminder is due (1 to 180).")
+    tablet_reminder_second_days = fields.Integer(
+        string="Second Reminder (days after the first)", default=15, tracking=True,
+        help="Days after the first reminder before the second one is due (1 to 180).")
+    tablet_reminder_notice_days = fields.Integer(
+        string="Formal Notice (days after the second reminder)", default=15, tracking=True,
+        help="Days after the second reminder before the formal notice (mise en demeure) is due (1 to 180).")
 
     _sql_constraints = [
         (
@@ -214,6 +229,17 @@ class ResPartner(models.Model):
                     college=partner.display_name, company=partner.company_id.name, journal=journal.display_name,
                 ))
 
+    @api.constrains(*REMINDER_SCHEDULE_FIELDS)
+    def _check_reminder_schedule(self):
+        """Issue 14: a schedule of reminders in whole days, neither immediate nor beyond half a year."""
+        for partner in self.filtered("is_college"):
+            for fname in REMINDER_SCHEDULE_FIELDS:
+                if not 1 <= partner[fname] <= REMINDER_DAYS_MAX:
+                    raise ValidationError(_(
+                        "%(field)s of %(college)s must be a number of days from 1 to %(max)s (got %(value)s).",
+                        field=self._fields[fname].get_description(self.env)["string"], college=partner.display_name,
+                        max=REMINDER_DAYS_MAX, value=partner[fname]))
+
     @api.constrains("school_role", "college_id", "grade_level", "company_id")
     def _check_school_person(self):
         for partner in self:
@@ -250,7 +276,29 @@ class ResPartner(models.Model):
             raise AccessError(_("%s is set by the anonymisation of personal data (R29) only.",
                                 self._fields["tablet_anonymized"].get_description(self.env)["string"]))
         self._prepare_school_vals(vals)
+        if self._check_reminder_schedule_vals(vals):
+            # The collège's accountant reads contacts only (no write right on res.partner): the
+            # three delays of their own collèges, checked just above, are theirs to set (issue 14).
+            return super(ResPartner, self.sudo()).write(vals)
         return super().write(vals)
+
+    def _check_reminder_schedule_vals(self, vals):
+        """Issue 14: who sets a collège's schedule of reminders: the Département's staff, the
+        collège's head and accountant for their own collèges. True when the write is the
+        accountant's and must go past their read-only right on contacts."""
+        if not any(fname in vals for fname in REMINDER_SCHEDULE_FIELDS):
+            return False
+        if in_action(self.env) or self.env.user.has_group(DEPARTMENT_GROUP):
+            return False
+        user = self.env.user
+        colleges = user.tablet_college_ids
+        if not any(user.has_group(group) for group in REMINDER_SCHEDULE_GROUPS) or any(
+                not partner.is_college or partner not in colleges for partner in self):
+            raise AccessError(_(
+                "The schedule of reminders of unpaid charges of %(colleges)s is set by the Département's staff "
+                "and the collège's head and accountant only.",
+                colleges=", ".join(self.sudo().mapped("display_name"))))
+        return set(vals) <= set(REMINDER_SCHEDULE_FIELDS) and not self.env["res.partner"].has_access("write")
 
     def _prepare_school_vals(self, vals):
         """Normalise the UAI and file school people under their collège's Département; check

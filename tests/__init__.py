@@ -32,3 +32,4 @@ from . import test_attachments
 from . import test_rules_loans
 from . import test_good_neighbour
 from . import test_reissue
+from . import test_charge_follow_up

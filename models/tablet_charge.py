@@ -508,7 +508,7 @@ class TabletCharge(models.Model):
         charge's level. All charges are checked first: nothing is sent if one cannot be."""
         today = fields.Date.context_today(self)
         problems = [(charge, charge._reminder_refusal(today)) for charge in self]
-        problems = [_("%(charge)s: %(reason)s", charge=charge.display_name, reason=reason)
+        problems = [self.env._("%(charge)s: %(reason)s", charge=charge.display_name, reason=reason)
                     for charge, reason in problems if reason]
         if problems:
             raise UserError(_("No reminder was sent:\n%s", "\n".join("• " + p for p in problems)))
@@ -680,7 +680,7 @@ class TabletCharge(models.Model):
         } for index, amount in enumerate(amounts)])
         self._write_state({"instalment_reason": reason.strip()})
         self._close_reminders()
-        lines = ", ".join(_("%(amount)s on %(date)s", amount=format_amount(self.env, amount, currency),
+        lines = ", ".join(self.env._("%(amount)s on %(date)s", amount=format_amount(self.env, amount, currency),
                             date=format_date(self.env, first_date + relativedelta(months=index)))
                           for index, amount in enumerate(amounts))
         body = _("Instalment plan decided by %(head)s: %(count)s monthly instalments (%(lines)s). Reason: %(reason)s",
@@ -711,6 +711,9 @@ class TabletCharge(models.Model):
         if not todo:
             return
         users = self._follow_up_users(todo.college_id)
+        # mail.activity names each activity after its record, browsed one by one: read the
+        # charges' names (and their borrowers) for all of them at once first.
+        todo.mapped("display_name")
         model_id = self.env["ir.model"]._get_id(self._name)
         Activity.with_context(mail_activity_quick_update=True).create([{
             "res_model_id": model_id, "res_id": charge.id, "activity_type_id": activity_type.id,

@@ -208,19 +208,22 @@ class TestChargeFollowUp(FollowUpCase):
             self.assertEqual(self._activities(charges).user_id, self.head_alpha)
 
     def _cron_queries(self):
-        """Queries of one run of the daily job, undone afterwards."""
+        """Queries of one run of the daily job, undone afterwards; a first run, undone too,
+        fills the caches that any run fills once (references, defaults)."""
         Charge = self.env["tablet.charge"]
-        self.env.flush_all()
-        self.env.invalidate_all()
-        with self.env.cr.savepoint(flush=False) as savepoint:
-            before = self.env.cr.sql_log_count
-            Charge._cron_follow_up_unpaid()
+        counts = []
+        for _run in range(2):
             self.env.flush_all()
-            count = self.env.cr.sql_log_count - before
-            created = len(self._activities(Charge.search([])))
-            savepoint.rollback()
+            self.env.invalidate_all()
+            with self.env.cr.savepoint(flush=False) as savepoint:
+                before = self.env.cr.sql_log_count
+                Charge._cron_follow_up_unpaid()
+                self.env.flush_all()
+                counts.append(self.env.cr.sql_log_count - before)
+                created = len(self._activities(Charge.search([])))
+                savepoint.rollback()
         self.env.invalidate_all()
-        return count, created
+        return counts[-1], created
 
     def test_cron_queries_do_not_grow_with_the_charges(self):
         """As many queries for 21 due charges as for 1 (the job reads, then creates in batch)."""
@@ -230,7 +233,7 @@ class TestChargeFollowUp(FollowUpCase):
         self._invoiced(20)
         with freeze_time(one.reminder_next_date):
             queries_21, created_21 = self._cron_queries()
-        self.assertEqual((created_1, created_21), (1, 21))
+        self.assertEqual(created_21 - created_1, 20, "one activity per due charge (the demo's own included)")
         self.assertEqual(queries_1, queries_21)
 
     def test_send_reminder_refusals(self):

@@ -21,6 +21,7 @@
         "wizards/tablet_reissue_override_wizard_views.xml",
         "wizards/tablet_charge_waiver_wizard_views.xml",
         "wizards/tablet_charge_instalment_wizard_views.xml",
+        "wizards/tablet_reminder_schedule_wizard_views.xml",
         "wizards/tablet_deployment_wizard_views.xml",
         "wizards/tablet_custody_wizard_views.xml",
         "wizards/tablet_departure_wizard_views.xml",

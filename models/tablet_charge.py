@@ -585,7 +585,9 @@ class TabletCharge(models.Model):
             vals["rest_due_date"] = today + timedelta(days=self._payment_days())
         replaced_plan = self.instalment_ids
         if replaced_plan:
-            replaced_plan.sudo().unlink()  # the plan spread an amount the waiver changed
+            # The plan spread an amount the waiver changed. Nobody deletes instalments directly
+            # (README, Access matrix): the head's waiver does, for this charge only.
+            replaced_plan.sudo().unlink()
         self._write_state(vals)
         self._close_reminders()
         if full:

@@ -522,6 +522,9 @@ class RulesFixtures:
         ("tablet.charge.instalment.wizard", "invoiced charge"): _head_wizard(
             "tablet.charge.instalment.wizard", count=3, first_date=fields.Date.today() + timedelta(days=10)),
         ("tablet.charge.instalment", "plan"): _plan,
+        ("tablet.reminder.schedule.wizard", "collège"): lambda self: Fixture(
+            self.env["tablet.reminder.schedule.wizard"], watched=self.alpha, wizard_vals={
+                "college_id": self.alpha.id, "first_days": 20, "second_days": 10, "notice_days": 30}),
         ("tablet.charge.tariff", ""): lambda self: self.tariff,
         ("tablet.charge.tariff.line", ""): lambda self: self.lines["breakage"],
         ("tablet.convention", "draft"): lambda self: self._draft_convention(every_signature=False),

@@ -185,6 +185,29 @@ class TestChargeFollowUp(FollowUpCase):
                 self.college_alpha.with_user(self.head_alpha).write({"tablet_reminder_first_days": days})
             self.assertIn(str(days), str(err.exception))
 
+    def test_schedule_wizard(self):
+        """The accountant, who reads contacts only, sets the schedule of their collège from its
+        form through the wizard; the référent cannot open it; out-of-range delays are refused."""
+        form = Form(self.env["tablet.reminder.schedule.wizard"].with_user(self.accountant_alpha).with_context(
+            active_id=self.college_alpha.id))
+        self.assertEqual(form.first_days, 15)
+        form.first_days, form.second_days, form.notice_days = 10, 12, 14
+        form.save().action_confirm()
+        self.assertEqual((self.college_alpha.tablet_reminder_first_days, self.college_alpha.tablet_reminder_second_days,
+                          self.college_alpha.tablet_reminder_notice_days), (10, 12, 14))
+        with self.assertRaises(AccessError):
+            Form(self.env["tablet.reminder.schedule.wizard"].with_user(self.referent_alpha).with_context(
+                active_id=self.college_alpha.id)).save()
+        wizard = self.env["tablet.reminder.schedule.wizard"].with_user(self.accountant_alpha).create({
+            "college_id": self.college_beta.id, "first_days": 3, "second_days": 3, "notice_days": 3})
+        with self.assertRaises(AccessError):
+            wizard.action_confirm()
+        wizard = self.env["tablet.reminder.schedule.wizard"].with_user(self.head_alpha).create({
+            "college_id": self.college_alpha.id, "first_days": 200, "second_days": 3, "notice_days": 3})
+        with self.assertRaises(ValidationError):
+            wizard.action_confirm()
+        self.assertEqual(self.college_alpha.tablet_reminder_first_days, 10)
+
     def test_cron_is_idempotent(self):
         """One activity per due step for the collège's accountant (the head when it has none), with
         the level in the summary; a second run adds nothing."""

@@ -10,3 +10,4 @@ from . import tablet_charge_export_wizard
 from . import tablet_reissue_override_wizard
 from . import tablet_charge_waiver_wizard
 from . import tablet_charge_instalment_wizard
+from . import tablet_reminder_schedule_wizard

@@ -1,6 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.tools import format_amount, format_date
 from odoo.tools.translate import LazyTranslate
 
 from ..models.tablet_workflow_mixin import tablet_action
@@ -36,8 +37,8 @@ class TabletChargeInstalmentWizard(models.TransientModel):
             share = currency.round(wizard.amount_due / wizard.count)
             amounts = [share] * (wizard.count - 1) + [currency.round(wizard.amount_due - share * (wizard.count - 1))]
             wizard.preview = "\n".join(
-                f"{index + 1}. {fields.Date.to_string(wizard.first_date + relativedelta(months=index))}: "
-                f"{amount:.2f} {currency.symbol}" for index, amount in enumerate(amounts))
+                f"{index + 1}. {format_date(self.env, wizard.first_date + relativedelta(months=index))} : "
+                f"{format_amount(self.env, amount, currency)}" for index, amount in enumerate(amounts))
 
     @tablet_action("tablet_loan.group_college_head", role=_lt("the head of the collège"))
     def action_confirm(self):

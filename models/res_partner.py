@@ -54,12 +54,12 @@ ENDED_LOAN_STATES = ("closed", "donated")
 OPEN_CHARGE_STATES = ("draft", "confirmed", "invoiced")
 ANONYMIZE_BATCH_SIZE = 10_000
 ANONYMIZE_BATCH_PARAM = "tablet_loan.anonymize_batch_size"
-# Identity and contact fields erased by anonymisation; role, collège, grade and class stay for the figures.
 # Issue 14: follow-up of unpaid charges. The collège's schedule of reminders: the Département's
 # staff and the collège's head and accountant set it, nobody else (a référent writes contacts).
 REMINDER_SCHEDULE_FIELDS = ("tablet_reminder_first_days", "tablet_reminder_second_days", "tablet_reminder_notice_days")
 REMINDER_SCHEDULE_GROUPS = ("tablet_loan.group_college_head", "tablet_loan.group_college_accountant")
 REMINDER_DAYS_MAX = 180
+# Identity and contact fields erased by anonymisation; role, collège, grade and class stay for the figures.
 PERSONAL_FIELDS = ("email", "phone", "mobile", "street", "street2", "zip", "city", "comment", "vat", "ref",
                    "website", "function", "title", "image_1920")
 

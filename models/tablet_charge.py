@@ -29,7 +29,6 @@ REMINDER_LEVELS = [("0", "None"), ("1", "First Reminder"), ("2", "Second Reminde
 FORMAL_NOTICE = 3
 REMINDER_SENDERS = ("tablet_loan.group_college_accountant", "tablet_loan.group_department_officer")
 REMINDER_SENDERS_ROLE = _lt("the collège's accountant and the Département's staff")
-WAIVER_ROLE = _lt("the head of the collège")
 REMINDER_ACTIVITY = "tablet_loan.mail_activity_charge_reminder"
 # Payment days of the rest after a partial waiver, until item 3's collège setting is merged.
 DEFAULT_PAYMENT_DAYS = 30
@@ -423,6 +422,9 @@ class TabletCharge(models.Model):
                                   "refund payment), it cannot simply be cancelled.", charge.display_name))
             if charge.state == "cancelled":
                 raise UserError(_("%s is already cancelled.", charge.display_name))
+            if charge.state == "waived":  # issue 14
+                raise UserError(_("%s is closed by the head's waiver (remise gracieuse) and its credit note: "
+                                  "there is nothing left to cancel.", charge.display_name))
         invoiced = self.filtered(lambda c: c.state == "invoiced")
         if invoiced and not self.env.su and not any(self.env.user.has_group(group) for group in INVOICING):
             raise AccessError(_("Cancelling an invoiced charge issues a credit note: it is for %s.", INVOICING_ROLE))

@@ -307,6 +307,9 @@ class TestChargeFollowUp(FollowUpCase):
         charge.invoice_id.modified(["payment_state"])
         self.env.flush_all()
         self.assertEqual(charge.state, "waived", "the payment compute does not overwrite the waiver")
+        with self.assertRaises(UserError):
+            charge.with_user(self.accountant_alpha).action_cancel()
+        self.assertEqual(charge.state, "waived")
 
     def test_partial_waiver(self):
         charge = self._invoiced()

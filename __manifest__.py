@@ -7,7 +7,8 @@
     "author": "tablet_loan founding engineers",
     "website": "https://example.invalid/tablet_loan",
     "license": "LGPL-3",
-    "depends": ["contacts", "mail", "maintenance", "account", "report_xlsx"],
+    "depends": ["contacts", "mail", "maintenance", "account", "report_xlsx",
+                "account_invoice_overdue_reminder"],
     "data": [
         "security/tablet_loan_groups.xml",
         "security/ir.model.access.csv",
@@ -18,6 +19,8 @@
         "data/ir_cron_data.xml",
         "data/tablet_warranty_claim_data.xml",
         "wizards/tablet_reissue_override_wizard_views.xml",
+        "wizards/tablet_charge_waiver_wizard_views.xml",
+        "wizards/tablet_charge_instalment_wizard_views.xml",
         "wizards/tablet_deployment_wizard_views.xml",
         "wizards/tablet_custody_wizard_views.xml",
         "wizards/tablet_departure_wizard_views.xml",

@@ -23,6 +23,7 @@ from . import tablet_warranty_claim
 from . import tablet_charge_tariff
 from . import tablet_charge_tariff_line
 from . import tablet_charge
+from . import tablet_charge_instalment
 from . import tablet_annual_report
 from . import tablet_today
 from . import tablet_campaign

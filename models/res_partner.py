@@ -33,10 +33,13 @@ COLLEGE_READER_GROUPS = ("tablet_loan.group_department_officer", "tablet_loan.gr
 LOAN_READER_GROUPS = ("tablet_loan.group_department_officer", "tablet_loan.group_college_referent")
 MANAGER_GROUP = "tablet_loan.group_department_manager"
 REFERENT_GROUP = "tablet_loan.group_college_referent"
-# Issue 14, the notice to the family: how the collège is paid. Written by the Département's staff
-# and by the collège's head and accountant (the accountant writes nothing else of a partner).
-PAYMENT_FIELDS = ("tablet_accounting_office", "tablet_accounting_office_address", "tablet_cheque_payee",
-                  "tablet_iban", "tablet_bic", "tablet_payment_days")
+# Issue 14, the notice to the family: how the collège is paid, and when its unpaid charges are
+# reminded. Written by the Département's staff and by the collège's head and accountant (the
+# accountant writes nothing else of a partner).
+NOTICE_FIELDS = ("tablet_accounting_office", "tablet_accounting_office_address", "tablet_cheque_payee",
+                 "tablet_iban", "tablet_bic", "tablet_payment_days")
+REMINDER_SCHEDULE_FIELDS = ("tablet_reminder_first_days", "tablet_reminder_second_days", "tablet_reminder_notice_days")
+PAYMENT_FIELDS = NOTICE_FIELDS + REMINDER_SCHEDULE_FIELDS
 PAYMENT_WRITERS = (DEPARTMENT_GROUP, "tablet_loan.group_college_head", "tablet_loan.group_college_accountant")
 ACCOUNTANT_GROUP = "tablet_loan.group_college_accountant"
 
@@ -61,6 +64,7 @@ ENDED_LOAN_STATES = ("closed", "donated")
 OPEN_CHARGE_STATES = ("draft", "confirmed", "invoiced")
 ANONYMIZE_BATCH_SIZE = 10_000
 ANONYMIZE_BATCH_PARAM = "tablet_loan.anonymize_batch_size"
+REMINDER_DAYS_MAX = 180
 # Identity and contact fields erased by anonymisation; role, collège, grade and class stay for the figures.
 PERSONAL_FIELDS = ("email", "phone", "mobile", "street", "street2", "zip", "city", "comment", "vat", "ref",
                    "website", "function", "title", "image_1920")
@@ -160,6 +164,16 @@ class ResPartner(models.Model):
     tablet_payment_days = fields.Integer(
         string="Payment Term (days)", default=PAYMENT_DAYS_DEFAULT, tracking=True,
         help="Days between the invoice and its due date, as voted by the CA (30 by default, 1 to 90).")
+    # Issue 14: follow-up of unpaid charges
+    tablet_reminder_first_days = fields.Integer(
+        string="First Reminder (days after the due date)", default=15, tracking=True,
+        help="Days after the due date of an unpaid charge before the first reminder is due (1 to 180).")
+    tablet_reminder_second_days = fields.Integer(
+        string="Second Reminder (days after the first)", default=15, tracking=True,
+        help="Days after the first reminder before the second one is due (1 to 180).")
+    tablet_reminder_notice_days = fields.Integer(
+        string="Formal Notice (days after the second reminder)", default=15, tracking=True,
+        help="Days after the second reminder before the formal notice (mise en demeure) is due (1 to 180).")
 
     _sql_constraints = [
         (
@@ -241,7 +255,7 @@ class ResPartner(models.Model):
         for partner in self:
             if partner.is_college:
                 check_payment_settings(partner)
-            elif any(partner[fname] for fname in PAYMENT_FIELDS if fname != "tablet_payment_days"):
+            elif any(partner[fname] for fname in NOTICE_FIELDS if fname != "tablet_payment_days"):
                 raise ValidationError(_("Only a collège has payment settings for the notices to families "
                                         "(%s is not a collège).", partner.display_name))
 
@@ -250,6 +264,17 @@ class ResPartner(models.Model):
         self.ensure_one()
         # A legal designation of the public accountant, in French whatever the user's language.
         return self.tablet_cheque_payee or f"Agent comptable du {self.name}"
+
+    @api.constrains(*REMINDER_SCHEDULE_FIELDS)
+    def _check_reminder_schedule(self):
+        """Issue 14: a schedule of reminders in whole days, neither immediate nor beyond half a year."""
+        for partner in self.filtered("is_college"):
+            for fname in REMINDER_SCHEDULE_FIELDS:
+                if not 1 <= partner[fname] <= REMINDER_DAYS_MAX:
+                    raise ValidationError(_(
+                        "%(field)s of %(college)s must be a number of days from 1 to %(max)s (got %(value)s).",
+                        field=self._fields[fname].get_description(self.env)["string"], college=partner.display_name,
+                        max=REMINDER_DAYS_MAX, value=partner[fname]))
 
     @api.constrains("school_role", "college_id", "grade_level", "company_id")
     def _check_school_person(self):
@@ -349,8 +374,8 @@ class ResPartner(models.Model):
             fnames = [fname for fname in fnames if any(self._tablet_changes(p, fname, vals[fname]) for p in self)]
         if fnames and not any(user.has_group(group) for group in PAYMENT_WRITERS):
             raise AccessError(_(
-                "%(fields)s say where families pay: only the Département's staff and the collège's head and "
-                "accountant change them.",
+                "%(fields)s say where families pay and when they are reminded: only the Département's staff "
+                "and the collège's head and accountant change them.",
                 fields=", ".join(sorted(self._fields[f].get_description(self.env)["string"] for f in fnames))))
         if user.has_group(ACCOUNTANT_GROUP) and not user.has_group("base.group_partner_manager"):
             others = [fname for fname in vals if fname not in PAYMENT_FIELDS and fname in self._fields

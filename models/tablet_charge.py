@@ -1,4 +1,7 @@
+from collections import defaultdict
 from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -23,7 +26,13 @@ INVOICING_ROLE = _lt("the collège's accountant")
 SETTLED_FIELDS = ("incident_id", "case", "tariff_line_id", "payer_id", "amount")
 # The notice to the family (issue 14) and the reminders printed from the same template.
 NOTICE_REPORT = "tablet_loan.action_report_tablet_charge_notice"
-REMINDER_LEVELS = (0, 1, 2, 3)
+NOTICE_LEVELS = (0, 1, 2, 3)
+# Issue 14: follow-up of unpaid charges. The level is the OCA invoice's reminder counter.
+REMINDER_LEVELS = [("0", "None"), ("1", "First Reminder"), ("2", "Second Reminder"), ("3", "Formal Notice")]
+FORMAL_NOTICE = 3
+REMINDER_SENDERS = ("tablet_loan.group_college_accountant", "tablet_loan.group_department_officer")
+REMINDER_SENDERS_ROLE = _lt("the collège's accountant and the Département's staff")
+REMINDER_ACTIVITY = "tablet_loan.mail_activity_charge_reminder"
 
 
 class TabletCharge(models.Model):
@@ -40,11 +49,15 @@ class TabletCharge(models.Model):
     _check_company_auto = True
     # The invoice and credit note are the actions' (a client pointing a charge at another, paid
     # invoice would read it and make the charge look paid).
-    _tablet_action_fields = ("invoice_id", "credit_note_id")
+    _tablet_action_fields = ("invoice_id", "credit_note_id",
+                             # Issue 14: the head's waiver and instalment plan are the wizards'.
+                             "waived_amount", "waiver_reason", "waiver_credit_note_ids", "rest_due_date",
+                             "instalment_ids", "instalment_reason")
     _tablet_frozen_fields = {
         "confirmed": SETTLED_FIELDS,
         "invoiced": ALL_FIELDS,
         "paid": ALL_FIELDS,
+        "waived": ALL_FIELDS,
         "cancelled": ALL_FIELDS,
     }
 
@@ -78,10 +91,10 @@ class TabletCharge(models.Model):
     amount = fields.Monetary(string="Amount", required=True, tracking=True)
     state = fields.Selection(
         [("draft", "Draft"), ("confirmed", "Confirmed"), ("invoiced", "Invoiced"), ("paid", "Paid"),
-         ("cancelled", "Cancelled")],
+         ("waived", "Waived"), ("cancelled", "Cancelled")],
         string="Status", required=True, readonly=True, copy=False, index=True, tracking=True,
-        # The actions write draft, confirmed, invoiced and cancelled; the compute only moves an
-        # invoiced charge to paid and back, following the invoice's payment status.
+        # The actions write draft, confirmed, invoiced, waived and cancelled; the compute only moves
+        # an invoiced charge to paid and back, following the invoice's payment status.
         compute="_compute_state", store=True, precompute=True,
         help="Paid follows the payment of the invoice.",
     )
@@ -99,6 +112,33 @@ class TabletCharge(models.Model):
     qualification = fields.Selection(related="incident_id.qualification", store=True, string="Qualification")
     tariff_id = fields.Many2one(related="tariff_line_id.tariff_id", string="Deliberation")
     invoice_date_due = fields.Date(related="invoice_id.invoice_date_due", string="Due Date")
+
+    # Issue 14: follow-up of unpaid charges
+    reminder_level = fields.Selection(
+        REMINDER_LEVELS, string="Reminder Level", compute="_compute_reminder", store=True, index=True,
+        help="The last reminder sent to the payer, from the invoice's reminder counter (OCA overdue reminders).")
+    reminder_last_date = fields.Date(string="Last Reminder", compute="_compute_reminder", store=True)
+    follow_up_due_date = fields.Date(
+        string="Follow-up Due Date", compute="_compute_follow_up", store=True, index=True,
+        help="What the family must have paid by: the invoice's due date, the new due date of the rest after a "
+             "partial waiver, or the first unpaid instalment of a plan; none when paid, waived or cancelled. "
+             "Reminders and the re-issue block both follow it.")
+    reminder_next_date = fields.Date(
+        string="Next Step Due On", compute="_compute_follow_up", store=True, index=True,
+        help="When the next reminder is due on the collège's schedule; under the head's waiver or instalment "
+             "plan, the day after a missed date.")
+    waived_amount = fields.Monetary(string="Waived Amount", readonly=True, copy=False, tracking=True,
+                                    help="Remise gracieuse granted by the head of the collège.")
+    waiver_reason = fields.Text(string="Reason for the Waiver", readonly=True, copy=False, tracking=True)
+    waiver_credit_note_ids = fields.Many2many(
+        "account.move", "tablet_charge_waiver_credit_note_rel", "charge_id", "move_id",
+        string="Waiver Credit Notes", readonly=True, copy=False)
+    rest_due_date = fields.Date(string="Rest Due On", readonly=True, copy=False, tracking=True,
+                                help="Due date of what remains to pay after a partial waiver.")
+    instalment_ids = fields.One2many("tablet.charge.instalment", "charge_id", string="Instalment Plan",
+                                     readonly=True, copy=False)
+    instalment_reason = fields.Text(string="Reason for the Instalment Plan", readonly=True, copy=False,
+                                    tracking=True)
 
     _sql_constraints = [
         ("amount_not_negative", "CHECK(amount >= 0)", "The amount of a charge cannot be negative."),
@@ -126,6 +166,59 @@ class TabletCharge(models.Model):
             elif charge.state in ("invoiced", "paid") and charge.invoice_id:
                 paid = charge.invoice_id.payment_state in PAID_PAYMENT_STATES
                 charge.state = "paid" if paid else "invoiced"
+
+    @api.depends("invoice_id.overdue_reminder_counter", "invoice_id.overdue_reminder_last_date")
+    def _compute_reminder(self):
+        """Issue 14: the OCA counter of the invoice is the record of the reminders sent, whoever
+        sent them (this module's action or the accountant's OCA wizard)."""
+        for charge in self:
+            charge.reminder_level = str(min(charge.invoice_id.overdue_reminder_counter or 0, FORMAL_NOTICE))
+            charge.reminder_last_date = charge.invoice_id.overdue_reminder_last_date
+
+    @api.depends("state", "invoice_id.invoice_date_due", "rest_due_date", "waived_amount",
+                 "instalment_ids.due_date", "instalment_ids.paid", "reminder_level", "reminder_last_date",
+                 "college_id.tablet_reminder_first_days", "college_id.tablet_reminder_second_days",
+                 "college_id.tablet_reminder_notice_days")
+    def _compute_follow_up(self):
+        """Issue 14: one due date that the reminders and the re-issue block both follow, and
+        the date of the next step on the collège's schedule. Stored: the daily job and the
+        filters search it instead of computing it charge by charge."""
+        for charge in self:
+            due = charge._follow_up_due()
+            charge.follow_up_due_date = due
+            charge.reminder_next_date = charge._next_step_date(due)
+
+    def _follow_up_due(self):
+        self.ensure_one()
+        if self.state != "invoiced" or not self.invoice_id:
+            return False
+        if self.instalment_ids:
+            unpaid = self.instalment_ids.filtered(lambda i: not i.paid).sorted(lambda i: (i.sequence, i.id))
+            return unpaid[:1].due_date or False
+        return self.rest_due_date or self.invoice_id.invoice_date_due or False
+
+    def _next_step_date(self, due):
+        """Under the head's arrangement (partial waiver, instalment plan) the reminders are closed:
+        only a missed date calls the accountant, the day after. Otherwise the collège's schedule:
+        first reminder after the due date, second after the first, formal notice after the second."""
+        self.ensure_one()
+        if not due:
+            return False
+        if self._under_arrangement():
+            return due + timedelta(days=1)
+        level = int(self.reminder_level or 0)
+        college = self.college_id
+        if level == 0:
+            return due + timedelta(days=college.tablet_reminder_first_days or 15)
+        if level >= FORMAL_NOTICE or not self.reminder_last_date:
+            return False
+        days = college.tablet_reminder_second_days if level == 1 else college.tablet_reminder_notice_days
+        return self.reminder_last_date + timedelta(days=days or 15)
+
+    def _under_arrangement(self):
+        """A partial waiver or an instalment plan decided by the head closes the reminders."""
+        self.ensure_one()
+        return bool(self.instalment_ids or self.currency_id.compare_amounts(self.waived_amount, 0) > 0)
 
     def _payer_candidates(self):
         self.ensure_one()
@@ -408,7 +501,7 @@ class TabletCharge(models.Model):
         (1: first reminder, 2: second, 3: formal notice): the same template, for one charge. Used to
         attach the letters to reminders."""
         self.ensure_one()
-        if reminder_level not in REMINDER_LEVELS:
+        if reminder_level not in NOTICE_LEVELS:
             raise UserError(_("A reminder level is 0 (the notice), 1, 2 or 3 (got %s).", reminder_level))
         pdf, _type = self.env["ir.actions.report"]._render_qweb_pdf(
             NOTICE_REPORT, self.ids, data={"reminder_level": reminder_level})
@@ -433,6 +526,9 @@ class TabletCharge(models.Model):
                                   "refund payment), it cannot simply be cancelled.", charge.display_name))
             if charge.state == "cancelled":
                 raise UserError(_("%s is already cancelled.", charge.display_name))
+            if charge.state == "waived":  # issue 14
+                raise UserError(_("%s is closed by the head's waiver (remise gracieuse) and its credit note: "
+                                  "there is nothing left to cancel.", charge.display_name))
         invoiced = self.filtered(lambda c: c.state == "invoiced")
         if invoiced and not self.env.su and not any(self.env.user.has_group(group) for group in INVOICING):
             raise AccessError(_("Cancelling an invoiced charge issues a credit note: it is for %s.", INVOICING_ROLE))
@@ -486,3 +582,276 @@ class TabletCharge(models.Model):
             "payer_id": payer.id,
             "amount": amount,
         })
+
+    # ------------------------------------------------------------------------------------------
+    # Issue 14: follow-up of unpaid charges (reminders, waiver, instalment plan)
+    # ------------------------------------------------------------------------------------------
+    def _reminder_refusal(self, today):
+        """Why no reminder can be sent for this charge today, or None."""
+        self.ensure_one()
+        if self.state == "paid":
+            return _("it is paid.")
+        if self.state == "waived" or self.currency_id.compare_amounts(self.waived_amount, 0) > 0:
+            return _("the head of the collège granted a waiver (remise gracieuse).")
+        if self.instalment_ids:
+            return _("it is under an instalment plan decided by the head of the collège.")
+        if self.state != "invoiced":
+            return _("it is not invoiced.")
+        if int(self.reminder_level or 0) >= FORMAL_NOTICE:
+            return _("the formal notice (mise en demeure) was already sent.")
+        if not self.reminder_next_date or self.reminder_next_date > today:
+            return _("the next reminder is not due before %s.", format_date(self.env, self.reminder_next_date)) \
+                if self.reminder_next_date else _("nothing is due.")
+        return None
+
+    @tablet_action(*REMINDER_SENDERS, role=REMINDER_SENDERS_ROLE)
+    def action_send_reminder(self):
+        """Send the next step (first reminder, second, formal notice) of the charges whose step is due.
+
+        The reminders are recorded in OCA `account_invoice_overdue_reminder` (one
+        `overdue.reminder.action` of type letter per payer and collège, one counter line per
+        invoice), so that the accountant's OCA screens show them; the invoice's counter is the
+        charge's level. All charges are checked first: nothing is sent if one cannot be."""
+        today = fields.Date.context_today(self)
+        problems = [(charge, charge._reminder_refusal(today)) for charge in self]
+        problems = [self.env._("%(charge)s: %(reason)s", charge=charge.display_name, reason=reason)
+                    for charge, reason in problems if reason]
+        if problems:
+            raise UserError(_("No reminder was sent:\n%s", "\n".join("• " + p for p in problems)))
+        levels = {charge: int(charge.reminder_level or 0) + 1 for charge in self}
+        Action = self.env["overdue.reminder.action"]
+        if not Action.has_access("create"):
+            # The Département's staff read invoices only (account.group_account_readonly): the
+            # reminder's history is written for them once role and scope are checked above; the
+            # history keeps who sent it (user_id).
+            Action = Action.sudo()
+        by_payer = defaultdict(lambda: self.browse())
+        for charge in self:
+            by_payer[(charge.payer_id, charge.college_id, charge.company_id)] |= charge
+        Action.create([{
+            "reminder_type": "post",
+            "partner_id": payer.id,
+            "commercial_partner_id": payer.commercial_partner_id.id,
+            "company_id": company.id,
+            "user_id": self.env.uid,
+            "date": today,
+            "reminder_ids": [Command.create({"invoice_id": charge.invoice_id.id, "counter": levels[charge]})
+                             for charge in charges],
+        } for (payer, _college, company), charges in by_payer.items()])
+        labels = dict(self._fields["reminder_level"]._description_selection(self.env))
+        for charge in self:
+            level = levels[charge]
+            # The letter of this level (the notice's template), kept with the message.
+            pdf, filename = charge._notice_pdf(level)
+            charge.message_post(body=_("%(step)s sent to %(payer)s (letter), %(amount)s due.",
+                                       step=labels[str(level)], payer=charge.payer_id.name,
+                                       amount=format_amount(self.env, charge.invoice_amount_residual,
+                                                            charge.currency_id)),
+                                attachments=[(filename, pdf)])
+        self.activity_feedback([REMINDER_ACTIVITY], feedback=_("Reminder sent."))
+        return True
+
+    def _close_reminders(self):
+        """The head's waiver or instalment plan stops the reminders: OCA's wizard skips the
+        invoice (no_overdue_reminder), and the open reminder activities go."""
+        invoices = self.invoice_id
+        if invoices and not invoices.has_access("write"):
+            invoices = invoices.sudo()  # the head has no accounting right; only this flag is written
+        invoices.write({"no_overdue_reminder": True})
+        self.activity_unlink([REMINDER_ACTIVITY])
+
+    def _grant_waiver(self, amount, reason):
+        """Issue 14: the head's remise gracieuse, full or partial, on an invoiced charge: a posted
+        credit note for the waived amount, reconciled with the invoice. Full: the charge is
+        waived; partial: the rest is due at a new date. Called by the waiver wizard."""
+        self.ensure_one()
+        if self.state != "invoiced":
+            raise UserError(_("Only an invoiced, unpaid charge can be waived (%s).", self.display_name))
+        due = self.invoice_amount_residual
+        if self.currency_id.compare_amounts(amount, 0) <= 0 or self.currency_id.compare_amounts(amount, due) > 0:
+            raise UserError(_("The waived amount must be above zero and at most the amount still due, %(due)s "
+                              "(got %(amount)s).", due=format_amount(self.env, due, self.currency_id),
+                              amount=format_amount(self.env, amount, self.currency_id)))
+        if not (reason or "").strip():
+            raise UserError(_("Give the reason for the waiver (remise gracieuse)."))
+        full = self.currency_id.compare_amounts(amount, due) == 0
+        credit_note = self._waiver_credit_note(amount, reason)
+        today = fields.Date.context_today(self)
+        vals = {
+            "waived_amount": self.waived_amount + amount,
+            "waiver_reason": reason.strip(),
+            "waiver_credit_note_ids": [Command.link(credit_note.id)],
+        }
+        if full:
+            vals.update(state="waived", rest_due_date=False)
+        else:
+            vals["rest_due_date"] = today + timedelta(days=self._payment_days())
+        replaced_plan = self.instalment_ids
+        if replaced_plan:
+            # The plan spread an amount the waiver changed. Nobody deletes instalments directly
+            # (README, Access matrix): the head's waiver does, for this charge only.
+            replaced_plan.sudo().unlink()
+        self._write_state(vals)
+        self._close_reminders()
+        if full:
+            body = _("Waiver (remise gracieuse) of the whole amount due, %(amount)s, granted by %(head)s: the "
+                     "charge is closed by the credit note %(note)s. Reason: %(reason)s",
+                     amount=format_amount(self.env, amount, self.currency_id), head=self.env.user.name,
+                     note=credit_note.name, reason=reason.strip())
+        else:
+            body = _("Partial waiver (remise gracieuse) of %(amount)s granted by %(head)s (credit note %(note)s); "
+                     "%(rest)s remains due by %(date)s. Reason: %(reason)s",
+                     amount=format_amount(self.env, amount, self.currency_id), head=self.env.user.name,
+                     note=credit_note.name, rest=format_amount(self.env, due - amount, self.currency_id),
+                     date=format_date(self.env, self.rest_due_date), reason=reason.strip())
+        if replaced_plan:
+            body += " " + _("The instalment plan no longer applies.")
+        self.message_post(body=body)
+        return credit_note
+
+    def _payment_days(self):
+        """Days the family has to pay the rest after a partial waiver: the issuer's payment term,
+        as for the notice (the collège's, or the Département's for the R21 reimbursement)."""
+        return self._issuer()[0].tablet_payment_days
+
+    def _waiver_credit_note(self, amount, reason):
+        """A posted out_refund of `amount` reversing the invoice, reconciled with it."""
+        invoice = self.invoice_id
+        Move = self.env["account.move"]
+        if not Move.has_access("create"):
+            # The head decides the waiver but has no accounting right (README, Access matrix):
+            # the credit note is the action's, for this charge's invoice only, checked above;
+            # the chatter message is posted as the head.
+            Move = Move.sudo()
+        invoice = invoice.with_env(Move.env)
+        line = invoice.invoice_line_ids[:1]
+        note = Move.create({
+            "move_type": "out_refund",
+            "company_id": invoice.company_id.id,
+            "journal_id": invoice.journal_id.id,
+            "partner_id": invoice.partner_id.id,
+            "currency_id": invoice.currency_id.id,
+            "invoice_date": fields.Date.context_today(self),
+            "reversed_entry_id": invoice.id,
+            "invoice_origin": invoice.name,
+            "ref": _("Waiver (remise gracieuse) of %s", self.display_name),
+            "invoice_line_ids": [Command.create({
+                "name": _("Waiver (remise gracieuse): %s", reason.strip())[:500],
+                "quantity": 1,
+                "price_unit": amount,
+                "account_id": line.account_id.id,
+                "tax_ids": [Command.clear()],
+            })],
+        })
+        note.action_post()
+        receivable = (note.line_ids | invoice.line_ids).filtered(
+            lambda l: l.account_id.account_type == "asset_receivable" and not l.reconciled)
+        receivable.reconcile()
+        return note
+
+    def _set_instalment_plan(self, count, first_date, reason):
+        """Issue 14: the head spreads what is still due over `count` monthly instalments from
+        `first_date`, to the cent; a new plan replaces the previous one. Called by the wizard."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        due = self.invoice_amount_residual
+        problems = []
+        if self.state != "invoiced":
+            problems.append(_("only an invoiced, unpaid charge can be spread (%s).", self.display_name))
+        elif self.currency_id.compare_amounts(due, 0) <= 0:
+            problems.append(_("nothing is due on %s.", self.display_name))
+        if not 2 <= (count or 0) <= 12:
+            problems.append(_("the number of instalments must be from 2 to 12 (got %s).", count or 0))
+        if not first_date or first_date < today:
+            problems.append(_("the first instalment must fall today or later (got %s).",
+                              format_date(self.env, first_date) if first_date else _("no date")))
+        if not (reason or "").strip():
+            problems.append(_("give the reason for the instalment plan."))
+        if problems:
+            raise UserError(_("No instalment plan was set:\n%s", "\n".join("• " + p for p in problems)))
+        currency = self.currency_id
+        share = currency.round(due / count)
+        amounts = [share] * (count - 1) + [currency.round(due - share * (count - 1))]
+        Instalment = self.env["tablet.charge.instalment"]
+        if not Instalment.has_access("create"):
+            # Nobody writes instalments directly (README, Access matrix): the plan is the head's
+            # wizard's, for this charge only, checked above.
+            Instalment = Instalment.sudo()
+        previous = self.instalment_ids.with_env(Instalment.env)
+        previous.unlink()
+        Instalment.create([{
+            "charge_id": self.id, "sequence": index + 1, "amount": amount,
+            "due_date": first_date + relativedelta(months=index),
+        } for index, amount in enumerate(amounts)])
+        self._write_state({"instalment_reason": reason.strip()})
+        self._close_reminders()
+        lines = ", ".join(self.env._("%(amount)s on %(date)s", amount=format_amount(self.env, amount, currency),
+                            date=format_date(self.env, first_date + relativedelta(months=index)))
+                          for index, amount in enumerate(amounts))
+        body = _("Instalment plan decided by %(head)s: %(count)s monthly instalments (%(lines)s). Reason: %(reason)s",
+                 head=self.env.user.name, count=count, lines=lines, reason=reason.strip())
+        if previous:
+            body += " " + _("It replaces the previous plan.")
+        self.message_post(body=body)
+        return True
+
+    @api.model
+    def _cron_follow_up_unpaid(self):
+        """Daily: an activity "Relance d'impayé" for the collège's accountant (else its head)
+        on each invoiced charge whose next step is due, never two for the same step (the step
+        is the activity's deadline); activities of charges no longer due go. A fixed number of
+        queries whatever the number of charges."""
+        activity_type = self.env.ref(REMINDER_ACTIVITY)
+        today = fields.Date.context_today(self)
+        due = self.search([("state", "=", "invoiced"), ("reminder_next_date", "<=", today)])
+        Activity = self.env["mail.activity"]
+        open_activities = Activity.search([("res_model", "=", self._name),
+                                           ("activity_type_id", "=", activity_type.id)])
+        step_of = {charge.id: charge.reminder_next_date for charge in due}
+        # An open activity stays while its step is the charge's; others are stale.
+        stale = open_activities.filtered(lambda a: step_of.get(a.res_id) != a.date_deadline)
+        kept = {a.res_id for a in open_activities - stale}
+        stale.unlink()
+        todo = due.filtered(lambda c: c.id not in kept)
+        if not todo:
+            return
+        users = self._follow_up_users(todo.college_id)
+        # mail.activity names each activity after its record, browsed one by one: read the
+        # charges' names (and their borrowers) for all of them at once first.
+        todo.mapped("display_name")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        Activity.with_context(mail_activity_quick_update=True).create([{
+            "res_model_id": model_id, "res_id": charge.id, "activity_type_id": activity_type.id,
+            "summary": charge._follow_up_summary(), "automated": True,
+            "date_deadline": charge.reminder_next_date,
+            "user_id": (users.get(charge.college_id.id) or self.env.user).id,
+        } for charge in todo])
+
+    def _follow_up_summary(self):
+        self.ensure_one()
+        amount = format_amount(self.env, self.invoice_amount_residual, self.currency_id)
+        if self.instalment_ids:
+            return _("Instalment of %(date)s unpaid (%(amount)s still due)",
+                     date=format_date(self.env, self.follow_up_due_date), amount=amount)
+        if self._under_arrangement():
+            return _("Rest unpaid after the waiver, due on %(date)s (%(amount)s)",
+                     date=format_date(self.env, self.follow_up_due_date), amount=amount)
+        labels = dict(self._fields["reminder_level"]._description_selection(self.env))
+        return _("%(step)s to send (%(amount)s due since %(date)s)", step=labels[str(int(self.reminder_level or 0) + 1)],
+                 amount=amount, date=format_date(self.env, self.follow_up_due_date))
+
+    @api.model
+    def _follow_up_users(self, colleges):
+        """{collège id: user} who follows its unpaid charges: its accountant, else its head
+        (the first by id). One query for all the collèges."""
+        accountant = self.env.ref("tablet_loan.group_college_accountant")
+        head = self.env.ref("tablet_loan.group_college_head")
+        users = self.env["res.users"].sudo().search([
+            ("share", "=", False), ("groups_id", "in", (accountant | head).ids),
+            ("tablet_college_ids", "in", colleges.ids)], order="id")
+        chosen = {}
+        for group in (accountant, head):
+            for user in users.filtered(lambda u: group in u.groups_id):
+                for college in user.tablet_college_ids:
+                    chosen.setdefault(college.id, user)
+        return chosen

@@ -454,7 +454,9 @@ class TabletLoan(models.Model):
     @api.model
     def _overdue_family_charges(self, borrower_ids):
         """{borrower id: [(charge id, due date, amount due)]} of the charges of each person's
-        family that are overdue: invoiced, the invoice posted, not paid, past its due date.
+        family that are overdue: invoiced, the invoice posted, not paid, past the charge's
+        follow-up due date (the invoice's due date, the rest's after a partial waiver, the
+        first unpaid instalment of the head's plan; none once waived or paid).
         The family is the person (borrower of the charge) and their legal representatives
         (payer of the charge). One query whatever the number of people (issue 14).
 
@@ -464,19 +466,19 @@ class TabletLoan(models.Model):
         borrower_ids = [b for b in set(borrower_ids) if b]
         if not borrower_ids:
             return {}
-        self.env["tablet.charge"].flush_model(["borrower_id", "payer_id", "invoice_id", "state"])
+        self.env["tablet.charge"].flush_model(["borrower_id", "payer_id", "invoice_id", "state", "follow_up_due_date"])
         self.env["account.move"].flush_model(["state", "payment_state", "invoice_date_due", "amount_residual"])
         self.env["res.partner"].flush_model(["legal_representative_ids"])
         self.env.cr.execute(SQL("""
-            SELECT p.id, c.id, m.invoice_date_due, m.amount_residual
+            SELECT p.id, c.id, c.follow_up_due_date, m.amount_residual
               FROM res_partner p
               JOIN tablet_charge c ON c.borrower_id = p.id OR c.payer_id IN (
                        SELECT r.representative_id FROM tablet_pupil_representative_rel r WHERE r.pupil_id = p.id)
               JOIN account_move m ON m.id = c.invoice_id
              WHERE p.id = ANY(%(ids)s) AND c.state = 'invoiced' AND m.state = 'posted'
                AND m.payment_state NOT IN ('paid', 'in_payment', 'reversed')
-               AND m.invoice_date_due < %(today)s
-             ORDER BY p.id, m.invoice_date_due, c.id
+               AND c.follow_up_due_date < %(today)s
+             ORDER BY p.id, c.follow_up_due_date, c.id
         """, ids=borrower_ids, today=fields.Date.context_today(self)))
         charges = defaultdict(list)
         for borrower_id, charge_id, due, residual in self.env.cr.fetchall():

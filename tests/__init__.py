@@ -34,3 +34,4 @@ from . import test_good_neighbour
 from . import test_reissue
 from . import test_fleet_lifecycle
 from . import test_charge_notice
+from . import test_charge_follow_up

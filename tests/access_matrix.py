@@ -171,6 +171,12 @@ class MatrixFixtures:
         invoiced = env["tablet.charge"]._create_from_incident(incidents[1], "breakage")
         invoiced.action_confirm()
         invoiced.action_create_invoice()
+        # Issue 14: a reminder recorded in OCA's history, and an instalment plan.
+        reminder = env["overdue.reminder.action"].create({
+            "reminder_type": "post", "partner_id": invoiced.payer_id.id, "company_id": company.id,
+            "commercial_partner_id": invoiced.payer_id.commercial_partner_id.id,
+            "reminder_ids": [Command.create({"invoice_id": invoiced.invoice_id.id, "counter": 1})]})
+        invoiced._set_instalment_plan(2, date.today() + timedelta(days=10), "Famille en difficulté.")
         lost = tablets[3]
         lost.tablet_state = "lost"
         geolocation = env["tablet.geolocation.request"].create({
@@ -191,6 +197,8 @@ class MatrixFixtures:
             ("tablet.charge.tariff", tariff), ("tablet.charge.tariff.line", tariff.line_ids[0]),
             ("tablet.charge", charge), ("tablet.geolocation.request", geolocation),
             ("account.move", invoiced.invoice_id), ("tablet.campaign", campaign),
+            ("overdue.reminder.action", reminder), ("account.invoice.overdue.reminder", reminder.reminder_ids),
+            ("tablet.charge.instalment", invoiced.instalment_ids[0]),
         ]:
             self.records.setdefault(model, {})[key] = record
         self.records["tablet.incident"][f"{key}_second"] = incidents[1]

@@ -402,6 +402,30 @@ class RulesFixtures:
             return charge
         return build
 
+    # Issue 14: follow-up of unpaid charges
+    def _invoiced_charge(self, due_days_ago=None):
+        charge = type(self)._charge_fixture("invoiced")(self)
+        if due_days_ago is not None:
+            self.env.flush_all()
+            self.env.cr.execute("UPDATE account_move SET invoice_date_due = %s WHERE id = %s",
+                                [fields.Date.today() - timedelta(days=due_days_ago), charge.invoice_id.id])
+            self.env.invalidate_all()
+            charge.invoice_id.modified(["invoice_date_due"])
+            self.env.flush_all()
+        return charge
+
+    def _head_wizard(model, **vals):
+        def build(self):
+            charge = self._invoiced_charge()
+            return Fixture(self.env[model], watched=charge, wizard_vals={
+                "charge_id": charge.id, "reason": "Famille en grande difficulté (assistante sociale).", **vals})
+        return build
+
+    def _plan(self):
+        charge = self._invoiced_charge()
+        charge._set_instalment_plan(3, fields.Date.today() + timedelta(days=10), "Famille en difficulté.")
+        return charge.instalment_ids[0]
+
     def _prepared_decision(self):
         incident = self._incident(self._loan(self.pupils[0], self.tablets[0]), validate=True)
         incident.write({"decision": "replace", "qualification": "accident", "replacement_equipment_id": self.tablets[2].id,
@@ -507,6 +531,11 @@ class RulesFixtures:
         ("tablet.charge", "draft"): _charge_fixture("draft"),
         ("tablet.charge", "confirmed"): _charge_fixture("confirmed"),
         ("tablet.charge", "invoiced"): _charge_fixture("invoiced"),
+        ("tablet.charge", "invoiced, reminder due"): lambda self: self._invoiced_charge(due_days_ago=40),
+        ("tablet.charge.waiver.wizard", "invoiced charge"): _head_wizard("tablet.charge.waiver.wizard", full=True),
+        ("tablet.charge.instalment.wizard", "invoiced charge"): _head_wizard(
+            "tablet.charge.instalment.wizard", count=3, first_date=fields.Date.today() + timedelta(days=10)),
+        ("tablet.charge.instalment", "plan"): _plan,
         ("tablet.charge.tariff", ""): lambda self: self.tariff,
         ("tablet.charge.tariff.line", ""): lambda self: self.lines["breakage"],
         ("tablet.convention", "draft"): lambda self: self._draft_convention(every_signature=False),
@@ -629,6 +658,10 @@ class RulesFixtures:
         ("tablet.charge", "incident_id"): lambda self, record: self.spare_incident.id,
         ("tablet.charge", "invoice_id"): lambda self, record: self.spare_invoice.id,
         ("tablet.charge", "credit_note_id"): lambda self, record: self.spare_invoice.id,
+        ("tablet.charge", "waiver_credit_note_ids"): lambda self, record: [Command.link(self.spare_invoice.id)],
+        ("tablet.charge", "instalment_ids"): lambda self, record: [Command.create({
+            "sequence": 1, "due_date": date(2027, 1, 5), "amount": 10.0})],
+        ("tablet.charge.instalment", "charge_id"): lambda self, record: self.spare_charge.id,
         ("tablet.user.list", "line_ids"): lambda self, record: [Command.create({"partner_id": self.pupils[1].id})],
         ("tablet.geolocation.request", "equipment_id"): _stock_tablet,
         ("tablet.geolocation.request", "incident_id"): lambda self, record: self.spare_incident.id,

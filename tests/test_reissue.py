@@ -73,6 +73,9 @@ class TestReissue(TabletLoanCase):
         self.env.cr.execute("UPDATE account_move SET invoice_date_due = %s WHERE id = %s",
                             [fields.Date.today() - timedelta(days=days), self.charge.invoice_id.id])
         self.env.invalidate_all()
+        # The charge's follow-up due date (issue 14, stored) follows the invoice's.
+        self.charge.invoice_id.modified(["invoice_date_due"])
+        self.env.flush_all()
 
     def _pay(self):
         invoice = self.charge.invoice_id

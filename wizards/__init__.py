@@ -8,3 +8,5 @@ from . import tablet_period_export_mixin
 from . import tablet_fleet_exit_export_wizard
 from . import tablet_charge_export_wizard
 from . import tablet_reissue_override_wizard
+from . import tablet_charge_waiver_wizard
+from . import tablet_charge_instalment_wizard

@@ -64,7 +64,7 @@ class TestReissue(TabletLoanCase):
         charge.action_confirm()
         charge.action_create_invoice()
         cls.charge = charge.with_user(cls.env.user)
-        as_action(cls.first_loan)._register_return(fields.Date.today(), "damaged", fields.Date.today(), [])
+        as_action(cls.first_loan)._register_return(fields.Date.today(), "good", fields.Date.today(), [])
         cls.reference = "CHG-%05d" % cls.charge.id
 
     def _make_overdue(self, days=40):

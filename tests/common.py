@@ -72,6 +72,22 @@ class TabletLoanCase(TransactionCase):
         return pupil, representative
 
     @classmethod
+    def _college_sales_journal(cls, college=None):
+        """The Département's generic chart and a sales journal for `college` (Alpha by default),
+        where its charges are invoiced; the Département's default sales journal is returned too."""
+        college = college or cls.college_alpha
+        company = college.company_id
+        cls.env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+        default_sale = cls.env["account.journal"].search([
+            ("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
+        journal = cls.env["account.journal"].create({
+            "name": f"Participations {college.name}", "code": "C" + college.name.split()[-1][:3].upper(),
+            "type": "sale", "company_id": company.id, "default_account_id": default_sale.default_account_id.id,
+        })
+        college.tablet_journal_id = journal
+        return journal, default_sale
+
+    @classmethod
     def _college(cls, name, uai, company, academy):
         return cls.env["res.partner"].create({
             "name": name, "is_college": True, "uai_code": uai,

@@ -17,14 +17,7 @@ class TestCharge(TabletLoanCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["account.chart.template"].try_loading("generic_coa", company=cls.dept_a, install_demo=False)
-        default_sale = cls.env["account.journal"].search([
-            ("company_id", "=", cls.dept_a.id), ("type", "=", "sale")], limit=1)
-        cls.journal_alpha = cls.env["account.journal"].create({
-            "name": "Participations Collège Alpha", "code": "CALP", "type": "sale",
-            "company_id": cls.dept_a.id, "default_account_id": default_sale.default_account_id.id,
-        })
-        cls.college_alpha.tablet_journal_id = cls.journal_alpha
+        cls.journal_alpha, _default_sale = cls._college_sales_journal()
         cls._deployable(cls.college_alpha, cls.pupil_alpha | cls.teacher_alpha)
         cls.tablets = cls._tablets(cls.college_alpha, 2)
         cls.loan = cls._loan(cls.pupil_alpha, cls.tablets[0])

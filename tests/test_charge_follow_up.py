@@ -29,13 +29,7 @@ class FollowUpCase(TabletLoanCase):
     def setUpClass(cls):
         super().setUpClass()
         Partner = cls.env["res.partner"]
-        cls.env["account.chart.template"].try_loading("generic_coa", company=cls.dept_a, install_demo=False)
-        default_sale = cls.env["account.journal"].search([
-            ("company_id", "=", cls.dept_a.id), ("type", "=", "sale")], limit=1)
-        cls.college_alpha.tablet_journal_id = cls.env["account.journal"].create({
-            "name": "Participations Collège Alpha", "code": "CALP", "type": "sale",
-            "company_id": cls.dept_a.id, "default_account_id": default_sale.default_account_id.id,
-        })
+        cls._college_sales_journal()
         reps = Partner.create([{"name": f"Parent F{i:02d}", "school_role": "legal_representative",
                                 "company_id": cls.dept_a.id} for i in range(cls.FAMILIES)])
         cls.pupils = Partner.create([{

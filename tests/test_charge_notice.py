@@ -33,20 +33,15 @@ class TestChargeNotice(TabletLoanCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["account.chart.template"].try_loading("generic_coa", company=cls.dept_a, install_demo=False)
+        _journal, cls.default_sale = cls._college_sales_journal()
         # The generic chart counts in dollars; a French Département in euros (as the demo data does).
         euro = cls.env.ref("base.EUR")
         euro.active = True
         cls.dept_a.currency_id = euro
         france = cls.env.ref("base.fr")
-        cls.default_sale = cls.env["account.journal"].search([
-            ("company_id", "=", cls.dept_a.id), ("type", "=", "sale")], limit=1)
         cls.college_alpha.write({
             "street": "1 rue des Écoles", "zip": "38000", "city": "Grenoble", "phone": "04 76 00 00 00",
             "country_id": france.id,
-            "tablet_journal_id": cls.env["account.journal"].create({
-                "name": "Participations Collège Alpha", "code": "CALP", "type": "sale",
-                "company_id": cls.dept_a.id, "default_account_id": cls.default_sale.default_account_id.id}).id,
         })
         # The collège's accountant sets where families pay (the payee stays the default one).
         cls.college_alpha.with_user(cls.accountant_alpha).write({

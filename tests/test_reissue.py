@@ -22,13 +22,7 @@ class TestReissue(TabletLoanCase):
     def setUpClass(cls):
         super().setUpClass()
         Partner = cls.env["res.partner"]
-        cls.env["account.chart.template"].try_loading("generic_coa", company=cls.dept_a, install_demo=False)
-        default_sale = cls.env["account.journal"].search([
-            ("company_id", "=", cls.dept_a.id), ("type", "=", "sale")], limit=1)
-        cls.college_alpha.tablet_journal_id = cls.env["account.journal"].create({
-            "name": "Participations Collège Alpha", "code": "CALP", "type": "sale",
-            "company_id": cls.dept_a.id, "default_account_id": default_sale.default_account_id.id,
-        })
+        cls._college_sales_journal()
         # The sibling shares the legal representative who pays the charge (payer side of the family).
         cls.sibling = Partner.create({
             "name": "Alpha Cadet", "school_role": "pupil", "college_id": cls.college_alpha.id,

@@ -8,5 +8,6 @@ from . import tablet_period_export_mixin
 from . import tablet_fleet_exit_export_wizard
 from . import tablet_charge_export_wizard
 from . import tablet_reissue_override_wizard
+from . import tablet_charge_head_decision_mixin
 from . import tablet_charge_waiver_wizard
 from . import tablet_charge_instalment_wizard

@@ -15,16 +15,12 @@ class TabletChargeInstalmentWizard(models.TransientModel):
 
     _name = "tablet.charge.instalment.wizard"
     _description = "Instalment Plan of a Charge"
+    _inherit = ["tablet.charge.head.decision.mixin"]
 
-    charge_id = fields.Many2one("tablet.charge", string="Charge", required=True, readonly=True,
-                                default=lambda self: self.env.context.get("active_id"))
-    currency_id = fields.Many2one(related="charge_id.currency_id")
-    amount_due = fields.Monetary(related="charge_id.invoice_amount_residual", string="Amount Still Due")
     count = fields.Integer(string="Number of Instalments", required=True, default=3,
                            help="From 2 to 12 monthly instalments.")
     first_date = fields.Date(string="First Instalment On", required=True,
                              default=lambda self: fields.Date.context_today(self) + relativedelta(months=1))
-    reason = fields.Text(string="Reason", required=True)
     preview = fields.Text(string="Instalments", compute="_compute_preview")
 
     @api.depends("count", "first_date", "amount_due")
@@ -42,8 +38,5 @@ class TabletChargeInstalmentWizard(models.TransientModel):
 
     @tablet_action("tablet_loan.group_college_head", role=_lt("the head of the collège"))
     def action_confirm(self):
-        self.ensure_one()
-        charge = self.charge_id
-        charge.check_access("write")  # the head's own collèges only
-        charge._set_instalment_plan(self.count, self.first_date, self.reason or "")
+        self._charge_to_decide()._set_instalment_plan(self.count, self.first_date, self.reason or "")
         return {"type": "ir.actions.act_window_close"}

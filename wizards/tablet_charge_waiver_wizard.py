@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools.translate import LazyTranslate
 
 from ..models.tablet_workflow_mixin import tablet_action
@@ -13,15 +13,10 @@ class TabletChargeWaiverWizard(models.TransientModel):
 
     _name = "tablet.charge.waiver.wizard"
     _description = "Waiver of a Charge (Remise Gracieuse)"
+    _inherit = ["tablet.charge.head.decision.mixin"]
 
-    charge_id = fields.Many2one("tablet.charge", string="Charge", required=True, readonly=True,
-                                default=lambda self: self.env.context.get("active_id"))
-    currency_id = fields.Many2one(related="charge_id.currency_id")
-    amount_due = fields.Monetary(related="charge_id.invoice_amount_residual", string="Amount Still Due")
     full = fields.Boolean(string="Waive the Whole Amount Due", default=True)
     amount = fields.Monetary(string="Amount Waived", compute="_compute_amount", store=True, readonly=False)
-    reason = fields.Text(string="Reason", required=True,
-                         help="Why the collège waives the amount: it stays in the charge's chatter.")
 
     @api.depends("full", "charge_id")
     def _compute_amount(self):
@@ -33,8 +28,5 @@ class TabletChargeWaiverWizard(models.TransientModel):
     def action_confirm(self):
         """The credit note, the charge's new status and the message are the charge's
         `_grant_waiver`, run with the action's pass once the role is checked."""
-        self.ensure_one()
-        charge = self.charge_id
-        charge.check_access("write")  # the head's own collèges only
-        charge._grant_waiver(self.amount_due if self.full else self.amount, self.reason or "")
+        self._charge_to_decide()._grant_waiver(self.amount_due if self.full else self.amount, self.reason or "")
         return {"type": "ir.actions.act_window_close"}

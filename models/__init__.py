@@ -25,3 +25,4 @@ from . import tablet_charge
 from . import tablet_annual_report
 from . import tablet_today
 from . import tablet_campaign
+from . import tablet_fleet_need

@@ -33,3 +33,4 @@ from . import test_rules_loans
 from . import test_good_neighbour
 from . import test_reissue
 from . import test_fleet_lifecycle
+from . import test_fleet_needs

@@ -204,8 +204,8 @@ class MaintenanceEquipment(models.Model):
 
     def _compute_data_to_erase(self):
         self.env["tablet.loan"].flush_model(["state", "equipment_id"])
-        self.env.cr.execute(SQL("SELECT equipment_id FROM tablet_loan WHERE state = 'returned' AND equipment_id = ANY(%s)",
-                                list(self._ids)))
+        self.env.cr.execute(SQL(
+            "SELECT equipment_id FROM tablet_loan WHERE state = 'returned' AND equipment_id = ANY(%s)", list(self._ids)))
         unerased = {row[0] for row in self.env.cr.fetchall()}
         for tablet in self:
             tablet.data_to_erase = tablet.id in unerased

@@ -535,7 +535,8 @@ class ResPartner(models.Model):
         def rows(records, fnames):
             return records.read([f for f in fnames if f in records._fields]) if records else []
         person_fields = ["name", "school_role", "college_id", "grade_level", "school_class", "email", "phone",
-                         "mobile", "street", "zip", "city", "legal_representative_ids", "pupil_ids", "leaving_date"]
+                         "mobile", "street", "zip", "city", "legal_representative_ids", "pupil_ids", "arrival_date",
+                         "leaving_date"]
         loans = self.env["tablet.loan"].search(["|", ("borrower_id", "=", self.id), ("signed_by_id", "=", self.id)])
         incidents = self.env["tablet.incident"].search([("borrower_id", "=", self.id)])
         charges = self.env["tablet.charge"].search(["|", ("borrower_id", "=", self.id), ("payer_id", "=", self.id)])

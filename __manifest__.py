@@ -43,6 +43,7 @@
         "views/tablet_charge_views.xml",
         "views/tablet_annual_report_views.xml",
         "views/tablet_today_views.xml",
+        "views/tablet_fleet_need_views.xml",
         "views/menus.xml",
         "wizards/tablet_delivery_intake_views.xml",
         "views/tablet_geolocation_request_views.xml",

@@ -27,3 +27,4 @@ from . import tablet_charge_instalment
 from . import tablet_annual_report
 from . import tablet_today
 from . import tablet_campaign
+from . import tablet_fleet_need

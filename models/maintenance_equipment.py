@@ -47,6 +47,8 @@ PHYSICALLY_RETURNED_STATES = ("assigned", "custody", "found")
 # Tablets a write-off, a scrap or a "found" apply to, and the incidents a write-off stands on.
 MISSING_STATES = ("lost", "stolen")
 MISSING_INCIDENT_TYPES = {"lost": "loss", "stolen": "theft"}
+# A warranty claim in these states has the tablet at the supplier: only its return brings it back.
+AT_SUPPLIER_CLAIM_STATES = ("sent", "answered")
 # Who acts on the fleet: the collège's référents and heads find a tablet and check it back into
 # stock; only the Département takes a tablet out of its fleet (R7): a write-off or scrapping.
 FLEET_ACTORS = ("tablet_loan.group_college_referent", "tablet_loan.group_department_manager")
@@ -126,6 +128,10 @@ class MaintenanceEquipment(models.Model):
         compute_sudo=False,
     )
     loan_count = fields.Integer(compute="_compute_loan_count", groups=LOAN_READERS)
+    # R16: a tablet back from a loan whose data erasure is not confirmed yet (the loan waits,
+    # "returned"): not lent again, not offered as a replacement. Searchable for those domains.
+    data_to_erase = fields.Boolean(string="Data to Erase", compute="_compute_data_to_erase",
+                                   search="_search_data_to_erase")
     out_of_fleet_date = fields.Date(
         string="Left the Fleet on", tracking=True, copy=False,
         help="Date of the gift to the pupil, of the write-off or of scrapping, for the Département's asset register.",
@@ -190,6 +196,26 @@ class MaintenanceEquipment(models.Model):
         charges = self.env["tablet.charge"].search([("incident_id", "in", incidents.ids)])
         for tablet in self:
             tablet.charge_ids = charges.filtered(lambda c: tablet_of.get(c.incident_id.id) == tablet.id)
+
+    def _returned_unerased_query(self):
+        """Ids of the tablets with a loan returned and not erased yet: the facts of R16, read past
+        the loans' record rules (a référent choosing a replacement need not read every loan)."""
+        return SQL("(SELECT equipment_id FROM tablet_loan WHERE state = 'returned')")
+
+    def _compute_data_to_erase(self):
+        self.env["tablet.loan"].flush_model(["state", "equipment_id"])
+        self.env.cr.execute(SQL(
+            "SELECT equipment_id FROM tablet_loan WHERE state = 'returned' AND equipment_id = ANY(%s)", list(self._ids)))
+        unerased = {row[0] for row in self.env.cr.fetchall()}
+        for tablet in self:
+            tablet.data_to_erase = tablet.id in unerased
+
+    def _search_data_to_erase(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Data to Erase is searched with = or != and True or False."))
+        self.env["tablet.loan"].flush_model(["state", "equipment_id"])
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", self._returned_unerased_query())]
 
     def _compute_loan_count(self):
         counts = count_by(self.env["tablet.loan"], "equipment_id", self) \
@@ -420,6 +446,27 @@ class MaintenanceEquipment(models.Model):
         self._write_state({"tablet_state": "stock"})
         self._message_log_batch(bodies={tablet.id: self.env._("Checked: data erased and in working order (R16); back "
                                                      "in stock.") for tablet in self})
+        return True
+
+    @tablet_action(*FLEET_ACTORS, role=FLEET_ACTORS_ROLE)
+    def action_back_from_repair(self):
+        """A tablet "in repair" whose warranty claim was cancelled or never sent is in fact at the
+        collège: it comes back out of order, where the head decides a replacement and the
+        Département may scrap it, or the collège checks it back into stock if it works (issue 15).
+        Refused while a claim is at the supplier (sent or answered): the tablet is there."""
+        action = _("Back from repair")
+        self._ensure_tablet_state(("repair",), action)
+        at_supplier = self.env["tablet.warranty.claim"].search([
+            ("equipment_id", "in", self.ids), ("state", "in", AT_SUPPLIER_CLAIM_STATES)]).equipment_id
+        if at_supplier:
+            raise UserError(_(
+                "%(action)s is not possible while a warranty claim is open at the supplier for %(tablets)s: "
+                "record the supplier's answer and the return, or cancel the claim, first.",
+                action=action, tablets=self.filtered(lambda t: t.id in at_supplier.ids)._names()))
+        self._write_state({"tablet_state": "out_of_order"})
+        self._message_log_batch(bodies={tablet.id: self.env._(
+            "Back from repair without a claim at the supplier: out of order at the collège. Put it back in "
+            "stock if it works, or decide its replacement.") for tablet in self})
         return True
 
     @tablet_action(*DEPARTMENT, role=DEPARTMENT_ROLE)

@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists
 from odoo.tools.translate import LazyTranslate
 
 from .payment_settings import PAYMENT_DAYS_DEFAULT, check_payment_settings, normalize_payment_vals
@@ -136,6 +137,16 @@ class ResPartner(models.Model):
         string="Leaves the Collège on", tracking=True, copy=False,
         help="The loan of a person leaving ends that day; the tablet is due back by then (R14).",
     )
+    arrival_date = fields.Date(
+        string="Arrived at the Collège on", tracking=True, copy=False,
+        help="The day the person joined the collège; the day they were recorded unless typed (R8: arrivals get "
+             "a tablet).",
+    )
+    # Whether the person holds a tablet now (an open loan): who holds a tablet is read only by the
+    # roles that read loans (README, Record rules).
+    tablet_holder = fields.Boolean(
+        string="Holds a Tablet", compute="_compute_tablet_holder", search="_search_tablet_holder",
+        groups="tablet_loan.group_department_officer,tablet_loan.group_college_referent")
     tablet_journal_id = fields.Many2one(
         "account.journal", string="Sales Journal for Tablet Charges", ondelete="restrict", tracking=True,
         domain="[('type', '=', 'sale'), ('company_id', '=', company_id)]",
@@ -194,6 +205,30 @@ class ResPartner(models.Model):
             counts = count_by(self.env["tablet.loan"], "borrower_id", self)
         for partner in self:
             partner.tablet_loan_count = counts.get(partner, 0)
+
+    def _auto_init(self):
+        """People recorded before `arrival_date` existed arrived, for the programme, the day they
+        were recorded: filled once, when the column is created."""
+        created = not column_exists(self.env.cr, self._table, "arrival_date")
+        res = super()._auto_init()
+        if created:
+            self.env.cr.execute(SQL("UPDATE res_partner SET arrival_date = create_date::date WHERE school_role IN %s",
+                                    COLLEGE_MEMBER_ROLES))
+        return res
+
+    def _compute_tablet_holder(self):
+        Loan = self.env["tablet.loan"]
+        holders = set(Loan.search([("borrower_id", "in", self.ids), ("state", "in", Loan._open_states())])
+                      .borrower_id.ids) if self.ids and Loan.has_access("read") else set()
+        for partner in self:
+            partner.tablet_holder = partner.id in holders
+
+    def _search_tablet_holder(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Holds a Tablet is searched with = or != and True or False."))
+        Loan = self.env["tablet.loan"]
+        loans = Loan._search([("state", "in", Loan._open_states())])
+        return [("id", "in" if (operator == "=") == value else "not in", loans.subselect("borrower_id"))]
 
     def _compute_tablet_convention_count(self):
         counts = {}
@@ -304,6 +339,8 @@ class ResPartner(models.Model):
                 raise AccessError(_("%s is set by the anonymisation of personal data (R29) only.",
                                     self._fields["tablet_anonymized"].get_description(self.env)["string"]))
             self._prepare_school_vals(vals)
+            if vals.get("school_role") in COLLEGE_MEMBER_ROLES and "arrival_date" not in vals:
+                vals["arrival_date"] = fields.Date.context_today(self)
         partners = super().create(vals_list)
         partners.tablet_journal_id._tablet_ensure_payment_methods()
         return partners
@@ -590,7 +627,8 @@ class ResPartner(models.Model):
         def rows(records, fnames):
             return records.read([f for f in fnames if f in records._fields]) if records else []
         person_fields = ["name", "school_role", "college_id", "grade_level", "school_class", "email", "phone",
-                         "mobile", "street", "zip", "city", "legal_representative_ids", "pupil_ids", "leaving_date"]
+                         "mobile", "street", "zip", "city", "legal_representative_ids", "pupil_ids", "arrival_date",
+                         "leaving_date"]
         loans = self.env["tablet.loan"].search(["|", ("borrower_id", "=", self.id), ("signed_by_id", "=", self.id)])
         incidents = self.env["tablet.incident"].search([("borrower_id", "=", self.id)])
         charges = self.env["tablet.charge"].search(["|", ("borrower_id", "=", self.id), ("payer_id", "=", self.id)])

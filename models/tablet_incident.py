@@ -122,7 +122,9 @@ class TabletIncident(models.Model):
     )
     replacement_equipment_id = fields.Many2one(
         "maintenance.equipment", string="Replacement Tablet", copy=False, ondelete="restrict",
-        domain="[('is_tablet', '=', True), ('college_id', '=', college_id), ('tablet_state', '=', 'stock')]",
+        domain="[('is_tablet', '=', True), ('college_id', '=', college_id), ('tablet_state', '=', 'stock'), "
+               "('data_to_erase', '=', False)]",
+        help="A tablet of the collège's stock whose data was erased at its last return (R16).",
     )
     counterpart_no_gift = fields.Boolean(string="No Gift at the End of 3e", tracking=True, copy=False,
                                          help="R24a: the replacement will not be given at the end of 3e.")

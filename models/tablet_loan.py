@@ -16,6 +16,9 @@ from .tablet_workflow_mixin import ALL_FIELDS, as_action, tablet_action
 from .utils import bulk_update, bulk_write, check_access_sql, read_columns
 
 OPEN_STATES = ("draft", "active", "custody")
+# Loans whose tablet may be given at the end of 3e (R17): with the pupil, or returned in good
+# order at the end of the year and still in the collège's stock (issue 15).
+GIFT_LOAN_STATES = ("active", "closed")
 # Tablet status that follows each loan status.
 TABLET_STATE_OF_LOAN = {"draft": "assigned", "active": "assigned", "custody": "custody", "donated": "donated"}
 ACCESSORIES = ("cover", "charger", "cable")
@@ -897,20 +900,35 @@ class TabletLoan(models.Model):
         without returning it (R14), and no fault over the pupil's whole history in the
         programme, every loan and year, not only the current loan (issue 15).
 
+        A pupil who returned the tablet at the end of the year in good order (working, erased and
+        released, the loan closed) may be given it too (issue 15): the tablet is still in the
+        collège's stock, lent to nobody since, and the pupil holds no other tablet.
+
         One search per reason, whatever the number of loans, the first reason winning."""
         if not self:
             return {}
         Loan = self.with_context(active_test=False)
         ids = [("id", "in", self.ids)]
         today = fields.Date.context_today(self)
+        active = ("state", "=", "active")
         checks = [
-            ([("state", "!=", "active")], _("the loan is not active")),
+            ([("state", "not in", GIFT_LOAN_STATES)], _("the loan is neither active nor closed after a return")),
             (["|", ("borrower_role", "!=", "pupil"), ("grade_level", "!=", "3e")],
              _("only pupils finishing 3e receive their tablet")),
-            ([("borrower_id.leaving_date", "<", today)],
+            ([active, ("borrower_id.leaving_date", "<", today)],
              _("the pupil left the collège without returning the tablet (R14)")),
-            ([("equipment_id.tablet_state", "!=", "assigned")],
+            ([active, ("equipment_id.tablet_state", "!=", "assigned")],
              _("the tablet is not with the pupil in working order (lost, stolen, at the supplier or out of order)")),
+            ([("state", "=", "closed"), "|", "|", "|", ("date_return", "=", False),
+              ("return_condition", "not in", ("good", "worn")), ("returned_powers_on", "=", False),
+              ("data_wiped_date", "=", False)],
+             _("the tablet was not returned in working order with its data erased (R16)")),
+            ([("state", "=", "closed"), ("equipment_id.tablet_state", "!=", "stock")],
+             _("the returned tablet is no longer in the collège's stock")),
+            ([("state", "=", "closed"), ("id", "not in", self._latest_loan_of_tablets())],
+             _("the tablet was lent to someone else after its return")),
+            ([("state", "=", "closed"), ("borrower_id", "in", self._borrowers_with_open_loan())],
+             _("the pupil holds another tablet: the gift is that one")),
             ([("no_gift", "=", True)], _("no gift: counterpart of a replacement decided by the head (R24a)")),
             ([("incident_ids.state", "in", ("declared", "validated"))], _("an incident is still open on this loan")),
             ([("borrower_id", "in", self._borrowers_at_fault())],
@@ -922,6 +940,25 @@ class TabletLoan(models.Model):
             for loan in Loan.search(ids + domain).with_env(self.env):
                 reasons.setdefault(loan, reason)
         return reasons
+
+    def _latest_loan_of_tablets(self):
+        """Ids of the latest loan of each of this batch's tablets (one query): a returned tablet is
+        given only on its last loan, not after it went to someone else."""
+        self.flush_model(["equipment_id", "state"])
+        self.env.cr.execute(SQL("""
+            SELECT DISTINCT ON (equipment_id) id FROM tablet_loan
+             WHERE equipment_id IN (SELECT equipment_id FROM tablet_loan WHERE id = ANY(%s))
+             ORDER BY equipment_id, id DESC""", list(self._ids)))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _borrowers_with_open_loan(self):
+        """Ids of this batch's borrowers who hold an open loan (one query)."""
+        self.flush_model(["borrower_id", "state"])
+        self.env.cr.execute(SQL("""
+            SELECT DISTINCT borrower_id FROM tablet_loan
+             WHERE state IN %s AND borrower_id IN (SELECT borrower_id FROM tablet_loan WHERE id = ANY(%s))""",
+                                OPEN_STATES, list(self._ids)))
+        return [row[0] for row in self.env.cr.fetchall()]
 
     def _borrowers_at_fault(self):
         """Ids of this batch's borrowers with a fault anywhere in their history (R17, R21, R24):
@@ -947,6 +984,11 @@ class TabletLoan(models.Model):
         if refusals:
             raise UserError(_("These tablets cannot be given:\n%s",
                               _listing([f"{loan.borrower_id.name}: {reason}" for loan, reason in refusals.items()])))
-        bulk_write(self, {"state": "donated", "donated_date": date, "date_end": date})
+        returned = self.filtered(lambda loan: loan.state == "closed")
+        # A tablet given after its return keeps its loan's end (the return); an active loan ends today.
+        if returned:
+            bulk_write(returned, {"state": "donated", "donated_date": date})
+        if self - returned:
+            bulk_write(self - returned, {"state": "donated", "donated_date": date, "date_end": date})
         bulk_write(self._tablets(), {"tablet_state": "donated", "out_of_fleet_date": date, "active": False})
         return True

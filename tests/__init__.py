@@ -35,3 +35,4 @@ from . import test_reissue
 from . import test_fleet_lifecycle
 from . import test_charge_notice
 from . import test_charge_follow_up
+from . import test_fleet_needs

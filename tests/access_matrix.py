@@ -202,6 +202,9 @@ class MatrixFixtures:
         ]:
             self.records.setdefault(model, {})[key] = record
         self.records["tablet.incident"][f"{key}_second"] = incidents[1]
+        # R8: the collège's line of its 5e pupils in the needs-and-fleet view (read from the database).
+        env.flush_all()
+        self.records.setdefault("tablet.fleet.need", {})[key] = env["tablet.fleet.need"]._line(college, "5e")
 
     # -- what a cell expects -------------------------------------------------
     def cases(self, model, scope):

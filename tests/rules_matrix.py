@@ -513,6 +513,9 @@ class RulesFixtures:
         ("maintenance.equipment", "stolen, theft validated"): _written_off_ready,
         ("maintenance.equipment", "found"): lambda self: self._tablet("found"),
         ("maintenance.equipment", "out of order"): lambda self: self._tablet("out_of_order"),
+        ("maintenance.equipment", "in repair"): lambda self: self._tablet("repair"),
+        ("maintenance.equipment", "in repair, claim sent"): lambda self: self._claim(self._incident(
+            self._loan(self.pupils[0], self.tablets[0]), validate=True), state="sent").equipment_id,
         ("tablet.incident", "declared"): lambda self: self._incident(self._loan(self.pupils[0], self.tablets[0])),
         ("tablet.incident", "declared theft, no complaint"): lambda self: self._incident(
             self._loan(self.pupils[0], self.tablets[0]), incident_type="theft"),

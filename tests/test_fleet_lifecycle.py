@@ -449,3 +449,109 @@ class TestFleetLifecycle(HttpCase, TabletLoanCase):
         self.assertIn(left, left._gift_refusals())
         self.tablets[2].sudo().tablet_state = "assigned"
         self.assertFalse(left._gift_refusals(), "a pupil who managed it responsibly keeps it")
+
+    def test_gift_offered_after_a_good_return_at_the_end_of_the_year(self):
+        """R17, issue 15: a 3e pupil who returned the tablet in good order (working, erased, released
+        from the MDM) is offered the gift as one who kept it; not after a damaged or unerased return,
+        nor once the tablet went to someone else; the whole history still counts."""
+        returned = self._active(self.pupil_3e, self.tablets[0])
+        self._return(returned)
+        self.assertEqual((returned.state, self.tablets[0].tablet_state), ("closed", "stock"))
+        # Not erased yet: the loan waits "returned", no gift.
+        unerased = self._active(self.pupil_3e_b, self.tablets[1])
+        self._return(unerased, data_wiped=False)
+        self.assertEqual(unerased.state, "returned")
+        form = Form(self.env["tablet.gift.wizard"].with_user(self.head_alpha))
+        form.college_id = self.college_alpha
+        wizard = form.save()
+        self.assertEqual(wizard.line_ids.filtered("eligible").loan_id, returned)
+        self.assertNotIn(unerased, wizard.line_ids.loan_id, "a loan waiting for its erasure is not offered")
+        wizard.action_confirm()
+        tablet = self.tablets[0].with_context(active_test=False)
+        self.assertEqual((returned.state, returned.donated_date), ("donated", fields.Date.today()))
+        self.assertFalse(returned.date_end, "the gift after a return leaves the loan's end as it was")
+        self.assertEqual((tablet.tablet_state, tablet.active), ("donated", False))
+
+    def test_gift_after_a_return_refused_when_damaged_relent_or_at_fault(self):
+        """R16, R17: the returned tablet must have come back working and erased, still be the one
+        in stock from that loan, and the pupil hold no other tablet."""
+        damaged = self._active(self.pupil_3e, self.tablets[0])
+        self._return(damaged, condition="damaged")
+        self.assertIn(damaged, damaged._gift_refusals(), "damaged at the return: no gift")
+        relent = self._active(self.pupil_3e_b, self.tablets[1])
+        self._return(relent)
+        self.assertFalse(relent._gift_refusals(), "returned in good order: offered")
+        self._active(self.pupil_5e, self.tablets[1])
+        self.assertIn(relent, relent._gift_refusals(), "the tablet went to another pupil")
+        # A pupil who holds another tablet is given that one, not the returned one.
+        self._return(self.env["tablet.loan"].search([("equipment_id", "=", self.tablets[1].id),
+                                                     ("state", "=", "active")]))
+        second = self._active(self.pupil_3e_b, self.tablets[2])
+        refusals = (relent | second)._gift_refusals()
+        self.assertIn(relent, refusals)
+        self.assertNotIn(second, refusals)
+        # The gift wizard refuses a returned loan it was sent in a client's line, as the head.
+        with self.assertRaises(UserError):
+            relent.with_user(self.head_alpha)._donate(fields.Date.today())
+        self.assertEqual(relent.state, "closed")
+
+    # ------------------------------------------------------ back from repair
+    def test_back_from_repair_when_no_claim_is_at_the_supplier(self):
+        """Issue 15: a tablet "in repair" whose claim was cancelled (or never sent) comes back out of
+        order at the collège, then in stock once checked; refused while a claim is at the supplier,
+        and for the roles that do not act on the fleet."""
+        loan = self._active(self.pupil_alpha, self.tablets[0])
+        incident = self._incident(loan, "failure")
+        tablet = self.tablets[0]
+        claim = self.env["tablet.warranty.claim"].with_user(self.referent_alpha).create({
+            "incident_id": incident.id, "fault_type": "component", "fault_description": "Écran noir."})
+        claim.action_send()
+        self.assertEqual(tablet.tablet_state, "repair")
+        with self.assertRaises(UserError) as err:
+            tablet.with_user(self.referent_alpha).action_back_from_repair()
+        self.assertIn(tablet.serial_no, str(err.exception))
+        name, message = self._rpc(self.referent_alpha, "maintenance.equipment", "action_back_from_repair",
+                                  tablet.ids)
+        self.assertEqual(name, "odoo.exceptions.UserError")
+        self.assertIn(tablet.serial_no, message)
+        self.assertEqual(tablet.tablet_state, "repair", "nothing changed")
+        claim.with_user(self.referent_alpha).action_cancel()
+        for user in (self.officer_a, self.accountant_alpha, self.academy_user):
+            name, _message = self._rpc(user, "maintenance.equipment", "action_back_from_repair", tablet.ids)
+            self.assertEqual(name, "odoo.exceptions.AccessError", user.login)
+        self.assertEqual(tablet.tablet_state, "repair")
+        name, _message = self._rpc(self.referent_alpha, "maintenance.equipment", "action_back_from_repair",
+                                   tablet.ids)
+        self.assertEqual(name, "ok")
+        tablet.invalidate_recordset()
+        self.assertEqual(tablet.tablet_state, "out_of_order")
+        # Only a tablet in repair comes back from it.
+        with self.assertRaises(UserError):
+            tablet.with_user(self.referent_alpha).action_back_from_repair()
+        self._return(loan)
+        tablet.with_user(self.referent_alpha).action_put_in_stock()
+        self.assertEqual(tablet.tablet_state, "stock")
+
+    def test_replacement_list_leaves_out_unerased_tablets(self):
+        """R16, issue 15: the incident form offers as replacement only tablets of the stock whose
+        data was erased at their last return."""
+        erased = self._active(self.pupil_3e, self.tablets[0])
+        self._return(erased)
+        unerased = self._active(self.pupil_3e_b, self.tablets[1])
+        self._return(unerased, data_wiped=False)
+        self.assertEqual(self.tablets[1].tablet_state, "stock")
+        self.assertTrue(self.tablets[1].data_to_erase)
+        self.assertFalse(self.tablets[0].data_to_erase)
+        loan = self._active(self.pupil_alpha, self.tablets[2])
+        incident = self._incident(loan, "breakage")
+        Tablet = self.env["maintenance.equipment"].with_user(self.head_alpha)
+        domain = incident._fields["replacement_equipment_id"].domain
+        offered = Tablet.search([("is_tablet", "=", True), ("college_id", "=", self.college_alpha.id),
+                                 ("tablet_state", "=", "stock"), ("data_to_erase", "=", False)])
+        self.assertIn("data_to_erase", domain)
+        self.assertIn(self.tablets[0], offered)
+        self.assertNotIn(self.tablets[1], offered)
+        self.assertIn(self.tablets[1], Tablet.search([("data_to_erase", "=", True)]))
+        unerased.with_user(self.referent_alpha).action_confirm_data_wiped()
+        self.assertIn(self.tablets[1], Tablet.search([("data_to_erase", "!=", True),
+                                                      ("id", "=", self.tablets[1].id)]))

@@ -2,6 +2,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.relation_guard import check_link_targets
+from ..models.school_year import school_year_of
 from ..models.utils import window_action
 
 
@@ -21,12 +22,18 @@ class TabletGiftWizard(models.TransientModel):
     eligible_count = fields.Integer(compute="_compute_counts")
     selected_count = fields.Integer(compute="_compute_counts")
 
-    @api.depends("college_id")
+    @api.depends("college_id", "gift_date")
     def _compute_line_ids(self):
+        """The 3e pupils with an active loan, and those who returned their tablet during the
+        school year of the gift and whose tablet waits in the collège's stock (R17, issue 15)."""
         for wizard in self:
+            school_year = school_year_of(wizard.gift_date or fields.Date.context_today(self))
             loans = self.env["tablet.loan"].search([
-                ("college_id", "=", wizard.college_id.id), ("state", "=", "active"),
+                ("college_id", "=", wizard.college_id.id),
                 ("borrower_role", "=", "pupil"), ("grade_level", "=", "3e"),
+                "|", ("state", "=", "active"),
+                "&", "&", ("state", "=", "closed"), ("school_year", "=", school_year),
+                ("equipment_id.tablet_state", "=", "stock"),
             ], order="school_class, borrower_id")
             refusals = loans._gift_refusals()
             wizard.line_ids = [(5, 0, 0)] + [(0, 0, {

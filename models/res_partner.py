@@ -403,12 +403,17 @@ class ResPartner(models.Model):
         """Issue 14: the collège's payment settings are the Département's staff's and the collège's
         head's and accountant's (a référent does not set where families pay). The accountant, who
         may write their collèges only for this, writes nothing else of a partner."""
-        if in_action(self.env):
+        if in_action(self.env) or self.env.su:
             return
         user = self.env.user
         fnames = [fname for fname in PAYMENT_FIELDS if fname in vals]
         if self:
             fnames = [fname for fname in fnames if any(self._tablet_changes(p, fname, vals[fname]) for p in self)]
+        elif fnames:
+            # A user's creation passes every default of its partner (_inherits): the defaults
+            # (a 30-day term, 15-day reminders) are nobody's choice and need no right.
+            defaults = self.default_get(fnames)
+            fnames = [fname for fname in fnames if (vals[fname] or False) != (defaults.get(fname) or False)]
         if fnames and not any(user.has_group(group) for group in PAYMENT_WRITERS):
             raise AccessError(_(
                 "%(fields)s say where families pay and when they are reminded: only the Département's staff "

@@ -124,3 +124,19 @@ class TestGoodNeighbour(TabletLoanCase):
         self.assertEqual(self.maintenance_manager.name, "Responsable maintenance")
         admin = self.env.ref("base.user_admin")
         self.assertLessEqual(TABLET_USER_FIELDS, self._form_fields("res.users", admin, "base.view_users_form"))
+
+    def test_users_and_contacts_created_outside_programme(self):
+        """A new user's partner receives every default (_inherits), the collège's payment term and
+        reminder delays included: a settings administrator and a contacts user without a
+        programme role create users and companies as before; choosing a collège's term still
+        needs a programme role."""
+        user = self.env["res.users"].with_user(self.settings_admin).create({
+            "name": "Comptable du Département", "login": "t_nb_new_accountant",
+            "company_id": self.dept_a.id, "company_ids": [Command.set(self.dept_a.ids)]})
+        self.assertEqual(user.partner_id.tablet_payment_days, 30)
+        company = self.env["res.partner"].with_user(self.contacts_user).create({
+            "name": "Fournisseur de housses", "is_company": True})
+        self.assertEqual(company.tablet_reminder_first_days, 15)
+        with self.assertRaises(AccessError):
+            self.college_alpha.with_user(self.contacts_user).write({"tablet_payment_days": 45})
+        self.assertEqual(self.college_alpha.tablet_payment_days, 30)

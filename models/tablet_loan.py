@@ -692,7 +692,14 @@ class TabletLoan(models.Model):
         """Summer holidays: pupils' tablets stay at the collège (R13); teachers and staff keep theirs."""
         self._ensure_state(("active",), _("Keeping in custody"))
         self._ensure_pupils(_("Keeping in custody"))
-        away = self.filtered(lambda l: l.equipment_id.tablet_state != "assigned")
+        # One query for a campaign's thousands of loans (reading each tablet costs seconds).
+        self.flush_recordset(["equipment_id"])
+        self.env["maintenance.equipment"].flush_model(["tablet_state"])
+        self.env.cr.execute(SQL(
+            "SELECT l.id FROM tablet_loan l JOIN maintenance_equipment e ON e.id = l.equipment_id "
+            "WHERE l.id = ANY(%s) AND e.tablet_state IS DISTINCT FROM 'assigned' ORDER BY l.id LIMIT %s",
+            list(self._ids), MAX_LISTED))
+        away = self.browse([row[0] for row in self.env.cr.fetchall()])
         if away:
             labels = dict(self.env["maintenance.equipment"]._fields["tablet_state"]._description_selection(self.env))
             raise UserError(_(

@@ -386,11 +386,11 @@ def _build_incidents(env, plan, supplier):
         INSERT INTO tablet_warranty_claim (incident_id, equipment_id, college_id, company_id, supplier_id,
                                            fault_type, state, eligible, warranty_void, surface_damage,
                                            opened_by_user, reimbursement_requested, sent_date, rma_number,
-                                           answer, answer_date, returned_date, fault_description,
+                                           answer, answer_date, returned_date, fault_description, claim_date,
                                            create_uid, write_uid, create_date, write_date)
         SELECT i.id, i.equipment_id, i.college_id, i.company_id, %(supplier)s, 'component', 'returned', true,
                false, false, false, false, i.validated_date, 'RMA-' || i.id, 'repaired', i.validated_date + 10,
-               i.validated_date + 20, 'Écran qui ne s''allume plus.', {common}
+               i.validated_date + 20, 'Écran qui ne s''allume plus.', i.validated_date, {common}
         FROM tablet_incident i
         WHERE i.state = 'closed' AND i.incident_type IN ('breakage', 'failure') AND i.id %% 5 = 0;
         INSERT INTO tablet_charge (incident_id, loan_id, college_id, company_id, borrower_id, incident_type,

@@ -36,7 +36,6 @@ class TabletFleetNeed(models.Model):
     _description = "Tablets Needed and Held per Collège and Level"
     _auto = False
     _order = "company_id, college_id, level_rank"
-    _rec_name = "college_id"
 
     college_id = fields.Many2one("res.partner", string="Collège", readonly=True)
     company_id = fields.Many2one("res.company", string="Département", readonly=True)
@@ -56,6 +55,13 @@ class TabletFleetNeed(models.Model):
                                 help="Lent to the level's people, plus the collège's stock on its stock line.")
     gap = fields.Integer(string="Gap", readonly=True,
                          help="Tablets held minus tablets needed: negative when tablets are missing.")
+
+    @api.depends("college_id", "level")
+    def _compute_display_name(self):
+        """A line is a collège's level: "Collège du Lac – 5e", not the collège alone."""
+        levels = dict(self._fields["level"]._description_selection(self.env))
+        for need in self:
+            need.display_name = "%s – %s" % (need.college_id.name or "", levels.get(need.level, ""))
 
     def init(self):
         """One view over people, loans and tablets: a handful of GROUP BYs, whatever the size."""

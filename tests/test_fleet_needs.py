@@ -78,6 +78,7 @@ class TestFleetNeeds(HttpCase, TabletLoanCase):
         self.assertEqual((total_gap, needed, held), (2, 4, 6))
         self.assertFalse(self._lines(self.manager_a, self.college_gamma), "no convention, not in the programme")
         self.assertEqual(self.Need._line(self.college_alpha, "5e"), fifth, "a line's id is stable")
+        self.assertEqual(fifth.display_name, "Collège Alpha – 5e", "a line is named by its collège and level")
 
     def test_a_lent_tablet_moves_from_the_stock_line_to_the_level(self):
         """A new loan takes a tablet from the stock line to the borrower's level; the 3e gap closes."""

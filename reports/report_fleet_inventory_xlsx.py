@@ -2,11 +2,11 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, split_every
 
-from ..models.maintenance_equipment import TABLET_STATES
+from ..models.maintenance_equipment import DEFAULT_DEPRECIATION_YEARS, TABLET_STATES
 from .tablet_xlsx_report import HEADER_ROW, READ_BATCH
 
-# Residual value: linear over this many years from the purchase, as the CA tariffs by default.
-DEFAULT_DEPRECIATION_YEARS = 4
+# Residual value: linear over DEFAULT_DEPRECIATION_YEARS from the purchase, as the CA tariffs by
+# default, for tablets without asset; else the asset's book value.
 TABLET_FIELDS = ["serial_no", "model", "imei", "partner_id", "purchase_date", "warranty_date", "cost"]
 
 
@@ -101,6 +101,9 @@ class ReportFleetInventoryXlsx(models.AbstractModel):
                     group_total[1] += values["cost"]
                     group_total[2] += residual
                 records.invalidate_recordset()
+                # The batch's assets and their boards (the book value) leave the cache with it.
+                self.env["account.asset.line"].invalidate_model(flush=False)
+                self.env["account.asset"].invalidate_model(flush=False)
             label = _("Total %s", college_name)
             row = self._total_row(sheet, row, fmt, label, state_labels.get(state, state), group_total, 8)
             total_row = self._total_row(totals, total_row, fmt, college_name, state_labels.get(state, state),

@@ -430,7 +430,7 @@ class MaintenanceEquipment(models.Model):
         """Out of the Département's fleet (R7): archived, with the date, and disposed of in the asset
         register (one entry for the batch)."""
         self._write_state({"tablet_state": state, "out_of_fleet_date": date, "active": False})
-        self.env["tablet.asset.register"]._dispose(self, date, self.env._(EXIT_REASONS[state]))
+        self.env["tablet.asset.register"]._dispose(self, date, EXIT_REASONS[state]._translate(self.env.lang))
 
     @tablet_action(*DEPARTMENT, role=DEPARTMENT_ROLE)
     def action_write_off(self):

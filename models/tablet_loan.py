@@ -1000,5 +1000,5 @@ class TabletLoan(models.Model):
         tablets = self._tablets()
         bulk_write(tablets, {"tablet_state": "donated", "out_of_fleet_date": date, "active": False})
         # R17: the given tablets leave the Département's asset register, one disposal entry for the batch.
-        self.env["tablet.asset.register"]._dispose(tablets, date, self.env._(EXIT_REASONS["donated"]))
+        self.env["tablet.asset.register"]._dispose(tablets, date, EXIT_REASONS["donated"]._translate(self.env.lang))
         return True

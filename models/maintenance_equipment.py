@@ -183,9 +183,9 @@ class MaintenanceEquipment(models.Model):
                                 SQL.identifier(self._table), TABLE_FILLFACTOR))
 
     def _compute_book_value(self):
-        today = fields.Date.context_today(self)
+        values = self._residual_values(fields.Date.context_today(self), DEFAULT_DEPRECIATION_YEARS)
         for tablet in self:
-            tablet.book_value = tablet._residual_value(today, DEFAULT_DEPRECIATION_YEARS) if tablet.is_tablet else 0.0
+            tablet.book_value = values[tablet.id] if tablet.is_tablet else 0.0
 
     def _compute_current_loan_id(self):
         """Not stored: a deployment of thousands of tablets must not rewrite each one. Under the
@@ -510,14 +510,23 @@ class MaintenanceEquipment(models.Model):
     def _residual_value(self, on_date, years):
         """The tablet's book value on `on_date` (R21, R24b): what a family may be asked to
         reimburse. From its asset's depreciation board when the register has one (the years are
-        then the profile's, which the Département sets); else the purchase cost depreciated
-        linearly to zero over `years` years from the purchase date. No purchase date: the cost."""
+        then the profile's, which the Département sets); else `_linear_value`."""
         self.ensure_one()
         # The asset is the Département's accounting, the value it gives is the tablet's, which
-        # whoever computes a charge reads (DEPARTMENT_FIELDS): read past the field's groups.
-        asset = self.sudo().asset_id
-        if asset:
-            return self.env["tablet.asset.register"]._book_value(asset, on_date)
+        # whoever computes a charge reads (DEPARTMENT_FIELDS): read in SQL, past the field's groups.
+        values = self.env["tablet.asset.register"]._book_values(self.ids, on_date)
+        return values[self.id] if self.id in values else self._linear_value(on_date, years)
+
+    def _residual_values(self, on_date, years):
+        """{tablet id: `_residual_value`} for a batch, the register read in one query (exports)."""
+        values = self.env["tablet.asset.register"]._book_values(self.ids, on_date)
+        return {tablet.id: values[tablet.id] if tablet.id in values else tablet._linear_value(on_date, years)
+                for tablet in self}
+
+    def _linear_value(self, on_date, years):
+        """A tablet without asset: the purchase cost depreciated linearly to zero over `years` years
+        from the purchase date. No purchase date: the cost."""
+        self.ensure_one()
         if not self.purchase_date or not years:
             return self.cost
         elapsed = max((on_date - self.purchase_date).days, 0)

@@ -2,6 +2,8 @@ from odoo import Command, _, api, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .utils import check_access_sql
+
 # Asset states the register still carries (draft: delivered, waiting for its bill; open: running).
 CARRIED_STATES = ("draft", "open", "close")
 
@@ -48,7 +50,7 @@ class TabletAssetRegister(models.AbstractModel):
         if self.env.su or (user.has_group("tablet_loan.group_department_officer")
                            and user.has_group("account.group_account_invoice")):
             return self.env
-        tablets.check_access("read")
+        check_access_sql(tablets, "read")
         return self.sudo().env
 
     @api.model
@@ -159,35 +161,55 @@ class TabletAssetRegister(models.AbstractModel):
 
     # --------------------------------------------------------------- disposing
     @api.model
-    def _dispose(self, tablets, date, reason):
-        """Disposal entries for the assets of `tablets` that leave the fleet on `date` (given,
-        written off, scrapped): see the class. Draft assets (delivered, bill not posted) have no
-        acquisition entry to reverse: removed without an entry. Returns the journal entries."""
+    def _dispose(self, tablets, date, reason, book=True):
+        """The assets of `tablets` leave the register on `date` (given, written off, scrapped): see
+        the class. `book`: their disposal entry is booked now (one per Département, profile and date);
+        else by the scheduled action, triggered now (the gifts: one wizard per collège, one entry for
+        all of the day's gifts instead of one per collège). Draft assets (delivered, bill not posted)
+        have no acquisition entry to reverse: removed without an entry. Returns the entries booked."""
         env = self._register_env(tablets)
         Asset = env["account.asset"]
         Asset.check_access("write")
         env.flush_all()
         env.cr.execute(SQL(
-            "SELECT a.id FROM maintenance_equipment e JOIN account_asset a ON a.id = e.asset_id "
+            "SELECT a.id, a.state = 'draft' FROM maintenance_equipment e JOIN account_asset a ON a.id = e.asset_id "
             "WHERE e.id = ANY(%s) AND a.state IN %s", tablets.ids, CARRIED_STATES))
-        assets = Asset.browse([row[0] for row in env.cr.fetchall()])
-        if not assets:
+        rows = env.cr.fetchall()
+        if not rows:
             return env["account.move"]
-        env.cr.execute(SQL(
-            """SELECT a.company_id, a.profile_id, a.state = 'draft', count(*), sum(a.depreciation_base),
-                      sum(a.value_residual), array_agg(a.id)
-                 FROM account_asset a WHERE a.id = ANY(%s) GROUP BY 1, 2, 3""", assets.ids))
-        moves = env["account.move"]
-        for company_id, profile_id, draft, count, base, residual, ids in env.cr.fetchall():
-            move = env["account.move"]
-            if not draft:
-                profile = env["account.asset.profile"].browse(profile_id)
-                move = self._disposal_move(env, profile, date, reason, count, base, residual)
-                moves |= move
-            self._remove(env, ids, date, move, company_id)
+        self._remove(env, [row[0] for row in rows], date, reason, to_book=[row[0] for row in rows if not row[1]])
         Asset.invalidate_model()
         env["account.asset.line"].invalidate_model()
-        return moves.with_env(self.env)
+        if not book:
+            self.env.ref("tablet_loan.ir_cron_tablet_asset_disposals").sudo()._trigger()
+            return env["account.move"]
+        return self._book_disposals(env, [row[0] for row in rows]).with_env(self.env)
+
+    @api.model
+    def _cron_book_disposals(self):
+        """The disposal entries still to book (the gifts'), as the scheduled action's user."""
+        self._book_disposals(self.env)
+
+    def _book_disposals(self, env, asset_ids=None):
+        """One posted entry per Département, profile, date and reason for the removals to book (of
+        `asset_ids`, else all): see the class. Each removal line then points at its entry."""
+        env.flush_all()
+        env.cr.execute(SQL(
+            """SELECT a.company_id, a.profile_id, l.line_date, l.name, count(*), sum(a.depreciation_base),
+                      sum(l.amount), array_agg(l.id)
+                 FROM account_asset_line l JOIN account_asset a ON a.id = l.asset_id
+                WHERE l.tablet_to_book AND l.type = 'remove' %s
+                GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4""",
+            SQL("AND l.asset_id = ANY(%s)", asset_ids) if asset_ids is not None else SQL()))
+        moves = env["account.move"]
+        for _company_id, profile_id, date, reason, count, base, residual, line_ids in env.cr.fetchall():
+            profile = env["account.asset.profile"].browse(profile_id)
+            move = self._disposal_move(env, profile, date, reason, count, base, residual)
+            env.cr.execute(SQL("UPDATE account_asset_line SET move_id = %s, move_check = true, tablet_to_book = false "
+                               "WHERE id = ANY(%s)", move.id, line_ids))
+            moves |= move
+        env["account.asset.line"].invalidate_model()
+        return moves
 
     def _disposal_move(self, env, profile, date, reason, count, base, residual):
         currency = profile.company_id.currency_id
@@ -208,29 +230,28 @@ class TabletAssetRegister(models.AbstractModel):
         if not currency.is_zero(residual):
             lines.append(Command.create({**common, "account_id": residual_account.id,
                                          "debit": currency.round(residual), "credit": 0.0}))
-        move = env["account.move"].with_context(allow_asset=True).create({
+        move = env["account.move"].with_company(profile.company_id).with_context(allow_asset=True).create({
             "move_type": "entry", "date": date, "journal_id": profile.journal_id.id,
             "company_id": profile.company_id.id, "ref": label, "line_ids": lines,
         })
         move.action_post()
         return move
 
-    def _remove(self, env, ids, date, move, company_id):
-        """The assets as OCA's removal leaves them: a "remove" line (the residual value, on the
-        entry), no unposted depreciation left, "removed" on `date`."""
+    def _remove(self, env, ids, date, reason, to_book):
+        """The assets as OCA's removal leaves them: a "remove" line (the residual value, named after
+        the exit; to book for the running ones), no unposted depreciation left, "removed" on `date`."""
         env.cr.execute(SQL(
             """DELETE FROM account_asset_line
                 WHERE asset_id = ANY(%s) AND type = 'depreciate' AND move_id IS NULL AND NOT init_entry""", ids))
-        name = _("Disposal")
         env.cr.execute(SQL(
-            """INSERT INTO account_asset_line (asset_id, name, amount, line_date, move_id, move_check, type,
+            """INSERT INTO account_asset_line (asset_id, name, amount, line_date, move_check, type, tablet_to_book,
                           init_entry, remaining_value, depreciated_value,
                           company_id, currency_id, create_uid, create_date, write_uid, write_date)
-               SELECT a.id, %(name)s, a.value_residual, %(date)s, %(move)s, %(move)s IS NOT NULL, 'remove',
+               SELECT a.id, %(name)s, a.value_residual, %(date)s, false, 'remove', a.id = ANY(%(to_book)s),
                       false, 0, a.depreciation_base,
                       a.company_id, a.currency_id, %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
                  FROM account_asset a WHERE a.id = ANY(%(ids)s)""",
-            name=name, date=date, move=move.id or None, uid=env.uid, ids=ids))
+            name=reason[:64], date=date, uid=env.uid, ids=ids, to_book=to_book))
         env.cr.execute(SQL(
             """UPDATE account_asset SET state = 'removed', date_remove = %(date)s, value_residual = 0,
                       value_depreciated = depreciation_base, write_uid = %(uid)s, write_date = now() at time zone 'UTC'
@@ -254,24 +275,41 @@ class TabletAssetRegister(models.AbstractModel):
 
     # ----------------------------------------------------------------- reading
     @api.model
-    def _book_value(self, asset, on_date):
-        """The asset's value on `on_date` from its depreciation board (posted or not), read
-        linearly between two lines: what a family may be asked to reimburse (R21, R24b). After
-        its disposal, the value it left the register with."""
-        asset = asset.sudo()  # the value is the tablet's, which the reader may read (DEPARTMENT_FIELDS)
-        lines = asset.depreciation_line_ids
-        removal = lines.filtered(lambda line: line.type == "remove")
-        if removal and asset.date_remove and on_date >= asset.date_remove:
-            return removal[0].amount
-        value, previous = asset.purchase_value, asset.date_start
-        if on_date < previous:
-            return value
-        for line in lines.filtered(lambda line: line.type == "depreciate").sorted(lambda line: (line.line_date, line.id)):
-            if line.line_date <= on_date:
-                value -= line.amount
-                previous = line.line_date
+    def _book_values(self, tablet_ids, on_date):
+        """{tablet id: value on `on_date`} of the tablets that have an asset, from the boards (posted
+        or not), read linearly between two lines: what a family may be asked to reimburse (R21, R24b).
+        After its disposal, the value an asset left the register with. One query for the batch
+        (the fleet inventory reads 75,000 tablets). The value is the tablet's, which its readers may
+        read (DEPARTMENT_FIELDS); the caller has read the tablets."""
+        if not tablet_ids:
+            return {}
+        self.env["account.asset.line"].flush_model()
+        self.env["account.asset"].flush_model()
+        self.env.cr.execute(SQL(
+            """SELECT e.id, a.purchase_value, a.date_start, a.date_remove, a.currency_id,
+                      (SELECT r.amount FROM account_asset_line r WHERE r.asset_id = a.id AND r.type = 'remove' LIMIT 1),
+                      array_agg(l.line_date ORDER BY l.line_date, l.id) FILTER (WHERE l.id IS NOT NULL),
+                      array_agg(l.amount ORDER BY l.line_date, l.id) FILTER (WHERE l.id IS NOT NULL)
+                 FROM maintenance_equipment e
+                 JOIN account_asset a ON a.id = e.asset_id
+                 LEFT JOIN account_asset_line l ON l.asset_id = a.id AND l.type = 'depreciate'
+                WHERE e.id = ANY(%s)
+                GROUP BY e.id, a.id""", list(tablet_ids)))
+        values = {}
+        for tablet_id, purchase, start, removed, currency_id, removal, dates, amounts in self.env.cr.fetchall():
+            if removed and removal is not None and on_date >= removed:
+                values[tablet_id] = removal
                 continue
-            span = (line.line_date - previous).days
-            value -= line.amount * ((on_date - previous).days / span if span > 0 else 1.0)
-            break
-        return asset.currency_id.round(max(value, 0.0))
+            value, previous = purchase, start
+            if on_date >= previous:
+                for line_date, amount in zip(dates or [], amounts or []):
+                    if line_date <= on_date:
+                        value -= amount
+                        previous = line_date
+                        continue
+                    span = (line_date - previous).days
+                    value -= amount * ((on_date - previous).days / span if span > 0 else 1.0)
+                    break
+            values[tablet_id] = self.env["res.currency"].browse(currency_id).round(max(value, 0.0))
+        return values
+

@@ -999,6 +999,8 @@ class TabletLoan(models.Model):
             bulk_write(self - returned, {"state": "donated", "donated_date": date, "date_end": date})
         tablets = self._tablets()
         bulk_write(tablets, {"tablet_state": "donated", "out_of_fleet_date": date, "active": False})
-        # R17: the given tablets leave the Département's asset register, one disposal entry for the batch.
-        self.env["tablet.asset.register"]._dispose(tablets, date, EXIT_REASONS["donated"]._translate(self.env.lang))
+        # R17: the given tablets leave the Département's asset register; their disposal entry is booked by
+        # the scheduled action, one for all the day's gifts (the heads give collège by collège).
+        self.env["tablet.asset.register"]._dispose(tablets, date, EXIT_REASONS["donated"]._translate(self.env.lang),
+                                                   book=False)
         return True

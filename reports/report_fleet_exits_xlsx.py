@@ -62,7 +62,7 @@ class ReportFleetExitsXlsx(models.AbstractModel):
                         row = self._total_row(sheet, row, fmt, _("Total %s", state_labels[current_state]), state_total)
                     current_state, state_total = values["tablet_state"], [0, 0.0, 0.0]
                 book_value, entry = register.get(tablet.id) or (
-                    tablet._residual_value(values["out_of_fleet_date"], DEFAULT_DEPRECIATION_YEARS), None)
+                    tablet._linear_value(values["out_of_fleet_date"], DEFAULT_DEPRECIATION_YEARS), None)
                 self._write_row(sheet, row, [
                     (state_labels[current_state], fmt["text"]), (values["out_of_fleet_date"], fmt["date"]),
                     (values["college_id"] and values["college_id"][1], fmt["text"]),

@@ -87,8 +87,9 @@ class ReportFleetInventoryXlsx(models.AbstractModel):
             group_total = [0, 0.0, 0.0]
             for batch in split_every(READ_BATCH, sorted(ids, key=serial_rank.__getitem__)):
                 records = Tablet.browse(batch)
+                residuals = records._residual_values(on_date, years)
                 for tablet, values in zip(records, records.read(TABLET_FIELDS)):
-                    residual = tablet._residual_value(on_date, years)
+                    residual = residuals[tablet.id]
                     self._write_row(sheet, row, [
                         (college_name, fmt["text"]), (state_labels.get(state, state), fmt["text"]),
                         (values["serial_no"], fmt["text"]), (values["model"], fmt["text"]),
@@ -101,9 +102,6 @@ class ReportFleetInventoryXlsx(models.AbstractModel):
                     group_total[1] += values["cost"]
                     group_total[2] += residual
                 records.invalidate_recordset()
-                # The batch's assets and their boards (the book value) leave the cache with it.
-                self.env["account.asset.line"].invalidate_model(flush=False)
-                self.env["account.asset"].invalidate_model(flush=False)
             label = _("Total %s", college_name)
             row = self._total_row(sheet, row, fmt, label, state_labels.get(state, state), group_total, 8)
             total_row = self._total_row(totals, total_row, fmt, college_name, state_labels.get(state, state),

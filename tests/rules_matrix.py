@@ -7,6 +7,7 @@ and every read-only or computed field of the module has a row, so that the table
 behind the code.
 """
 import base64
+import itertools
 import re
 from dataclasses import dataclass, field as dataclass_field
 from datetime import date, datetime, timedelta
@@ -146,6 +147,9 @@ def protected_fields(env):
 
 
 # ------------------------------------------------------------------------- fixtures
+# Codes of the accounts made for each asset a row writes (issue 15): unique in the Département.
+_SPARE_NUMBERS = itertools.count(100)
+
 def _imei(number):
     base = f"35{number:012d}"
     return base + luhn.calc_check_digit(base)
@@ -625,7 +629,10 @@ class RulesFixtures:
     def _spare_asset(self):
         """An asset of the Département's register (issue 15), on accounts of its chart."""
         env = self.env
-        accounts = env["account.account"].search([("company_ids", "in", self.company.ids)], limit=3)
+        accounts = env["account.account"].create([{
+            "code": f"2{next(_SPARE_NUMBERS)}{self.tag[:3].upper()}", "name": f"Immobilisations ({self.tag}) {index}",
+            "account_type": account_type, "company_ids": [Command.set(self.company.ids)],
+        } for index, account_type in enumerate(("asset_fixed", "asset_fixed", "expense_depreciation"))])
         journal = env["account.journal"].search([("company_id", "=", self.company.id), ("type", "=", "general")],
                                                 limit=1)
         profile = env["account.asset.profile"].with_company(self.company).create({

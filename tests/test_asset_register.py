@@ -152,12 +152,20 @@ class TestAssetRegister(HttpCase, TabletProcurementCase):
         self._active(self.pupil_3e, gift_tablet)
         form = Form(self.env["tablet.gift.wizard"].with_user(self.head_alpha))
         form.college_id = self.college_alpha
+        cron = self.env.ref("tablet_loan.ir_cron_tablet_asset_disposals")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
         form.save().action_confirm()
         asset = gift_tablet.with_context(active_test=False).sudo().asset_id
         self.assertEqual((asset.state, asset.date_remove), ("removed", fields.Date.today()))
         removal = asset.depreciation_line_ids.filtered(lambda l: l.type == "remove")
         self.assertAlmostEqual(removal.amount, 289.9 - first_year, places=2)
+        # The day's gifts are booked together by the scheduled action, which the gift triggers.
+        self.assertTrue(removal.tablet_to_book)
+        self.assertFalse(removal.move_id)
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1)
+        self.env["tablet.asset.register"]._cron_book_disposals()
         self.assertEqual(removal.move_id.state, "posted")
+        self.assertFalse(removal.tablet_to_book)
         self.assertFalse(asset.depreciation_line_ids.filtered(lambda l: l.type == "depreciate" and not l.move_id),
                          "no depreciation planned after the disposal")
         self._assert_agree(1)
@@ -167,7 +175,10 @@ class TestAssetRegister(HttpCase, TabletProcurementCase):
         self._incident(loan, "theft")
         self._return(loan)
         stolen.with_user(self.officer_a).action_write_off()
-        self.assertEqual(stolen.with_context(active_test=False).sudo().asset_id.state, "removed")
+        asset = stolen.with_context(active_test=False).sudo().asset_id
+        self.assertEqual(asset.state, "removed")
+        self.assertEqual(asset.depreciation_line_ids.filtered(lambda l: l.type == "remove").move_id.state, "posted",
+                         "a write-off is booked at once")
         self._assert_agree(2)
 
         # Scrapped after the supplier refused the repair.

@@ -89,10 +89,10 @@ class ReportFleetExitsXlsx(models.AbstractModel):
         self.env.flush_all()
         self.env.cr.execute(SQL(
             """SELECT e.id, l.amount, m.name
-                 FROM maintenance_equipment e
+                 FROM unnest(%s::int[]) AS t(id)
+                 JOIN maintenance_equipment e ON e.id = t.id
                  JOIN account_asset_line l ON l.asset_id = e.asset_id AND l.type = 'remove'
-                 LEFT JOIN account_move m ON m.id = l.move_id
-                WHERE e.id = ANY(%s)""", list(tablet_ids)))
+                 LEFT JOIN account_move m ON m.id = l.move_id""", list(tablet_ids)))
         return {tablet_id: (amount, name) for tablet_id, amount, name in self.env.cr.fetchall()}
 
     def _total_row(self, sheet, row, fmt, label, total):

@@ -22,11 +22,12 @@ class TabletAssetRegister(models.AbstractModel):
       (tests/test_asset_register.py compares them with assets created one by one). Skipped per
       copied row: `create()` overrides of other modules on `account.asset`, mail followers
       and the creation message (the delivery logs one note).
-    - `_dispose`: one journal entry per Département, profile and date for the whole batch
-      (asset account credited by the purchase values, accumulated depreciation debited by the
-      posted depreciation, the residual value account by the rest: OCA's "residual value"
-      regime, the French one), a "remove" line per asset pointing at that entry, the unposted
-      depreciation lines deleted and the assets "removed", as OCA's removal wizard leaves them.
+    - `_dispose`: a "remove" line per asset, the unposted depreciation lines deleted and the
+      assets "removed", as OCA's removal wizard leaves them, in three queries; then one journal
+      entry per Département, profile, date and exit for the whole batch (asset account credited
+      by the purchase values, accumulated depreciation debited by the posted depreciation, the
+      residual value account by the rest: OCA's "residual value" regime, the French one), at
+      once or, for the gifts, by the scheduled action (`_cron_book_disposals`).
 
     Both check the access rights of the user on the asset models first (`check_access`); the
     callers are the module's actions, which checked who acts (see `_register_env`)."""

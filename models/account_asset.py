@@ -1,7 +1,8 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from .tablet_workflow_mixin import in_action
+from .utils import user_env
 
 # Programme roles that read the tablets' values but never write the register (R7): the collège's
 # référents, heads and accountants (who are Billing users for their charges, and Billing users may
@@ -18,7 +19,8 @@ def check_register_writer(records):
     if env.su or in_action(env) or env.user.has_group("tablet_loan.group_department_officer"):
         return
     if any(env.user.has_group(group) for group in NON_DEPARTMENT_ROLES):
-        raise AccessError(_(
+        # A plain function has no `self` for `_()` to find the user's language in: the records' env.
+        raise AccessError(user_env(records)._(
             "The asset register (%(model)s) is the Département's: its officers and programme managers "
             "acquire, depreciate and dispose of the tablets (R7); the collège reads their values.",
             model=records._description))

@@ -71,6 +71,8 @@ class ReportFleetInventoryXlsx(models.AbstractModel):
         # One query for the serial order, one for the groups; then READ_BATCH tablets per read.
         serial_order = Tablet.search(domain, order="serial_no, id").ids
         serial_rank = {tablet_id: rank for rank, tablet_id in enumerate(serial_order)}
+        # The register's book values of the whole fleet in one query (issue 15); the others linear.
+        book_values = self.env["tablet.asset.register"]._book_values(serial_order, on_date)
         groups = Tablet._read_group(domain, ["college_id", "tablet_state"], ["id:array_agg"])
         college_rank = {}
         for college, _state, _ids in groups:
@@ -87,9 +89,9 @@ class ReportFleetInventoryXlsx(models.AbstractModel):
             group_total = [0, 0.0, 0.0]
             for batch in split_every(READ_BATCH, sorted(ids, key=serial_rank.__getitem__)):
                 records = Tablet.browse(batch)
-                residuals = records._residual_values(on_date, years)
                 for tablet, values in zip(records, records.read(TABLET_FIELDS)):
-                    residual = residuals[tablet.id]
+                    residual = book_values[tablet.id] if tablet.id in book_values \
+                        else tablet._linear_value(on_date, years)
                     self._write_row(sheet, row, [
                         (college_name, fmt["text"]), (state_labels.get(state, state), fmt["text"]),
                         (values["serial_no"], fmt["text"]), (values["model"], fmt["text"]),

@@ -6,9 +6,11 @@
     "category": "Services/Tablet Loan",
     "author": "tablet_loan founding engineers",
     "website": "https://example.invalid/tablet_loan",
+    # LGPL-3 itself; combined with OCA's account_asset_management (AGPL-3) it is distributed
+    # under the AGPL's terms (README, "Asset register").
     "license": "LGPL-3",
     "depends": ["contacts", "mail", "maintenance", "account", "report_xlsx",
-                "account_invoice_overdue_reminder"],
+                "account_invoice_overdue_reminder", "purchase", "account_asset_management"],
     "data": [
         "security/tablet_loan_groups.xml",
         "security/ir.model.access.csv",
@@ -46,6 +48,8 @@
         "views/tablet_fleet_need_views.xml",
         "views/menus.xml",
         "wizards/tablet_delivery_intake_views.xml",
+        "views/purchase_order_views.xml",
+        "views/account_asset_views.xml",
         "views/tablet_geolocation_request_views.xml",
         "reports/tablet_loan_contract_report.xml",
         "reports/tablet_charge_notice_report.xml",
@@ -62,6 +66,7 @@
         "demo/tablet_loan_demo_fleet.xml",
         "demo/tablet_annual_report_demo.xml",
         "demo/tablet_loan_demo_today.xml",
+        "demo/tablet_asset_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -13,6 +13,13 @@ from . import res_users
 from . import tablet_convention
 from . import tablet_convention_amendment
 from . import maintenance_equipment
+from . import account_asset
+from . import account_asset_line
+from . import account_asset_remove
+from . import account_move
+from . import account_move_line
+from . import purchase_order_line
+from . import tablet_asset_register
 from . import tablet_user_list
 from . import tablet_user_list_line
 from . import tablet_loan

@@ -65,6 +65,14 @@ LOAN_READERS = "tablet_loan.group_department_officer,tablet_loan.group_college_r
 # families' charges (R21, R24b), so collège users read them but only the Département writes them.
 DEPARTMENT_FIELDS = ("cost", "purchase_date", "warranty_date", "effective_date", "partner_id", "college_id",
                      "company_id", "is_tablet", "serial_no", "imei", "active")
+# Years over which a tablet without asset is depreciated (reports, book value): the default of
+# the fleet inventory export.
+DEFAULT_DEPRECIATION_YEARS = 4
+# The register's readers: the tablet's asset and order line are the Département's accounting.
+REGISTER_READERS = "tablet_loan.group_department_officer"
+# How each exit names the disposal entry of the asset register.
+EXIT_REASONS = {"donated": _lt("Given to the pupil (R17)"), "written_off": _lt("Written off after loss or theft"),
+                "scrapped": _lt("Scrapped")}
 
 
 def imei_error(imei):
@@ -91,7 +99,7 @@ class MaintenanceEquipment(models.Model):
     # The status follows loans, incidents, claims and gifts (their actions); the workflow guard
     # applies to tablets only (`_tablet_guarded`): other equipment is the Maintenance app's.
     _tablet_state_field = "tablet_state"
-    _tablet_action_fields = ("out_of_fleet_date", "exit_incident_id")
+    _tablet_action_fields = ("out_of_fleet_date", "exit_incident_id", "asset_id", "purchase_line_id")
     _tablet_frozen_fields = {"donated": ALL_FIELDS, "scrapped": ALL_FIELDS, "written_off": ALL_FIELDS}
 
     is_tablet = fields.Boolean(string="Is a Tablet")
@@ -142,6 +150,19 @@ class MaintenanceEquipment(models.Model):
         help="The validated loss or theft incident a write-off stands on (issue 15).",
     )
 
+    # Issue 15: the Département's asset register (OCA account_asset_management) and its order.
+    asset_id = fields.Many2one(
+        "account.asset", string="Fixed Asset", copy=False, readonly=True, index="btree_not_null",
+        ondelete="restrict", groups=REGISTER_READERS,
+        help="The tablet's asset in the Département's register: acquisition, depreciation, disposal (R7, R17).")
+    purchase_line_id = fields.Many2one(
+        "purchase.order.line", string="Order Line", copy=False, readonly=True, index="btree_not_null",
+        ondelete="restrict", groups=REGISTER_READERS,
+        help="The line of the Département's purchase order the tablet was received on.")
+    book_value = fields.Float(
+        string="Book Value Today", compute="_compute_book_value", groups=REGISTER_READERS,
+        help="From the asset's depreciation board (or linear over the default years, for a tablet without asset).")
+
     _sql_constraints = [
         ("imei_unique", "UNIQUE(imei)", "This IMEI is already registered on another tablet."),
         ("mdm_device_id_unique", "UNIQUE(mdm_device_id)", "This MDM device ID is already registered on another tablet."),
@@ -160,6 +181,11 @@ class MaintenanceEquipment(models.Model):
             drop_index(self.env.cr, make_index_name(self._table, fname), self._table)
         self.env.cr.execute(SQL("ALTER TABLE %s SET (fillfactor = %s)",
                                 SQL.identifier(self._table), TABLE_FILLFACTOR))
+
+    def _compute_book_value(self):
+        values = self._residual_values(fields.Date.context_today(self), DEFAULT_DEPRECIATION_YEARS)
+        for tablet in self:
+            tablet.book_value = values[tablet.id] if tablet.is_tablet else 0.0
 
     def _compute_current_loan_id(self):
         """Not stored: a deployment of thousands of tablets must not rewrite each one. Under the
@@ -401,8 +427,10 @@ class MaintenanceEquipment(models.Model):
         return found
 
     def _leave_fleet(self, state, date):
-        """Out of the Département's fleet (R7): archived, with the date for the asset register."""
+        """Out of the Département's fleet (R7): archived, with the date, and disposed of in the asset
+        register (one entry for the batch)."""
         self._write_state({"tablet_state": state, "out_of_fleet_date": date, "active": False})
+        self.env["tablet.asset.register"]._dispose(self, date, EXIT_REASONS[state]._translate(self.env.lang))
 
     @tablet_action(*DEPARTMENT, role=DEPARTMENT_ROLE)
     def action_write_off(self):
@@ -480,13 +508,38 @@ class MaintenanceEquipment(models.Model):
         return True
 
     def _residual_value(self, on_date, years):
-        """Purchase cost depreciated linearly to zero over `years` years from the purchase
-        date (R21, R24b): what a family may be asked to reimburse. No purchase date: the cost."""
+        """The tablet's book value on `on_date` (R21, R24b): what a family may be asked to
+        reimburse. From its asset's depreciation board when the register has one (the years are
+        then the profile's, which the Département sets); else `_linear_value`."""
+        self.ensure_one()
+        # The asset is the Département's accounting, the value it gives is the tablet's, which
+        # whoever computes a charge reads (DEPARTMENT_FIELDS): read in SQL, past the field's groups.
+        values = self.env["tablet.asset.register"]._book_values(self.ids, on_date)
+        return values[self.id] if self.id in values else self._linear_value(on_date, years)
+
+    def _residual_values(self, on_date, years):
+        """{tablet id: `_residual_value`} for a batch, the register read in one query (exports)."""
+        values = self.env["tablet.asset.register"]._book_values(self.ids, on_date)
+        return {tablet.id: values[tablet.id] if tablet.id in values else tablet._linear_value(on_date, years)
+                for tablet in self}
+
+    def _linear_value(self, on_date, years):
+        """A tablet without asset: the purchase cost depreciated linearly to zero over `years` years
+        from the purchase date. No purchase date: the cost."""
         self.ensure_one()
         if not self.purchase_date or not years:
             return self.cost
         elapsed = max((on_date - self.purchase_date).days, 0)
         return self.cost * max(0.0, 1.0 - elapsed / (years * 365.0))
+
+    @tablet_action(*DEPARTMENT, role=DEPARTMENT_ROLE)
+    def action_open_asset(self):
+        """The tablet's asset in the Département's register, acquisition to disposal (smart button);
+        the asset follows a tablet replaced under warranty, so it is searched by its tablet."""
+        self.ensure_one()
+        return {"type": "ir.actions.act_window", "name": _("Fixed Asset"), "res_model": "account.asset",
+                "domain": [("equipment_id", "=", self.id)], "views": [(False, "list"), (False, "form")],
+                "view_mode": "list,form", "context": {"active_test": False}}
 
     @tablet_action("tablet_loan.group_department_officer")
     def action_export_fleet_inventory_xlsx(self):

@@ -38,6 +38,12 @@ class ResCompany(models.Model):
         string="Cheques Payable to", help="Payee printed on the R21 notices; empty: “Payeur départemental”.")
     tablet_iban = fields.Char(string="IBAN for Transfers", help="The Département's account for R21 reimbursements.")
     tablet_bic = fields.Char(string="BIC for Transfers", help="8 or 11 characters, e.g. BDFEFRPPCCT.")
+    # Issue 15: the Département's asset register (R7, R17)
+    tablet_asset_profile_id = fields.Many2one(
+        "account.asset.profile", string="Asset Profile for Tablets", ondelete="restrict",
+        domain="[('company_id', '=', id)]",
+        help="Accounts, journal and years of depreciation of the tablets' fixed assets: each tablet delivered "
+             "becomes one asset of this profile, disposed of when it is given, written off or scrapped.")
 
     @api.constrains("tablet_iban", "tablet_bic", "tablet_payment_days")
     def _check_tablet_payment_settings(self):

@@ -297,6 +297,12 @@ class TabletCampaign(models.Model):
                                 ", ".join(self.college_ids.mapped("name"))))
         # The first tablet goes through create() as the author: rights, rules, the links' checks.
         tablets = self.env["maintenance.equipment"]._bulk_create_tablets(data["values"], rows)
+        # Issue 15: one asset per tablet in the Département's register; an order's tablets wait for its
+        # bill (draft), a delivery without order in Odoo runs at once. The order line counts what came.
+        line = self.env["purchase.order.line"].browse(data["values"].get("purchase_line_id"))
+        self.env["tablet.asset.register"]._create_assets(tablets, validate=not line)
+        if line:
+            line.qty_received = line.qty_received + len(tablets)
         return len(rows), {data["values"]["college_id"]: len(tablets)}, []
 
     # ----------------------------------------------------------------- summaries

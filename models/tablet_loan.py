@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 from odoo.tools.sql import create_index, drop_index, make_index_name
 
-from .maintenance_equipment import FOLLOWS_LOAN_STATES, PHYSICALLY_RETURNED_STATES
+from .maintenance_equipment import EXIT_REASONS, FOLLOWS_LOAN_STATES, PHYSICALLY_RETURNED_STATES
 from .relation_guard import check_link_targets
 from .res_partner import COLLEGE_MEMBER_ROLES
 from .school_year import check_school_year, school_year_of
@@ -997,5 +997,10 @@ class TabletLoan(models.Model):
             bulk_write(returned, {"state": "donated", "donated_date": date})
         if self - returned:
             bulk_write(self - returned, {"state": "donated", "donated_date": date, "date_end": date})
-        bulk_write(self._tablets(), {"tablet_state": "donated", "out_of_fleet_date": date, "active": False})
+        tablets = self._tablets()
+        bulk_write(tablets, {"tablet_state": "donated", "out_of_fleet_date": date, "active": False})
+        # R17: the given tablets leave the Département's asset register; their disposal entry is booked by
+        # the scheduled action, one for all the day's gifts (the heads give collège by collège).
+        self.env["tablet.asset.register"]._dispose(tablets, date, EXIT_REASONS["donated"]._translate(self.env.lang),
+                                                   book=False)
         return True

@@ -455,6 +455,8 @@ class TabletWarrantyClaim(models.Model):
         if loan:
             loan._replace_tablet(new)
         as_action(old).write({"tablet_state": "scrapped", "out_of_fleet_date": self.returned_date, "active": False})
+        # An exchange under warranty changes no value of the Département: the asset follows the new tablet.
+        self.env["tablet.asset.register"]._transfer(old, new)
         self.new_equipment_id = new
         new.message_post(body=_("Replacement of %(old)s under warranty claim %(claim)s.",
                                 old=old.display_name, claim=self.display_name))

@@ -2,11 +2,11 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, split_every
 
-from ..models.maintenance_equipment import TABLET_STATES
+from ..models.maintenance_equipment import DEFAULT_DEPRECIATION_YEARS, TABLET_STATES
 from .tablet_xlsx_report import HEADER_ROW, READ_BATCH
 
-# Residual value: linear over this many years from the purchase, as the CA tariffs by default.
-DEFAULT_DEPRECIATION_YEARS = 4
+# Residual value: linear over DEFAULT_DEPRECIATION_YEARS from the purchase, as the CA tariffs by
+# default, for tablets without asset; else the asset's book value.
 TABLET_FIELDS = ["serial_no", "model", "imei", "partner_id", "purchase_date", "warranty_date", "cost"]
 
 
@@ -71,6 +71,8 @@ class ReportFleetInventoryXlsx(models.AbstractModel):
         # One query for the serial order, one for the groups; then READ_BATCH tablets per read.
         serial_order = Tablet.search(domain, order="serial_no, id").ids
         serial_rank = {tablet_id: rank for rank, tablet_id in enumerate(serial_order)}
+        # The register's book values of the whole fleet in one query (issue 15); the others linear.
+        book_values = self.env["tablet.asset.register"]._book_values(serial_order, on_date)
         groups = Tablet._read_group(domain, ["college_id", "tablet_state"], ["id:array_agg"])
         college_rank = {}
         for college, _state, _ids in groups:
@@ -88,7 +90,8 @@ class ReportFleetInventoryXlsx(models.AbstractModel):
             for batch in split_every(READ_BATCH, sorted(ids, key=serial_rank.__getitem__)):
                 records = Tablet.browse(batch)
                 for tablet, values in zip(records, records.read(TABLET_FIELDS)):
-                    residual = tablet._residual_value(on_date, years)
+                    residual = book_values[tablet.id] if tablet.id in book_values \
+                        else tablet._linear_value(on_date, years)
                     self._write_row(sheet, row, [
                         (college_name, fmt["text"]), (state_labels.get(state, state), fmt["text"]),
                         (values["serial_no"], fmt["text"]), (values["model"], fmt["text"]),

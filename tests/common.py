@@ -88,6 +88,35 @@ class TabletLoanCase(TransactionCase):
         return journal, default_sale
 
     @classmethod
+    def _asset_profile(cls, company, years=4):
+        """The Département's chart, an assets journal and its asset profile for tablets (issue 15):
+        linear over `years`, one depreciation line a year, prorata temporis, disposals booked at their
+        residual value (the French regime)."""
+        if not cls.env["account.account"].search_count([("company_ids", "in", company.ids)], limit=1):
+            cls.env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+        Account = cls.env["account.account"]
+
+        def account(code, name, account_type):
+            return Account.create({"code": code, "name": name, "account_type": account_type,
+                                   "company_ids": [Command.set(company.ids)]})
+
+        journal = cls.env["account.journal"].create({
+            "name": "Immobilisations", "code": "IMMO", "type": "general", "company_id": company.id})
+        disposed = account("675000", "VNC des éléments cédés", "expense")
+        # In the Département's company: OCA makes it the asset account's default profile (company-dependent).
+        profile = cls.env["account.asset.profile"].with_company(company).create({
+            "name": "Tablettes", "company_id": company.id, "journal_id": journal.id,
+            "account_asset_id": account("218300", "Tablettes", "asset_fixed").id,
+            "account_depreciation_id": account("281830", "Amortissements tablettes", "asset_fixed").id,
+            "account_expense_depreciation_id": account("681120", "Dotations", "expense_depreciation").id,
+            "account_residual_value_id": disposed.id, "account_min_value_id": disposed.id,
+            "method": "linear", "method_time": "year", "method_number": years, "method_period": "year",
+            "prorata": True,
+        })
+        company.tablet_asset_profile_id = profile
+        return profile
+
+    @classmethod
     def _college(cls, name, uai, company, academy):
         return cls.env["res.partner"].create({
             "name": name, "is_college": True, "uai_code": uai,

@@ -7,6 +7,7 @@ and every read-only or computed field of the module has a row, so that the table
 behind the code.
 """
 import base64
+import itertools
 import re
 from dataclasses import dataclass, field as dataclass_field
 from datetime import date, datetime, timedelta
@@ -146,6 +147,9 @@ def protected_fields(env):
 
 
 # ------------------------------------------------------------------------- fixtures
+# Codes of the accounts made for each asset a row writes (issue 15): unique in the Département.
+_SPARE_NUMBERS = itertools.count(100)
+
 def _imei(number):
     base = f"35{number:012d}"
     return base + luhn.calc_check_digit(base)
@@ -622,6 +626,30 @@ class RulesFixtures:
     def _other_company(self, record):
         return self.other_company.id
 
+    def _spare_asset(self):
+        """An asset of the Département's register (issue 15), on accounts of its chart."""
+        env = self.env
+        accounts = env["account.account"].create([{
+            "code": f"2{next(_SPARE_NUMBERS)}{self.tag[:3].upper()}", "name": f"Immobilisations ({self.tag}) {index}",
+            "account_type": account_type, "company_ids": [Command.set(self.company.ids)],
+        } for index, account_type in enumerate(("asset_fixed", "asset_fixed", "expense_depreciation"))])
+        journal = env["account.journal"].search([("company_id", "=", self.company.id), ("type", "=", "general")],
+                                                limit=1)
+        profile = env["account.asset.profile"].with_company(self.company).create({
+            "name": f"Tablettes ({self.tag})", "company_id": self.company.id, "journal_id": journal.id,
+            "account_asset_id": accounts[0].id, "account_depreciation_id": accounts[1].id,
+            "account_expense_depreciation_id": accounts[2].id, "method_number": 4, "method_period": "year"})
+        return env["account.asset"].create({"name": "Tablette", "profile_id": profile.id, "purchase_value": 300.0,
+                                            "date_start": date(2026, 6, 1), "company_id": self.company.id})
+
+    def _spare_order_line(self):
+        """A line of a purchase order of the Département (issue 15)."""
+        product = self.env["product.product"].create({"name": f"Tablette ({self.tag})", "type": "consu"})
+        return self.env["purchase.order"].create({
+            "partner_id": self.supplier.id, "company_id": self.company.id,
+            "order_line": [Command.create({"product_id": product.id, "product_qty": 1, "price_unit": 300.0})],
+        }).order_line
+
     def _stock_tablet(self, record):
         return self.tablets[3].id
 
@@ -642,6 +670,8 @@ class RulesFixtures:
         ("tablet.loan", "signed_by_id"): lambda self, record: self.rep2.id,
         ("maintenance.equipment", "cost"): lambda self, record: 350.0,
         ("maintenance.equipment", "exit_incident_id"): lambda self, record: self.spare_incident.id,
+        ("maintenance.equipment", "asset_id"): lambda self, record: self._spare_asset().id,
+        ("maintenance.equipment", "purchase_line_id"): lambda self, record: self._spare_order_line().id,
         ("tablet.incident", "equipment_id"): _stock_tablet,
         ("tablet.incident", "borrower_id"): lambda self, record: self.pupils[1].id,
         ("tablet.incident", "loan_id"): lambda self, record: self.spare_loan.id,

@@ -384,6 +384,106 @@ class Bench:
                    f"{m['value']:,} pupils in {m['seconds']:.1f}s")
         return line
 
+    # asset register (issue 15) ----------------------------------------------
+    def register_tablets(self, cr, count):
+        """Tablets of the fleet without an asset, the 3e pupils' first (those the gift gives)."""
+        cr.execute("""
+            SELECT e.id FROM maintenance_equipment e
+              LEFT JOIN tablet_loan l ON l.equipment_id = e.id AND l.state = 'active' AND l.grade_level = '3e'
+                                     AND l.borrower_role = 'pupil'
+             WHERE e.is_tablet AND e.active AND e.asset_id IS NULL AND e.company_id = %s
+             ORDER BY l.college_id NULLS LAST, e.id LIMIT %s""", [self.info["company"], count])
+        return [row[0] for row in cr.fetchall()]
+
+    def create_assets(self, cr, count):
+        env = self.env(cr, self.info["officer"])
+        tablets = env["maintenance.equipment"].browse(self.register_tablets(cr, count))
+        assets = env["tablet.asset.register"]._create_assets(tablets, validate=True)
+        env.flush_all()
+        return len(assets)
+
+    def dispose_gifts(self, cr, count):
+        """The disposal step of the gifts: the registered tablets of 3e pupils' loans."""
+        from odoo import fields
+        env = self.env(cr, self.info["manager"])
+        cr.execute("""SELECT e.id FROM tablet_loan l JOIN maintenance_equipment e ON e.id = l.equipment_id
+                      JOIN account_asset a ON a.id = e.asset_id AND a.state = 'open'
+                      WHERE l.state = 'active' AND l.grade_level = '3e' AND l.borrower_role = 'pupil'
+                      ORDER BY l.college_id, l.id LIMIT %s""", [count])
+        tablets = env["maintenance.equipment"].browse([row[0] for row in cr.fetchall()])
+        moves = env["tablet.asset.register"]._dispose(tablets, fields.Date.context_today(env.user), "Don (banc)")
+        env.flush_all()
+        return len(tablets), len(moves)
+
+    def op_assets(self, count=20_000, gifts=10_000):
+        """One asset per tablet for a delivery of 20,000 (committed: the gift and the exports then
+        run with the register on), then the disposal of 10,000 gifts, measured and rolled back (the
+        gift operation disposes of them for real)."""
+        def floor_create():
+            with self.registry.cursor() as cr:
+                ids = self.register_tablets(cr, count)
+            return floor_sql(self.registry, [(
+                """INSERT INTO account_asset (name, code, equipment_id, profile_id, purchase_value, depreciation_base,
+                          value_residual, value_depreciated, salvage_value, date_start, state, active, company_id,
+                          currency_id, method, method_number, method_period, method_time, prorata)
+                   SELECT e.serial_no, e.serial_no, e.id, c.tablet_asset_profile_id, e.cost, e.cost, e.cost, 0, 0,
+                          e.purchase_date, 'open', true, e.company_id, c.currency_id, 'linear', 4, 'year', 'year', true
+                     FROM maintenance_equipment e JOIN res_company c ON c.id = e.company_id WHERE e.id = ANY(%s)""",
+                [ids]), (
+                """INSERT INTO account_asset_line (asset_id, name, amount, line_date, type, init_entry,
+                          remaining_value, depreciated_value, company_id, currency_id)
+                   SELECT a.id, 'floor', a.purchase_value / 4, a.date_start + g * 365, 'depreciate', false, 0, 0,
+                          a.company_id, a.currency_id
+                     FROM account_asset a, generate_series(0, 5) g WHERE a.equipment_id = ANY(%s)""", [ids]),
+                ("UPDATE maintenance_equipment e SET asset_id = a.id FROM account_asset a "
+                 "WHERE a.equipment_id = e.id AND e.id = ANY(%s)", [ids])])
+        floor_s = in_worker(floor_create)
+        q = self.sizes("Asset register: assets of a delivery", self.create_assets, 2_000, count // 2)
+
+        def work():
+            with self.registry.cursor() as cr:
+                created = self.create_assets(cr, count)
+                cr.commit()
+            return created
+        m = self.measured(work)
+        self.record(f"Asset register: assets for a {count:,}-tablet delivery (OCA board, as officer)", m["value"], m,
+                    floor_s, f"queries for {2_000:,} / {count // 2:,} tablets {q[0]} / {q[1]}")
+        self.check(f"Asset register: {count:,} assets < 30 s", m["seconds"] < 30 and m["value"] == count,
+                   f"{m['value']:,} assets in {m['seconds']:.1f}s")
+
+        def floor_dispose():
+            with self.registry.cursor() as cr:
+                cr.execute("""SELECT array_agg(a.id) FROM (SELECT a.id FROM tablet_loan l
+                              JOIN maintenance_equipment e ON e.id = l.equipment_id
+                              JOIN account_asset a ON a.id = e.asset_id AND a.state = 'open'
+                              WHERE l.state = 'active' AND l.grade_level = '3e' AND l.borrower_role = 'pupil'
+                              ORDER BY l.college_id, l.id LIMIT %s) a""", [gifts])
+                ids = cr.fetchone()[0] or []
+            return floor_sql(self.registry, [
+                ("DELETE FROM account_asset_line WHERE asset_id = ANY(%s) AND type = 'depreciate' AND move_id IS NULL",
+                 [ids]),
+                ("""INSERT INTO account_asset_line (asset_id, name, amount, line_date, type, init_entry,
+                          remaining_value, depreciated_value, company_id, currency_id)
+                    SELECT id, 'floor', value_residual, current_date, 'remove', false, 0, depreciation_base,
+                           company_id, currency_id FROM account_asset WHERE id = ANY(%s)""", [ids]),
+                ("UPDATE account_asset SET state = 'removed', date_remove = current_date, value_residual = 0 "
+                 "WHERE id = ANY(%s)", [ids])])
+        floor_s = in_worker(floor_dispose)
+        q = self.sizes("Asset register: disposal of gifts", self.dispose_gifts, 500, gifts // 2)
+
+        def work_dispose():
+            with self.registry.cursor() as cr:
+                with Measure() as m:
+                    disposed, moves = self.dispose_gifts(cr, gifts)
+                cr.rollback()
+            return {"seconds": m.seconds, "queries": m.queries, "peak": m.peak, "value": [disposed, moves]}
+        m = in_worker(work_dispose)
+        disposed, moves = m["value"]
+        self.record(f"Asset register: disposal of {gifts:,} gifts (one entry, as manager; rolled back)", disposed, m,
+                    floor_s, f"{moves} journal entry; queries for 500 / {gifts // 2:,} tablets {q[0]} / {q[1]}")
+        self.check(f"Asset register: disposal of {gifts:,} gifts < 10 s", m["seconds"] < 10 and disposed == gifts,
+                   f"{disposed:,} assets in {m['seconds']:.1f}s")
+
     # delivery intake -------------------------------------------------------
     def intake_file(self, count, start):
         from stdnum import luhn
@@ -672,7 +772,7 @@ def main():
                                             "installing it (quicker runs while developing)")
     parser.add_argument("--save-template", help="after building, keep a copy of the database under this name")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--only", help="comma-separated operations to run (deploy,custody,back,gift,intake,"
+    parser.add_argument("--only", help="comma-separated operations to run (deploy,custody,back,assets,gift,intake,"
                                        "xlsx,list,crons)")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -730,6 +830,7 @@ def main():
         ("deploy", bench.op_deploy),
         ("custody", lambda: bench.op_custody("to_custody")),
         ("back", lambda: bench.op_custody("back")),
+        ("assets", bench.op_assets),
         ("gift", bench.op_gift),
         ("intake", bench.op_intake),
         ("xlsx", lambda: bench.op_xlsx("tablet_loan.report_fleet_inventory_xlsx",

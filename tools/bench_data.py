@@ -137,6 +137,7 @@ def build(env, plan):
 
     _build_people(env, plan, company, colleges)
     _build_tablets(env, plan, company, colleges, supplier)
+    _build_asset_register(env, company)
     _build_lists(env, plan, company, colleges)
     _build_loans(env, plan, company)
     _build_incidents(env, plan, supplier)
@@ -275,6 +276,30 @@ def _build_tablets(env, plan, company, colleges, supplier):
     })
     cr.execute("DELETE FROM maintenance_equipment WHERE id = %s", [template.id])
     env.invalidate_all()
+
+
+def _build_asset_register(env, company):
+    """The Département's asset register (issue 15): Odoo's generic chart, an assets journal and
+    the asset profile for tablets (4 years, linear, yearly). The fleet built above has no assets:
+    the bench's asset line registers 20,000 of them, as a delivery would."""
+    env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+    Account = env["account.account"]
+
+    def account(code, name, account_type):
+        return Account.create({"code": code, "name": name, "account_type": account_type,
+                               "company_ids": [Command.set(company.ids)]})
+    journal = env["account.journal"].create({"name": "Immobilisations", "code": "IMMO", "type": "general",
+                                             "company_id": company.id})
+    disposed = account("675000", "VNC des éléments cédés", "expense")
+    company.tablet_asset_profile_id = env["account.asset.profile"].with_company(company).create({
+        "name": "Tablettes", "company_id": company.id, "journal_id": journal.id,
+        "account_asset_id": account("218300", "Tablettes", "asset_fixed").id,
+        "account_depreciation_id": account("281830", "Amortissements tablettes", "asset_fixed").id,
+        "account_expense_depreciation_id": account("681120", "Dotations", "expense_depreciation").id,
+        "account_residual_value_id": disposed.id, "account_min_value_id": disposed.id,
+        "method": "linear", "method_time": "year", "method_number": 4, "method_period": "year", "prorata": True,
+    })
+    env.flush_all()
 
 
 def _build_lists(env, plan, company, colleges):

@@ -31,7 +31,8 @@ from odoo_env import BUILD, MODULE, drop_db, free_port, odoo_cmd, psql, say  # n
 APPS = ["maintenance", "contacts", "mail", "account"]
 # Everything tablet_loan depends on is installed in both databases, so that the only
 # difference is the module itself.
-BASE_MODULES = ["contacts", "mail", "maintenance", "account", "report_xlsx", "account_invoice_overdue_reminder"]
+BASE_MODULES = ["contacts", "mail", "maintenance", "account", "report_xlsx", "account_invoice_overdue_reminder",
+                "purchase", "account_asset_management"]
 ACCOUNT_CLASSES = [
     "TestAccountMoveOutInvoiceOnchanges",  # customer invoices: lines, taxes, onchanges, posting
     "TestAccountMove",                     # journal entries, incl. a billing user's rights

@@ -77,16 +77,43 @@ class TabletDeliveryIntake(models.TransientModel):
     default_model = fields.Char(
         string="Default Model", help="Model of the tablets whose row gives none, or when the file has no model column.",
     )
+    purchase_id = fields.Many2one(
+        "purchase.order", string="Purchase Order", check_company=True,
+        domain="[('state', 'in', ('purchase', 'done')), ('company_id', '=', company_id)]",
+        help="The Département's order to the supplier this delivery fulfils (issue 15).")
+    purchase_line_id = fields.Many2one(
+        "purchase.order.line", string="Order Line", check_company=True,
+        domain="[('order_id', '=', purchase_id)]",
+        help="The line of the Département's purchase order this delivery fulfils: the file must hold exactly the "
+             "tablets still to receive on it (its announced serial numbers, if any), the tablets take its price "
+             "and their assets wait for its bill.",
+    )
+
+    @api.onchange("purchase_id")
+    def _onchange_purchase_id(self):
+        """The order's first line still to receive."""
+        if self.purchase_line_id.order_id != self.purchase_id:
+            self.purchase_line_id = self.purchase_id.order_line.filtered(
+                lambda line: line.product_id and line.qty_received < line.product_qty)[:1]
+
+    @api.onchange("purchase_line_id")
+    def _onchange_purchase_line_id(self):
+        line = self.purchase_line_id
+        if line:
+            self.partner_id = line.order_id.partner_id
+            self.unit_cost = line.price_unit
+            self.purchase_date = (line.order_id.date_approve or line.order_id.date_order).date()
+            self.company_id = line.company_id
 
     @api.model_create_multi
     def create(self, vals_list):
-        # A supplier or collège id the officer may not read would be read back by name.
+        # A supplier, collège or order line id the officer may not read would be read back by name.
         for vals in vals_list:
-            check_link_targets(self, vals, ("partner_id", "college_id"))
+            check_link_targets(self, vals, ("partner_id", "college_id", "purchase_id", "purchase_line_id"))
         return super().create(vals_list)
 
     def write(self, vals):
-        check_link_targets(self, vals, ("partner_id", "college_id"))
+        check_link_targets(self, vals, ("partner_id", "college_id", "purchase_id", "purchase_line_id"))
         return super().write(vals)
 
     @api.constrains("unit_cost")
@@ -113,6 +140,11 @@ class TabletDeliveryIntake(models.TransientModel):
         problems, records = self._parse_rows(rows)
         if problems:
             raise UserError(self._problem_report(problems))
+        if self.purchase_id and not self.purchase_line_id:
+            raise UserError(_("Order Line: choose the line of the order %s that this delivery fulfils.",
+                              self.purchase_id.name))
+        if self.purchase_line_id:
+            self._check_against_order(records)
         campaign = self.env["tablet.campaign"]._launch(
             "intake", self.college_id, company_id=self.company_id.id, total_count=len(records),
             intake_data=base64.b64encode(json.dumps(self._intake_data(records)).encode()))
@@ -290,7 +322,59 @@ class TabletDeliveryIntake(models.TransientModel):
             *lines,
         ])
 
+    def _check_against_order(self, records):
+        """The delivery is the order line's (issue 15): the same supplier and, tablet for tablet, what
+        is still to receive; with announced serial numbers, exactly those. Nothing is created otherwise."""
+        line = self.purchase_line_id
+        if self.purchase_id and line.order_id != self.purchase_id:
+            raise UserError(_("Order Line: choose a line of the order %s.", self.purchase_id.name))
+        if line.order_id.state not in ("purchase", "done"):
+            raise UserError(_("The order %s is not confirmed: confirm it before receiving its tablets.",
+                              line.order_id.name))
+        if line.order_id.partner_id.commercial_partner_id != self.partner_id.commercial_partner_id:
+            raise UserError(_("Supplier: the order %(order)s is from %(supplier)s, not from %(other)s.",
+                              order=line.order_id.name, supplier=line.order_id.partner_id.display_name,
+                              other=self.partner_id.display_name))
+        serials = [record["serial_no"] for record in records]
+        announced = line._announced_serials()
+        problems = []
+        if announced:
+            received = set(line.with_context(active_test=False).tablet_ids.mapped("serial_no"))
+            expected = [serial for serial in announced if serial not in received]
+            missing = [serial for serial in expected if serial not in set(serials)]
+            unknown = [serial for serial in serials if serial not in set(expected)]
+            if missing:
+                problems.append(_("missing from the file, announced for the order: %s", self._listing(missing)))
+            if unknown:
+                problems.append(_("in the file but not announced for the order (unknown or already received): %s",
+                                  self._listing(unknown)))
+        else:
+            remaining = int(line.product_qty - line.qty_received)
+            if len(serials) > remaining:
+                problems.append(_("%(count)s tablet(s) more than the %(remaining)s still to receive; extra: %(serials)s",
+                                  count=len(serials) - remaining, remaining=remaining,
+                                  serials=self._listing(serials[remaining:])))
+            elif len(serials) < remaining:
+                problems.append(_("%(count)s tablet(s) missing: the file holds %(received)s of the %(remaining)s still "
+                                  "to receive", count=remaining - len(serials), received=len(serials),
+                                  remaining=remaining))
+        if problems:
+            raise UserError(_("Nothing was imported: the delivery does not match the order line %(line)s "
+                              "(%(order)s):\n%(problems)s", line=line.product_id.display_name or line.name,
+                              order=line.order_id.name, problems="\n".join(f"• {p}" for p in problems)))
+
+    def _listing(self, serials):
+        shown = ", ".join(serials[:MAX_LISTED])
+        return shown + (_(" … and %s more", len(serials) - MAX_LISTED) if len(serials) > MAX_LISTED else "")
+
     # ----------------------------------------------------------------- creating
+    def _unit_cost(self):
+        line = self.purchase_line_id
+        if not line:
+            return self.unit_cost
+        return line.currency_id._convert(line.price_unit, self.company_id.currency_id, self.company_id,
+                                         self.purchase_date)
+
     def _intake_data(self, records):
         """What the campaign needs to create the tablets: the values they share, then one
         row (serial number, IMEI, model, name) per tablet. No message per tablet: the
@@ -304,7 +388,9 @@ class TabletDeliveryIntake(models.TransientModel):
                 "college_id": self.college_id.id,
                 "company_id": self.company_id.id,
                 "partner_id": self.partner_id.id,
-                "cost": self.unit_cost,
+                # An order's delivery costs the order's price (in the Département's currency).
+                "cost": self._unit_cost(),
+                "purchase_line_id": self.purchase_line_id.id or False,
                 "purchase_date": fields.Date.to_string(self.purchase_date),
                 "effective_date": fields.Date.to_string(self.purchase_date),
                 "warranty_date": fields.Date.to_string(

@@ -36,3 +36,4 @@ from . import test_fleet_lifecycle
 from . import test_charge_notice
 from . import test_charge_follow_up
 from . import test_fleet_needs
+from . import test_siecle_import

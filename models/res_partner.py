@@ -11,7 +11,7 @@ from odoo.tools.sql import column_exists
 from odoo.tools.translate import LazyTranslate
 
 from .payment_settings import PAYMENT_DAYS_DEFAULT, check_payment_settings, normalize_payment_vals
-from .relation_guard import check_link_targets
+from .relation_guard import check_link_targets, check_link_targets_many
 from .tablet_workflow_mixin import in_action, tablet_action
 from .utils import bulk_write, check_access_sql, check_input, count_by, window_action
 
@@ -356,8 +356,9 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # One check for all the records (an import creates hundreds of people in one call).
+        check_link_targets_many(self, vals_list, PEOPLE_READ_LINKS, PEOPLE_WRITE_LINKS)
         for vals in vals_list:
-            check_link_targets(self, vals, PEOPLE_READ_LINKS, PEOPLE_WRITE_LINKS)
             if vals.get("tablet_anonymized") and not in_action(self.env):
                 raise AccessError(_("%s is set by the anonymisation of personal data (R29) only.",
                                     self._fields["tablet_anonymized"].get_description(self.env)["string"]))

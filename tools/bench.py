@@ -489,11 +489,11 @@ class Bench:
                         "college_id": "NULL", "grade_level": "NULL", "school_class": "NULL", "street": "'1 rue'",
                         "zip": "'38000'", "city": "'GRENOBLE'", "email": "'p' || g || '@example.invalid'",
                         "mobile": "'06'"}, reps),
-                ("""INSERT INTO tablet_pupil_representative_rel (pupil_id, representative_id)
-                    SELECT p.id, r.id FROM (SELECT id, row_number() OVER (ORDER BY id) n FROM res_partner
-                                             WHERE siecle_eleve_id IS NOT NULL) p
-                      JOIN (SELECT id, (row_number() OVER (ORDER BY id) + 1) / 2 n FROM res_partner
-                             WHERE siecle_personne_id IS NOT NULL) r ON r.n = p.n""", []),
+                ("""WITH p AS (SELECT array_agg(id ORDER BY id) a FROM res_partner WHERE siecle_eleve_id IS NOT NULL),
+                         r AS (SELECT array_agg(id ORDER BY id) a FROM res_partner WHERE siecle_personne_id IS NOT NULL)
+                    INSERT INTO tablet_pupil_representative_rel (pupil_id, representative_id)
+                    SELECT p.a[(i + 1) / 2], r.a[i] FROM p, r, generate_series(1, cardinality(r.a)) i
+                     WHERE (i + 1) / 2 <= cardinality(p.a)""", []),
             ])
         floor_s = in_worker(floor)
 

@@ -418,16 +418,21 @@ class TabletSiecleImport(models.TransientModel):
         """One transaction; creations in one call per kind, updates grouped by identical values."""
         Partner = self.env["res.partner"]
         college = self.college_id
-        common = {"siecle_college_id": college.id, "college_id": college.id}
+        # A partner's defaults, computed once for the import rather than once per person (create() asks
+        # default_get for each record; account's invoice-template default alone is one query each). They
+        # depend on the user and context only, the same for every person of the batch.
+        defaults = {fname: value for fname, value in Partner.default_get(list(Partner._fields)).items()
+                    if Partner._fields[fname].type not in ("one2many", "many2many")}
+        common = {**defaults, "siecle_college_id": college.id, "college_id": college.id}
         arrivals = Partner.create([
-            {**{k: v for k, v in vals.items() if k != "line"}, **common, "school_role": "pupil"}
+            {**common, **{k: v for k, v in vals.items() if k != "line"}, "school_role": "pupil"}
             for vals in plan["arrivals"]])
         pupils = dict(plan["pupil_ids"])
         pupils.update({p.siecle_eleve_id: p for p in arrivals})
         self._grouped_write(plan["updates"])
         # Legal representatives: links of the imported pupils follow the file; links typed by hand stay.
         new_reps = Partner.create([
-            {**vals, "siecle_college_id": college.id, "pupil_ids": [Command.set([
+            {**defaults, **vals, "siecle_college_id": college.id, "pupil_ids": [Command.set([
                 pupils[eleve_id].id for eleve_id, ids in plan["links"].items() if vals["siecle_personne_id"] in ids])]}
             for vals in plan["rep_create"]])
         self._grouped_write(plan["rep_updates"])
@@ -439,7 +444,7 @@ class TabletSiecleImport(models.TransientModel):
             if pupil.legal_representative_ids != kept | wanted:
                 pupil.legal_representative_ids = [Command.set((kept | wanted).ids)]
         # Teachers and staff
-        Partner.create([{**vals, **common} for vals in plan["staff_create"]])
+        Partner.create([{**common, **vals} for vals in plan["staff_create"]])
         self._grouped_write(plan["staff_updates"])
         self._grouped_write({p: {"leaving_date": day} for p, day in plan["staff_departures"].items()})
         # R14: loans of the people who left on a day already come end now, as the daily job would.

@@ -30,6 +30,7 @@
         "wizards/tablet_gift_wizard_views.xml",
         "wizards/tablet_fleet_exit_export_wizard_views.xml",
         "wizards/tablet_charge_export_wizard_views.xml",
+        "wizards/tablet_siecle_import_views.xml",
         "views/res_partner_views.xml",
         "views/res_users_views.xml",
         "views/res_company_views.xml",

@@ -11,7 +11,7 @@ from odoo.tools.sql import column_exists
 from odoo.tools.translate import LazyTranslate
 
 from .payment_settings import PAYMENT_DAYS_DEFAULT, check_payment_settings, normalize_payment_vals
-from .relation_guard import check_link_targets
+from .relation_guard import check_link_targets, check_link_targets_many
 from .tablet_workflow_mixin import in_action, tablet_action
 from .utils import bulk_write, check_access_sql, check_input, count_by, window_action
 
@@ -67,8 +67,12 @@ ANONYMIZE_BATCH_SIZE = 10_000
 ANONYMIZE_BATCH_PARAM = "tablet_loan.anonymize_batch_size"
 REMINDER_DAYS_MAX = 180
 # Identity and contact fields erased by anonymisation; role, collège, grade and class stay for the figures.
+# Issue 16: the identifiers of SIECLE and STS-web, the key of every re-import (never the names). Written by
+# the import only: a hand-typed identifier would make the next import update or end the wrong person.
+SIECLE_FIELDS = ("siecle_eleve_id", "siecle_personne_id", "sts_individu_id", "siecle_college_id")
 PERSONAL_FIELDS = ("email", "phone", "mobile", "street", "street2", "zip", "city", "comment", "vat", "ref",
-                   "website", "function", "title", "image_1920")
+                   "website", "function", "title", "image_1920", "siecle_eleve_id", "siecle_personne_id",
+                   "sts_individu_id")
 
 
 def uai_check_letter(digits):
@@ -153,6 +157,19 @@ class ResPartner(models.Model):
         help="Sales journal of the collège's Département in which the damage charges of this collège are invoiced.",
     )
     tablet_anonymized = fields.Boolean(string="Anonymised", readonly=True, copy=False, index=True)
+    # Issue 16: SIECLE and STS-web identifiers, unique within the collège whose files they come from.
+    siecle_eleve_id = fields.Char(
+        string="SIECLE Pupil ID", readonly=True, copy=False, index="btree_not_null",
+        help="ELEVE_ID of the pupil in the collège's SIECLE exports: the key of the next imports.")
+    siecle_personne_id = fields.Char(
+        string="SIECLE Person ID", readonly=True, copy=False, index="btree_not_null",
+        help="PERSONNE_ID of the legal representative in the collège's SIECLE exports.")
+    sts_individu_id = fields.Char(
+        string="STS-web ID", readonly=True, copy=False, index="btree_not_null",
+        help="INDIVIDU ID of the teacher or staff member in the collège's STS-web export.")
+    siecle_college_id = fields.Many2one(
+        "res.partner", string="Imported from the Files of", readonly=True, copy=False, index="btree_not_null",
+        ondelete="restrict", help="The collège whose SIECLE or STS-web files this person was imported from.")
     # Loans name pupils: readable by those who may read loans, absent for every other user of Contacts.
     tablet_loan_ids = fields.One2many(
         "tablet.loan", "borrower_id", string="Tablet Loans",
@@ -192,6 +209,12 @@ class ResPartner(models.Model):
             "UNIQUE(uai_code)",
             "This UAI code is already used by another establishment: a UAI identifies one establishment.",
         ),
+        ("siecle_eleve_id_unique", "UNIQUE(siecle_college_id, siecle_eleve_id)",
+         "This SIECLE pupil ID is already used by another pupil of the same collège."),
+        ("siecle_personne_id_unique", "UNIQUE(siecle_college_id, siecle_personne_id)",
+         "This SIECLE person ID is already used by another person of the same collège."),
+        ("sts_individu_id_unique", "UNIQUE(siecle_college_id, sts_individu_id)",
+         "This STS-web ID is already used by another staff member of the same collège."),
     ]
 
     def _compute_college_member_count(self):
@@ -333,11 +356,13 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # One check for all the records (an import creates hundreds of people in one call).
+        check_link_targets_many(self, vals_list, PEOPLE_READ_LINKS, PEOPLE_WRITE_LINKS)
         for vals in vals_list:
-            check_link_targets(self, vals, PEOPLE_READ_LINKS, PEOPLE_WRITE_LINKS)
             if vals.get("tablet_anonymized") and not in_action(self.env):
                 raise AccessError(_("%s is set by the anonymisation of personal data (R29) only.",
                                     self._fields["tablet_anonymized"].get_description(self.env)["string"]))
+            self._check_siecle_vals(vals)
             self._prepare_school_vals(vals)
             if vals.get("school_role") in COLLEGE_MEMBER_ROLES and "arrival_date" not in vals:
                 vals["arrival_date"] = fields.Date.context_today(self)
@@ -350,11 +375,24 @@ class ResPartner(models.Model):
         if "tablet_anonymized" in vals and not in_action(self.env):
             raise AccessError(_("%s is set by the anonymisation of personal data (R29) only.",
                                 self._fields["tablet_anonymized"].get_description(self.env)["string"]))
+        self._check_siecle_vals(vals)
         self._prepare_school_vals(vals)
         res = super().write(vals)
         if vals.get("tablet_journal_id"):
             self.tablet_journal_id._tablet_ensure_payment_methods()
         return res
+
+    def _check_siecle_vals(self, vals):
+        """Issue 16: SIECLE and STS-web identifiers come from the import only (their rules row in the README)."""
+        if in_action(self.env):
+            return
+        fnames = [fname for fname in SIECLE_FIELDS if fname in vals]
+        fnames = [fname for fname in fnames if any(self._tablet_changes(p, fname, vals[fname]) for p in self)] \
+            if self else [fname for fname in fnames if vals[fname]]
+        if fnames:
+            raise AccessError(_(
+                "%(fields)s are written by the SIECLE and STS-web import only: they are the key of the next imports.",
+                fields=", ".join(sorted(self._fields[f].get_description(self.env)["string"] for f in fnames))))
 
     def _prepare_school_vals(self, vals):
         """Normalise the UAI and file school people under their collège's Département; check

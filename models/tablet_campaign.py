@@ -1,9 +1,11 @@
 import base64
+import io
 import json
 import logging
+import zipfile
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
 from .tablet_workflow_mixin import as_action, in_action, tablet_action
@@ -14,13 +16,15 @@ _logger = logging.getLogger(__name__)
 # Records per committed batch: a status change is two UPDATEs whatever the number of loans, so
 # custody takes bigger batches than gifts and deliveries, which do more per record. The system
 # parameter tablet_loan.campaign_batch_size, when set, applies to every kind.
-DEFAULT_BATCH_SIZES = {"custody": 20_000, "back": 20_000, "gift": 10_000, "intake": 10_000}
+# A SIECLE import campaign (issue 16) counts collèges, not records: one collège per batch, all or nothing.
+DEFAULT_BATCH_SIZES = {"custody": 20_000, "back": 20_000, "gift": 10_000, "intake": 10_000, "siecle": 1}
 BATCH_SIZE_PARAM = "tablet_loan.campaign_batch_size"
 KINDS = [
     ("custody", "Summer custody"),
     ("back", "Back from custody"),
     ("gift", "End-of-3e gift"),
     ("intake", "Delivery intake"),
+    ("siecle", "SIECLE and STS-web import"),
 ]
 # Loan status a custody campaign takes the loans from, and the one it gives them.
 CUSTODY_MOVES = {"custody": ("active", "custody"), "back": ("custody", "active")}
@@ -31,6 +35,7 @@ KIND_GROUPS = {
     "back": ("tablet_loan.group_college_referent", "tablet_loan.group_department_manager"),
     "gift": ("tablet_loan.group_college_head", "tablet_loan.group_department_manager"),
     "intake": ("tablet_loan.group_department_officer",),
+    "siecle": ("tablet_loan.group_department_manager",),
 }
 
 
@@ -82,6 +87,8 @@ class TabletCampaign(models.Model):
     gift_date = fields.Date(string="Given on", readonly=True)
     intake_data = fields.Binary(string="Delivery Rows", attachment=True, readonly=True,
                                 help="The checked rows of the supplier's file and the values common to the tablets.")
+    siecle_data = fields.Json(string="SIECLE Files per Collège", readonly=True,
+                              help="SIECLE import: the school year and, per collège, its files in the archive.")
     last_id = fields.Integer(string="Last Loan Processed", readonly=True,
                              help="Gifts: the last loan processed, where the next batch starts.")
     college_counts = fields.Json(string="Processed per Collège", readonly=True,
@@ -224,7 +231,7 @@ class TabletCampaign(models.Model):
             self._message_log(body=body)
         # Done once a batch comes back short; a delivery or a gift, whose list is fixed, as soon
         # as it is all processed. Custody takes the loans as they are when each batch runs.
-        if processed < size or (self.kind in ("gift", "intake") and self.done_count >= self.total_count):
+        if processed < size or (self.kind in ("gift", "intake", "siecle") and self.done_count >= self.total_count):
             campaign._finish()
             as_action(self).write({"state": "done", "date_done": fields.Datetime.now(),
                                    "total_count": self.done_count})
@@ -305,6 +312,30 @@ class TabletCampaign(models.Model):
             line.qty_received = line.qty_received + len(tablets)
         return len(rows), {data["values"]["college_id"]: len(tablets)}, []
 
+    def _batch_siecle(self, size):
+        """Issue 16: the next collèges of the archive, each imported all or nothing. A collège whose
+        files have a problem is left out with its problems (the summary lists it); the others go on."""
+        members = self.siecle_data["members"]
+        todo = sorted(int(college_id) for college_id in members)[self.done_count:self.done_count + size]
+        if not todo:
+            return 0, {}, []
+        if set(todo) - set(self.college_ids.ids):
+            raise AccessError(_("The files of a SIECLE import campaign are those of its collèges (%s).",
+                                ", ".join(self.college_ids.mapped("name"))))
+        counts, skipped = {}, []
+        with zipfile.ZipFile(io.BytesIO(base64.b64decode(self.intake_data))) as archive:
+            for college in self.env["res.partner"].browse(todo):
+                vals = {"college_id": college.id, "school_year": self.siecle_data["school_year"]}
+                for index, name in enumerate(members[str(college.id)], start=1):
+                    vals.update({f"file_{index}": base64.b64encode(archive.read(name)), f"filename_{index}": name})
+                try:
+                    with self.env.cr.savepoint():
+                        wizard = self.env["tablet.siecle.import"].create(vals)
+                        counts[college.id] = wizard._apply_checked()
+                except (UserError, ValidationError) as exc:
+                    skipped.append(f"{college.name}: {exc.args[0]}")
+        return len(todo), counts, skipped
+
     # ----------------------------------------------------------------- summaries
     def _finish(self):
         """One note per collège at the end, as the wizards write for a single collège."""
@@ -320,6 +351,17 @@ class TabletCampaign(models.Model):
             def body(college):
                 return self.env._("Rentrée: %s tablets handed back to their pupils after the summer.",
                                   counts.get(college.id, 0))
+        elif self.kind == "siecle":
+            def body(college):
+                if college.id not in counts:
+                    return self.env._("SIECLE and STS-web import: the files of this collège were not imported, "
+                                      "see the campaign %s.", self.name)
+                return self.env._("SIECLE and STS-web import of the Département: %s pupils in the files.",
+                                  counts[college.id])
+            failed = self.college_ids.filtered(lambda college: college.id not in counts)
+            if failed:
+                self._message_log(body=_("Collèges not imported (their files have problems): %s.",
+                                         ", ".join(failed.mapped("name"))))
         elif self.kind == "gift":
             def body(college):
                 return self.env._("End of 3e: %(count)s tablets given to their pupils on %(date)s; they leave the "

@@ -842,11 +842,20 @@ class TabletLoan(models.Model):
         """Daily (R14): the loan ends on the day its user leaves the collège. A leaving date typed
         on the person's form ends their open loans on that day once it has come (a draft never
         handed over is cancelled), and the référent gets an activity to get the tablet back."""
+        self._end_loans_of_leavers()
+
+    @api.model
+    def _end_loans_of_leavers(self, borrowers=None):
+        """The daily job's work (R14), for everyone or for `borrowers` only: the SIECLE import
+        (issue 16) ends at once the loans of the pupils whose departure it records in the past."""
         today = fields.Date.context_today(self)
-        loans = self.search([("state", "in", OPEN_STATES), ("borrower_id.leaving_date", "<=", today)])
+        domain = [("state", "in", OPEN_STATES), ("borrower_id.leaving_date", "<=", today)]
+        if borrowers is not None:
+            domain.append(("borrower_id", "in", borrowers.ids))
+        loans = self.search(domain)
         loans = loans.filtered(lambda l: not l.date_end or l.date_end > l.borrower_id.leaving_date)
         if not loans:
-            return
+            return self.browse()
         ended = self.browse()
         for leaving_date, group in loans.grouped(lambda l: l.borrower_id.leaving_date).items():
             ended |= group._end_on(leaving_date)
@@ -854,6 +863,7 @@ class TabletLoan(models.Model):
             "The loan ends on %(date)s: the user leaves the collège. The tablet is due back by then (R14).",
             date=format_date(self.env, loan.date_end)) for loan in ended})
         ended._ask_for_return()
+        return ended
 
     def _ask_for_return(self):
         """An activity for the référent of each loan to get its tablet back (R14), unless one is

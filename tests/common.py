@@ -1,11 +1,19 @@
+import importlib.util
 import json
 from datetime import date
+from pathlib import Path
 
 from stdnum import luhn
 
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import mute_logger
+
+# Issue 16: the generator of SIECLE and STS-web exports in tools/ (not a package), for the tests.
+_spec = importlib.util.spec_from_file_location(
+    "tablet_loan_gen_siecle", Path(__file__).resolve().parent.parent / "tools" / "gen_siecle.py")
+gen_siecle = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gen_siecle)
 
 DEMO_LOGINS = ("dept_manager", "dept_officer", "academy", "head", "referent", "accountant", "supplier")
 

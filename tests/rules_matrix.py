@@ -20,7 +20,7 @@ from odoo.models import LOG_ACCESS_COLUMNS, MAGIC_COLUMNS
 
 from ..models.tablet_workflow_mixin import as_action
 from .access_matrix import README, ROLES
-from .common import decide_for_charge
+from .common import decide_for_charge, gen_siecle
 
 MODULE = "tablet_loan"
 ALLOWED, REFUSED, UNREADABLE = "✓", "✗", "—"
@@ -482,6 +482,25 @@ class RulesFixtures:
             "equipment_id": self.tablets[1].id, "date_start": HANDED_OVER,
             "reason": "Classe numérique : le cours repose sur la tablette."})
 
+    def _siecle(self):
+        """Issue 16: one pupil and one legal representative of the users' collège, from SIECLE."""
+        files = gen_siecle.files(self.alpha.uai_code, 2026, 1)
+        return Fixture(self.env["tablet.siecle.import"], watched=self.watch_count(
+            "res.partner", [("siecle_college_id", "=", self.alpha.id)]), wizard_vals={
+            "college_id": self.alpha.id, "school_year": SCHOOL_YEAR,
+            "file_1": base64.b64encode(files["ElevesSansAdresses.xml"]), "filename_1": "ElevesSansAdresses.xml",
+            "file_2": base64.b64encode(files["ResponsablesAvecAdresses.xml"]),
+            "filename_2": "ResponsablesAvecAdresses.xml"})
+
+    def _siecle_archive(self):
+        """Issue 16: the Département's archive, here the files of the users' collège."""
+        files = gen_siecle.files(self.alpha.uai_code, 2026, 1)
+        return Fixture(self.env["tablet.siecle.import"], watched=self.watch_count(
+            "res.partner", [("siecle_college_id", "=", self.alpha.id)]), wizard_vals={
+            "school_year": SCHOOL_YEAR, "archive_name": "departement.zip",
+            "archive": base64.b64encode(gen_siecle.zipped_many({f"alpha/{name}": content
+                                                                for name, content in files.items()}))})
+
     def _departure(self):
         loan = self._loan(self.pupils[0], self.tablets[0])
         return Fixture(self.env["tablet.departure.wizard"], watched=loan, wizard_vals={
@@ -582,6 +601,8 @@ class RulesFixtures:
         ("tablet.deployment.wizard", "class 5e B"): _deployment,
         ("tablet.reissue.override.wizard", "pupil of 5e B"): _reissue_override,
         ("tablet.departure.wizard", "pupil leaving"): _departure,
+        ("tablet.siecle.import", "one collège's files"): _siecle,
+        ("tablet.siecle.import", "archive of the Département"): _siecle_archive,
         ("tablet.return.wizard", "active loan"): _return,
         ("tablet.gift.wizard", "3e pupil"): _gift,
         ("tablet.fleet.exit.export.wizard", ""): _export("tablet.fleet.exit.export.wizard"),
@@ -659,6 +680,7 @@ class RulesFixtures:
         (None, "school_year"): lambda self, record: "2030-2031",
         (None, "school_class"): lambda self, record: "5e Z",
         ("res.partner", "academy_id"): lambda self, record: self.academy_out.id,
+        ("res.partner", "siecle_college_id"): lambda self, record: self.alpha.id,
         ("res.partner", "tablet_iban"): lambda self, record: "FR7630001007941234567890185",
         ("res.partner", "tablet_bic"): lambda self, record: "TRPUFRP1",
         ("tablet.user.list", "academy_id"): lambda self, record: self.academy_out.id,

@@ -41,3 +41,22 @@ class TestTour(HttpCase):
         self.assertEqual(incident.charge_id.state, "confirmed")
         self.assertEqual(incident.charge_id.payer_id.name, "Claire Tournesol")
         self.assertGreater(incident.charge_id.amount, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestSiecleImportTour(HttpCase):
+    """Issue 16 in the browser: the demo head imports two pupils and their legal representatives
+    from SIECLE files, sees the preview, then applies it."""
+
+    def test_head_previews_and_applies(self):
+        college = self.env.ref("tablet_loan.demo_college_lac_bleu")
+        self.start_tour("/odoo/tablet-today", "tablet_loan_siecle_import_tour", login="head", timeout=120)
+        self.env.invalidate_all()
+        pupils = self.env["res.partner"].search([("siecle_college_id", "=", college.id),
+                                                 ("siecle_eleve_id", "!=", False)])
+        self.assertEqual(sorted(pupils.mapped("name")), ["Jérôme Lefèvre", "Zoé Tournesol"])
+        zoe = pupils.filtered(lambda p: p.siecle_eleve_id == "910001")
+        self.assertEqual((zoe.school_class, zoe.grade_level), ("6C", "6e"))
+        self.assertEqual(zoe.legal_representative_ids.name, "Hélène Tournesol")
+        self.assertEqual(zoe.legal_representative_ids.street, "3 rue de l'Église")
+        self.assertEqual(zoe.create_uid.login, "head")

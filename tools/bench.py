@@ -174,6 +174,7 @@ class Bench:
         self.info = info
         self.rows = []
         self.checks = []
+        self.scale = 1.0
 
     # helpers ---------------------------------------------------------
     def env(self, cr, uid, **ctx):
@@ -531,6 +532,86 @@ class Bench:
         self.check(f"Delivery intake of {count:,} rows < 30 s", m["seconds"] < 30, f"{m['seconds']:.1f}s")
         return line
 
+    # SIECLE and STS-web import (issue 16) --------------------------------------
+    def siecle_archive(self, per_college, colleges=None):
+        """The Département's archive: each collège's SIECLE exports (tools/gen_siecle.py, ISO-8859-15)."""
+        import gen_siecle
+        with self.registry.cursor() as cr:
+            ids = colleges or self.info["colleges"]
+            cr.execute("SELECT id, uai_code FROM res_partner WHERE id = ANY(%s) ORDER BY id", [ids])
+            uais = cr.fetchall()
+        named = {}
+        for _id, uai in uais:
+            for name, content in gen_siecle.files(uai, 2026, per_college).items():
+                if not name.startswith("sts_emp"):
+                    named[f"{uai}/{name}"] = content
+        return base64.b64encode(gen_siecle.zipped_many(named)), len(uais)
+
+    def siecle(self, cr, per_college, colleges=None):
+        """As the Département's manager: the archive's campaign, one collège per committed batch."""
+        env = self.env(cr, self.info["manager"])
+        archive, count = self.siecle_archive(per_college, colleges)
+        wizard = env["tablet.siecle.import"].create({"school_year": "2026-2027", "archive": archive,
+                                                      "archive_name": "siecle.zip"})
+        action = wizard.action_launch_campaign()
+        drain_campaigns(env)
+        campaign = env["tablet.campaign"].browse(action["res_id"])
+        campaign.invalidate_recordset()
+        return campaign.state, campaign.done_count, campaign.skipped_count, count
+
+    def op_siecle(self):
+        """60,000 pupils and 90,000 legal representatives of 173 collèges (at --scale), first import."""
+        per_college = max(round(60_000 * self.scale / len(self.info["colleges"])), 4)
+        pupils = per_college * len(self.info["colleges"])
+        reps = len(self.info["colleges"]) * sum(2 if i % 2 == 0 else 1 for i in range(per_college))
+
+        def floor():
+            # Every column copied from an existing pupil (NOT NULL columns of other modules included),
+            # the import's own set per row; then the links, one statement per table.
+            own = {"name": "'Élève ' || g", "complete_name": "'Élève ' || g", "siecle_eleve_id": "g::text",
+                   "siecle_college_id": "t.college_id", "school_class": "'6A'", "arrival_date": "current_date",
+                   "create_date": "now()", "write_date": "now()"}
+            with self.registry.cursor() as cr:
+                cr.execute("SELECT id FROM res_partner WHERE school_role = 'pupil' ORDER BY id LIMIT 1")
+                template = cr.fetchone()[0]
+                cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'res_partner' "
+                           "AND column_name <> 'id'")
+                cols = [c for (c,) in cr.fetchall()]
+
+            def insert(values, count):
+                return (f"""INSERT INTO res_partner ({", ".join(f'"{c}"' for c in cols)})
+                            SELECT {", ".join(values.get(c, f't."{c}"') for c in cols)}
+                              FROM generate_series(1, %s) g, res_partner t WHERE t.id = %s""", [count, template])
+            return floor_sql(self.registry, [
+                insert(own, pupils),
+                insert({**own, "name": "'Parent ' || g", "complete_name": "'Parent ' || g", "siecle_eleve_id": "NULL",
+                        "siecle_personne_id": "g::text", "school_role": "'legal_representative'",
+                        "college_id": "NULL", "grade_level": "NULL", "school_class": "NULL", "street": "'1 rue'",
+                        "zip": "'38000'", "city": "'GRENOBLE'", "email": "'p' || g || '@example.invalid'",
+                        "mobile": "'06'"}, reps),
+                ("""WITH p AS (SELECT array_agg(id ORDER BY id) a FROM res_partner WHERE siecle_eleve_id IS NOT NULL),
+                         r AS (SELECT array_agg(id ORDER BY id) a FROM res_partner WHERE siecle_personne_id IS NOT NULL)
+                    INSERT INTO tablet_pupil_representative_rel (pupil_id, representative_id)
+                    SELECT p.a[(i + 1) / 2], r.a[i] FROM p, r, generate_series(1, cardinality(r.a)) i
+                     WHERE (i + 1) / 2 <= cardinality(p.a)""", []),
+            ])
+        floor_s = in_worker(floor)
+
+        def work():
+            with self.registry.cursor() as cr:
+                return self.siecle(cr, per_college)
+        m = self.measured(work)
+        state, done, skipped, colleges = m["value"]
+        line = self.record("SIECLE import of the Département (campaign, one collège per batch, as manager)",
+                           pupils + reps, m, floor_s,
+                           f"{colleges} collèges, {pupils:,} pupils and {reps:,} legal representatives; "
+                           f"campaign {state}, {done} collèges done, {skipped} left out")
+        self.check("SIECLE import: every collège imported", state == "done" and done == colleges and not skipped,
+                   f"{state}, {done}/{colleges}, {skipped} left out")
+        self.check(f"SIECLE import of {pupils:,} pupils and {reps:,} representatives < 15 min",
+                   m["seconds"] < 15 * 60, f"{m['seconds']:.0f}s")
+        return line
+
     # XLSX reports -----------------------------------------------------------
     def op_xlsx(self, xmlid, label, limit_s=None, limit_mb=None):
         def work():
@@ -773,7 +854,7 @@ def main():
     parser.add_argument("--save-template", help="after building, keep a copy of the database under this name")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--only", help="comma-separated operations to run (deploy,custody,back,assets,gift,intake,"
-                                       "xlsx,list,crons)")
+                                       "xlsx,list,crons,siecle)")
     args = parser.parse_args()
     started = time.perf_counter()
     odoo_env.ensure_postgres()
@@ -825,6 +906,7 @@ def main():
     warm_up(registry)
     info["idle_peak"] = in_worker(peak_mb)  # what a worker that does nothing peaks at
     bench = Bench(registry, info)
+    bench.scale = args.scale
     only = set(args.only.split(",")) if args.only else None
     steps = [
         ("deploy", bench.op_deploy),
@@ -843,6 +925,8 @@ def main():
                                        "year grouped by collège", "college_id")),
         ("crons", bench.op_cron_access),
         ("crons", bench.op_cron_retention),
+        # Last: it adds the collèges' pupils a second time (with their SIECLE identifiers).
+        ("siecle", bench.op_siecle),
     ]
     for key, step in steps:
         if only and key not in only:

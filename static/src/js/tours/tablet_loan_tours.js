@@ -234,3 +234,102 @@ registry.category("web_tour.tours").add("tablet_loan_head_tour", {
         statusIs("confirmed"),
     ],
 });
+
+/*
+ * Issue 16: the head imports the collège's SIECLE files, previews, then applies. The files
+ * are made here, in the real format (ISO-8859-15 declared, accents as SIECLE writes them),
+ * for the demo Collège du Lac Bleu (UAI 0389101L) and the current school year.
+ */
+const SIECLE_UAI = "0389101L";
+
+function siecleYear() {
+    const today = DateTime.now();
+    return today.month >= 9 ? today.year : today.year - 1;
+}
+
+function siecleFile(name, text) {
+    // ISO-8859-15 bytes for the letters used here (all in Latin-1's range).
+    const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
+    return new File([bytes], name, { type: "text/xml" });
+}
+
+function siecleParams(year) {
+    return `<PARAMETRES><UAJ>${SIECLE_UAI}</UAJ><ANNEE_SCOLAIRE>${year}</ANNEE_SCOLAIRE>` +
+        `<DATE_EXPORT>01/09/${year}</DATE_EXPORT></PARAMETRES>`;
+}
+
+function siecleEleves(year) {
+    const pupil = (id, last, first, mef, division) =>
+        `<ELEVE ELEVE_ID="${id}"><NOM_DE_FAMILLE>${last}</NOM_DE_FAMILLE><PRENOM>${first}</PRENOM>` +
+        `<DATE_NAISS>02/03/${year - 12}</DATE_NAISS><CODE_MEF>${mef}</CODE_MEF>` +
+        `<DATE_ENTREE>01/09/${year}</DATE_ENTREE></ELEVE>`;
+    const structure = (id, division) =>
+        `<STRUCTURES_ELEVE ELEVE_ID="${id}"><STRUCTURE><CODE_STRUCTURE>${division}</CODE_STRUCTURE>` +
+        `<TYPE_STRUCTURE>D</TYPE_STRUCTURE></STRUCTURE></STRUCTURES_ELEVE>`;
+    return `<?xml version="1.0" encoding="ISO-8859-15"?>\n<BEE_ELEVES VERSION="3.1">${siecleParams(year)}` +
+        `<DONNEES><ELEVES>${pupil(910001, "TOURNESOL", "Zoé", "10010012110")}` +
+        `${pupil(910002, "LEFÈVRE", "Jérôme", "10110001110")}</ELEVES><STRUCTURES>` +
+        `${structure(910001, "6C")}${structure(910002, "5C")}</STRUCTURES></DONNEES></BEE_ELEVES>\n`;
+}
+
+function siecleResponsables(year) {
+    const person = (id, last, first) =>
+        `<PERSONNE PERSONNE_ID="${id}"><NOM_DE_FAMILLE>${last}</NOM_DE_FAMILLE><PRENOM>${first}</PRENOM>` +
+        `<TEL_PORTABLE>06 00 00 00 0${id % 10}</TEL_PORTABLE><ADRESSE_ID>${id}</ADRESSE_ID></PERSONNE>`;
+    const link = (pupil, id) =>
+        `<RESPONSABLE_ELEVE><ELEVE_ID>${pupil}</ELEVE_ID><PERSONNE_ID>${id}</PERSONNE_ID>` +
+        `<NIVEAU_RESPONSABILITE>1</NIVEAU_RESPONSABILITE></RESPONSABLE_ELEVE>`;
+    const address = (id) =>
+        `<ADRESSE ADRESSE_ID="${id}"><LIGNE1_ADRESSE>3 rue de l'Église</LIGNE1_ADRESSE>` +
+        `<CODE_POSTAL>38000</CODE_POSTAL><LIBELLE_POSTAL>GRENOBLE</LIBELLE_POSTAL></ADRESSE>`;
+    return `<?xml version="1.0" encoding="ISO-8859-15"?>\n<BEE_RESPONSABLES VERSION="1.7">${siecleParams(year)}` +
+        `<DONNEES><PERSONNES>${person(920001, "TOURNESOL", "Hélène")}${person(920002, "LEFÈVRE", "Noël")}` +
+        `</PERSONNES><RESPONSABLES>${link(910001, 920001)}${link(910002, 920002)}</RESPONSABLES>` +
+        `<ADRESSES>${address(920001)}${address(920002)}</ADRESSES></DONNEES></BEE_RESPONSABLES>\n`;
+}
+
+function uploadStep(fieldName, file) {
+    return {
+        content: `give the file ${file().name}`,
+        trigger: `.modal .o_field_widget[name='${fieldName}'] input[type='file']:not(:visible)`,
+        run() {
+            const transfer = new DataTransfer();
+            transfer.items.add(file());
+            this.anchor.files = transfer.files;
+            this.anchor.dispatchEvent(new Event("change", { bubbles: true }));
+        },
+    };
+}
+
+registry.category("web_tour.tours").add("tablet_loan_siecle_import_tour", {
+    url: "/odoo/tablet-today",
+    steps: () => [
+        ...openSubMenu("menu_tablet_people", "tablet_siecle_import_menu",
+            "The head opens the SIECLE import from the People menu"),
+        {
+            content: "the head's collège is already chosen",
+            trigger: ".modal .o_field_widget[name='college_id'] input:value(Lac Bleu)",
+        },
+        uploadStep("file_1", () => siecleFile("ElevesSansAdresses.xml", siecleEleves(siecleYear()))),
+        {
+            content: "the first file is there",
+            trigger: ".modal .o_field_widget[name='file_1'] .o_clear_file_button",
+        },
+        uploadStep("file_2", () => siecleFile("ResponsablesAvecAdresses.xml", siecleResponsables(siecleYear()))),
+        {
+            content: "the second file is there",
+            trigger: ".modal .o_field_widget[name='file_2'] .o_clear_file_button",
+        },
+        { content: "preview", trigger: ".modal button[name='action_preview']", run: "click" },
+        {
+            content: "two arrivals, nothing written yet",
+            trigger: ".modal .o_field_widget[name='arrival_count']:contains('2')",
+        },
+        {
+            content: "two legal representatives",
+            trigger: ".modal .o_field_widget[name='representative_count']:contains('2')",
+        },
+        { content: "apply", trigger: ".modal button[name='action_apply']", run: "click" },
+        { content: "the wizard is closed", trigger: "body:not(:has(.modal button[name='action_apply']))" },
+    ],
+});

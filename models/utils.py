@@ -195,27 +195,3 @@ def _input_problem(model, field, value):
     return env._("%(field)s of %(model)s holds at most %(max)s characters (got %(length)s): shorten it, "
                  "or attach the document instead.", field=name, model=model_label(model),
                  max=TEXT_MAX_LENGTHS[field.type], length=len(value))
-    env = model.with_context(lang=model.env.lang or model.env.user.lang).env  # RPC calls often send no context
-    name = field.get_description(env)["string"]
-    if field.type in ("float", "monetary"):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = None
-        if number is None or not math.isfinite(number):
-            return env._("%(field)s of %(model)s must be a finite number, such as 12.5 (got %(value)s).",
-                         field=name, model=model_label(model), value=str(value)[:50])
-    elif field.type == "integer":
-        try:
-            number = int(value)
-        except (TypeError, ValueError, OverflowError):
-            number = None
-        if number is None or not INTEGER_MIN <= number <= INTEGER_MAX:
-            return env._("%(field)s of %(model)s must be a whole number between %(min)s and %(max)s "
-                         "(got %(value)s).", field=name, model=model_label(model), min=INTEGER_MIN,
-                         max=INTEGER_MAX, value=str(value)[:50])
-    elif field.type in TEXT_MAX_LENGTHS and isinstance(value, str) and len(value) > TEXT_MAX_LENGTHS[field.type]:
-        return env._("%(field)s of %(model)s holds at most %(max)s characters (got %(length)s): shorten it, "
-                     "or attach the document instead.", field=name, model=model_label(model),
-                     max=TEXT_MAX_LENGTHS[field.type], length=len(value))
-    return None

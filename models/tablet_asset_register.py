@@ -2,6 +2,7 @@ from odoo import Command, _, api, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .maintenance_equipment import EXIT_REASONS
 from .utils import check_access_sql
 
 # Asset states the register still carries (draft: delivered, waiting for its bill; open: running).
@@ -27,7 +28,11 @@ class TabletAssetRegister(models.AbstractModel):
       entry per Département, profile, date and exit for the whole batch (asset account credited
       by the purchase values, accumulated depreciation debited by the posted depreciation, the
       residual value account by the rest: OCA's "residual value" regime, the French one), at
-      once or, for the gifts, by the scheduled action (`_cron_book_disposals`).
+      once for a write-off or a scrapping.
+    - the gifts (R17): the same removal and entry, by the scheduled action that each gift
+      triggers (`_cron_book_disposals`): one entry for the day's gifts of every collège, and the
+      heads' wizards do not wait for the register (the gift of 10,000 pupils is timed by
+      `make bench`).
 
     Both check the access rights of the user on the asset models first (`check_access`); the
     callers are the module's actions, which checked who acts (see `_register_env`)."""
@@ -162,15 +167,12 @@ class TabletAssetRegister(models.AbstractModel):
 
     # --------------------------------------------------------------- disposing
     @api.model
-    def _dispose(self, tablets, date, reason, book=True):
-        """The assets of `tablets` leave the register on `date` (given, written off, scrapped): see
-        the class. `book`: their disposal entry is booked now (one per Département, profile and date);
-        else by the scheduled action, triggered now (the gifts: one wizard per collège, one entry for
-        all of the day's gifts instead of one per collège). Draft assets (delivered, bill not posted)
-        have no acquisition entry to reverse: removed without an entry. Returns the entries booked."""
+    def _dispose(self, tablets, date, reason):
+        """The assets of `tablets` leave the register on `date` (written off, scrapped): see the class,
+        one entry per Département, profile and date, booked now. Draft assets (delivered, bill not
+        posted) have no acquisition entry to reverse: removed without an entry. Returns the entries."""
         env = self._register_env(tablets)
-        Asset = env["account.asset"]
-        Asset.check_access("write")
+        env["account.asset"].check_access("write")
         env.flush_all()
         env.cr.execute(SQL(
             "SELECT a.id, a.state = 'draft' FROM unnest(%s::int[]) AS t(id) JOIN maintenance_equipment e ON e.id = t.id "
@@ -179,17 +181,40 @@ class TabletAssetRegister(models.AbstractModel):
         if not rows:
             return env["account.move"]
         self._remove(env, [row[0] for row in rows], date, reason, to_book=[row[0] for row in rows if not row[1]])
-        Asset.invalidate_model()
-        env["account.asset.line"].invalidate_model()
-        if not book:
-            self.env.ref("tablet_loan.ir_cron_tablet_asset_disposals").sudo()._trigger()
-            return env["account.move"]
         return self._book_disposals(env, [row[0] for row in rows]).with_env(self.env)
 
     @api.model
+    def _dispose_given_later(self):
+        """R17: the tablets just given leave the register by the scheduled action, triggered now: the
+        heads give collège by collège (10,000 pupils in a week of June), the register follows within
+        a minute with one entry for the day's gifts, and no head waits for the accounting."""
+        self.env.ref("tablet_loan.ir_cron_tablet_asset_disposals").sudo()._trigger()
+
+    @api.model
     def _cron_book_disposals(self):
-        """The disposal entries still to book (the gifts'), as the scheduled action's user."""
+        """The register catches up with the fleet, as the scheduled action's user: the tablets given
+        whose asset is still carried are removed on their gift date, then the disposal entries still
+        to book are booked. A run that stops is done again by the next one (nothing is lost)."""
+        self._remove_given(self.env)
         self._book_disposals(self.env)
+
+    def _remove_given(self, env):
+        """The assets of the tablets given (R17) still carried, removed on the day of the gift: a
+        fixed number of queries per Département and day, whatever the number of tablets."""
+        env.flush_all()
+        env.cr.execute(SQL(
+            """SELECT a.company_id, coalesce(e.out_of_fleet_date, current_date), array_agg(a.id ORDER BY a.id),
+                      array_agg(a.id ORDER BY a.id) FILTER (WHERE a.state != 'draft')
+                 FROM maintenance_equipment e JOIN account_asset a ON a.id = e.asset_id
+                WHERE e.is_tablet AND e.tablet_state = 'donated' AND a.state IN %s
+                GROUP BY 1, 2 ORDER BY 1, 2""", CARRIED_STATES))
+        rows = env.cr.fetchall()
+        for company_id, date, ids, to_book in rows:
+            lang = env["res.company"].browse(company_id).partner_id.lang or env.lang
+            self._remove(env, ids, date, EXIT_REASONS["donated"]._translate(lang), to_book=to_book or [])
+        if rows:
+            env["account.asset"].invalidate_model()
+            env["account.asset.line"].invalidate_model()
 
     def _book_disposals(self, env, asset_ids=None):
         """One posted entry per Département, profile, date and reason for the removals to book (of
@@ -209,6 +234,7 @@ class TabletAssetRegister(models.AbstractModel):
             env.cr.execute(SQL("UPDATE account_asset_line SET move_id = %s, move_check = true, tablet_to_book = false "
                                "WHERE id = ANY(%s)", move.id, line_ids))
             moves |= move
+        env["account.asset"].invalidate_model()
         env["account.asset.line"].invalidate_model()
         return moves
 

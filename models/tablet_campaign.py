@@ -17,6 +17,9 @@ _logger = logging.getLogger(__name__)
 # custody takes bigger batches than gifts and deliveries, which do more per record. The system
 # parameter tablet_loan.campaign_batch_size, when set, applies to every kind.
 # A SIECLE import campaign (issue 16) counts collèges, not records: one collège per batch, all or nothing.
+# Context key of the gift wizard: a gift campaign run at once fails as a whole if one loan is refused
+# (only stricter: a client that sends it can only be refused more).
+GIFT_ALL_OR_NOTHING = "tablet_gift_all_or_nothing"
 DEFAULT_BATCH_SIZES = {"custody": 20_000, "back": 20_000, "gift": 10_000, "intake": 10_000, "siecle": 1}
 BATCH_SIZE_PARAM = "tablet_loan.campaign_batch_size"
 KINDS = [
@@ -287,8 +290,11 @@ class TabletCampaign(models.Model):
             raise AccessError(_("The loans of a gift campaign belong to its collèges (%s).",
                                 ", ".join(self.college_ids.mapped("name"))))
         refusals = loans._gift_refusals()
+        if self.env.context.get(GIFT_ALL_OR_NOTHING):
+            # The wizard's campaign run at once: refused as a whole, as the head chose the pupils.
+            loans._check_gift_refusals(refusals)
         given = loans.filtered(lambda loan: loan not in refusals)
-        given._donate(self.gift_date)
+        given._donate(self.gift_date, checked=True)
         self.last_id = max(loans.ids)
         skipped = [f"{loan.borrower_id.name}: {reason}" for loan, reason in refusals.items()]
         return len(loans), self._loan_counts(given), skipped

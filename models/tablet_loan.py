@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 from odoo.tools.sql import create_index, drop_index, make_index_name
 
-from .maintenance_equipment import EXIT_REASONS, FOLLOWS_LOAN_STATES, PHYSICALLY_RETURNED_STATES
+from .maintenance_equipment import FOLLOWS_LOAN_STATES, PHYSICALLY_RETURNED_STATES
 from .relation_guard import check_link_targets
 from .res_partner import COLLEGE_MEMBER_ROLES
 from .school_year import check_school_year, school_year_of
@@ -994,13 +994,20 @@ class TabletLoan(models.Model):
         charges = self.env["tablet.charge"].sudo().search([("borrower_id", "in", people), ("state", "!=", "cancelled")])
         return list(set(incidents.borrower_id.ids) | set(charges.borrower_id.ids))
 
-    def _donate(self, date):
-        """R17: the tablets are given and leave the fleet (archived, date kept for the asset
-        register): a fixed number of queries whatever the number of loans."""
-        refusals = self._gift_refusals()
+    def _check_gift_refusals(self, refusals=None):
+        """R17: the gift is refused as a whole, naming each pupil and why, when one loan may not be given."""
+        refusals = self._gift_refusals() if refusals is None else refusals
         if refusals:
-            raise UserError(_("These tablets cannot be given:\n%s",
+            raise UserError(_("These pupils cannot receive their tablet:\n%s",
                               _listing([f"{loan.borrower_id.name}: {reason}" for loan, reason in refusals.items()])))
+
+    def _donate(self, date, checked=False):
+        """R17: the tablets are given and leave the fleet (archived, date kept for the asset
+        register): a fixed number of queries whatever the number of loans. `checked`: the caller
+        has just computed `_gift_refusals` of these loans in the same transaction (the campaign's
+        batch), which is not done twice (a private argument: no client reaches it)."""
+        if not checked:
+            self._check_gift_refusals()
         returned = self.filtered(lambda loan: loan.state == "closed")
         # A tablet given after its return keeps its loan's end (the return); an active loan ends today.
         if returned:
@@ -1009,8 +1016,7 @@ class TabletLoan(models.Model):
             bulk_write(self - returned, {"state": "donated", "donated_date": date, "date_end": date})
         tablets = self._tablets()
         bulk_write(tablets, {"tablet_state": "donated", "out_of_fleet_date": date, "active": False})
-        # R17: the given tablets leave the Département's asset register; their disposal entry is booked by
-        # the scheduled action, one for all the day's gifts (the heads give collège by collège).
-        self.env["tablet.asset.register"]._dispose(tablets, date, EXIT_REASONS["donated"]._translate(self.env.lang),
-                                                   book=False)
+        # R17: the given tablets leave the Département's asset register by the scheduled action, one
+        # entry for all the day's gifts (the heads give collège by collège).
+        self.env["tablet.asset.register"]._dispose_given_later()
         return True

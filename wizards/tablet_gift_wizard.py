@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 
 from ..models.relation_guard import check_link_targets
 from ..models.school_year import school_year_of
+from ..models.tablet_campaign import GIFT_ALL_OR_NOTHING
 from ..models.utils import window_action
 
 
@@ -62,12 +63,12 @@ class TabletGiftWizard(models.TransientModel):
         if outside:
             raise UserError(_("These loans are not of %(college)s: %(loans)s.", college=self.college_id.name,
                               loans=", ".join(outside.mapped("display_name"))))
-        refusals = loans._gift_refusals()
-        if refusals:
-            raise UserError(_("These pupils cannot receive their tablet:\n%s", "\n".join(
-                f"• {loan.borrower_id.name}: {reason}" for loan, reason in refusals.items())))
-        # Up to a batch at once; more (a head of several collèges) in committed batches.
-        campaign = self.env["tablet.campaign"]._launch(
+        # Up to a batch at once, checked by the batch itself (refused as a whole); more (a head of
+        # several collèges) in committed batches, checked here first so that the head hears now.
+        Campaign = self.env["tablet.campaign"]
+        if len(chosen) > Campaign._batch_size("gift"):
+            loans._check_gift_refusals()
+        campaign = Campaign.with_context(**{GIFT_ALL_OR_NOTHING: True})._launch(
             "gift", self.college_id, total_count=len(chosen), gift_date=self.gift_date,
             loan_ids=[Command.set(chosen.loan_id.ids)])
         if campaign.state != "done":

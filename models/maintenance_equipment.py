@@ -75,6 +75,15 @@ EXIT_REASONS = {"donated": _lt("Given to the pupil (R17)"), "written_off": _lt("
                 "scrapped": _lt("Scrapped")}
 
 
+def linear_value(cost, purchase_date, on_date, years):
+    """The purchase cost depreciated linearly to zero over `years` years from the purchase date
+    (a tablet without asset); no purchase date: the cost."""
+    if not purchase_date or not years:
+        return cost
+    elapsed = max((on_date - purchase_date).days, 0)
+    return cost * max(0.0, 1.0 - elapsed / (years * 365.0))
+
+
 def imei_error(imei):
     """Why an IMEI is not valid, or None: 15 digits whose Luhn checksum is right.
 
@@ -527,10 +536,7 @@ class MaintenanceEquipment(models.Model):
         """A tablet without asset: the purchase cost depreciated linearly to zero over `years` years
         from the purchase date. No purchase date: the cost."""
         self.ensure_one()
-        if not self.purchase_date or not years:
-            return self.cost
-        elapsed = max((on_date - self.purchase_date).days, 0)
-        return self.cost * max(0.0, 1.0 - elapsed / (years * 365.0))
+        return linear_value(self.cost, self.purchase_date, on_date, years)
 
     @tablet_action(*DEPARTMENT, role=DEPARTMENT_ROLE)
     def action_open_asset(self):

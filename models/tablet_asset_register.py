@@ -313,31 +313,37 @@ class TabletAssetRegister(models.AbstractModel):
             return {}
         self.env["account.asset.line"].flush_model()
         self.env["account.asset"].flush_model()
+        # Per asset, from its board: what was depreciated up to `on_date`, the date of that last
+        # line (else the start) and the next line, of which the days gone are prorated.
         self.env.cr.execute(SQL(
             """SELECT e.id, a.purchase_value, a.date_start, a.date_remove, a.currency_id,
-                      (SELECT r.amount FROM account_asset_line r WHERE r.asset_id = a.id AND r.type = 'remove' LIMIT 1),
-                      array_agg(l.line_date ORDER BY l.line_date, l.id) FILTER (WHERE l.id IS NOT NULL),
-                      array_agg(l.amount ORDER BY l.line_date, l.id) FILTER (WHERE l.id IS NOT NULL)
-                 FROM unnest(%s::int[]) AS t(id)
+                      max(l.amount) FILTER (WHERE l.type = 'remove'),
+                      coalesce(sum(l.amount) FILTER (WHERE l.type = 'depreciate' AND l.line_date <= %(on)s), 0),
+                      max(l.line_date) FILTER (WHERE l.type = 'depreciate' AND l.line_date <= %(on)s),
+                      min(l.line_date) FILTER (WHERE l.type = 'depreciate' AND l.line_date > %(on)s),
+                      (array_agg(l.amount ORDER BY l.line_date, l.id)
+                         FILTER (WHERE l.type = 'depreciate' AND l.line_date > %(on)s))[1]
+                 FROM unnest(%(ids)s::int[]) AS t(id)
                  JOIN maintenance_equipment e ON e.id = t.id
                  JOIN account_asset a ON a.id = e.asset_id
-                 LEFT JOIN account_asset_line l ON l.asset_id = a.id AND l.type = 'depreciate'
-                GROUP BY e.id, a.id""", list(tablet_ids)))
+                 LEFT JOIN account_asset_line l ON l.asset_id = a.id AND l.type IN ('depreciate', 'remove')
+                GROUP BY e.id, a.id""", on=on_date, ids=list(tablet_ids)))
         values = {}
-        for tablet_id, purchase, start, removed, currency_id, removal, dates, amounts in self.env.cr.fetchall():
+        currencies = {}
+        for (tablet_id, purchase, start, removed, currency_id, removal, done, previous, next_date,
+             next_amount) in self.env.cr.fetchall():
             if removed and removal is not None and on_date >= removed:
                 values[tablet_id] = removal
                 continue
-            value, previous = purchase, start
-            if on_date >= previous:
-                for line_date, amount in zip(dates or [], amounts or []):
-                    if line_date <= on_date:
-                        value -= amount
-                        previous = line_date
-                        continue
-                    span = (line_date - previous).days
-                    value -= amount * ((on_date - previous).days / span if span > 0 else 1.0)
-                    break
-            values[tablet_id] = self.env["res.currency"].browse(currency_id).round(max(value, 0.0))
+            value = purchase
+            if on_date >= start:
+                previous = previous or start
+                value -= done
+                if next_date:
+                    span = (next_date - previous).days
+                    value -= next_amount * ((on_date - previous).days / span if span > 0 else 1.0)
+            if currency_id not in currencies:
+                currencies[currency_id] = self.env["res.currency"].browse(currency_id)
+            values[tablet_id] = currencies[currency_id].round(max(value, 0.0))
         return values
 

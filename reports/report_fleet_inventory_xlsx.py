@@ -1,8 +1,8 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date, split_every
+from odoo.tools import SQL, format_date, split_every
 
-from ..models.maintenance_equipment import DEFAULT_DEPRECIATION_YEARS, TABLET_STATES
+from ..models.maintenance_equipment import DEFAULT_DEPRECIATION_YEARS, TABLET_STATES, linear_value
 from .tablet_xlsx_report import HEADER_ROW, READ_BATCH
 
 # Residual value: linear over DEFAULT_DEPRECIATION_YEARS from the purchase, as the CA tariffs by
@@ -74,6 +74,9 @@ class ReportFleetInventoryXlsx(models.AbstractModel):
         # The register's book values of the whole fleet in one query (issue 15); the others linear.
         book_values = self.env["tablet.asset.register"]._book_values(serial_order, on_date)
         groups = Tablet._read_group(domain, ["college_id", "tablet_state"], ["id:array_agg"])
+        # The few suppliers' names once, as `read()` gives a many2one's (the name only, under superuser).
+        suppliers = {partner.id: partner.display_name
+                     for partner in Tablet._read_group(domain, [], ["partner_id:recordset"])[0][0].sudo()}
         college_rank = {}
         for college, _state, _ids in groups:
             college_rank.setdefault(college, len(college_rank) if college else 10**9)
@@ -88,14 +91,13 @@ class ReportFleetInventoryXlsx(models.AbstractModel):
                 college_total = [0, 0.0, 0.0]
             group_total = [0, 0.0, 0.0]
             for batch in split_every(READ_BATCH, sorted(ids, key=serial_rank.__getitem__)):
-                records = Tablet.browse(batch)
-                for tablet, values in zip(records, records.read(TABLET_FIELDS)):
-                    residual = book_values[tablet.id] if tablet.id in book_values \
-                        else tablet._linear_value(on_date, years)
+                for values in self._tablet_rows(batch):
+                    residual = book_values[values["id"]] if values["id"] in book_values \
+                        else linear_value(values["cost"], values["purchase_date"], on_date, years)
                     self._write_row(sheet, row, [
                         (college_name, fmt["text"]), (state_labels.get(state, state), fmt["text"]),
                         (values["serial_no"], fmt["text"]), (values["model"], fmt["text"]),
-                        (values["imei"], fmt["text"]), (values["partner_id"] and values["partner_id"][1], fmt["text"]),
+                        (values["imei"], fmt["text"]), (suppliers.get(values["partner_id"]), fmt["text"]),
                         (values["purchase_date"], fmt["date"]), (values["warranty_date"], fmt["date"]),
                         (1, fmt["int"]), (values["cost"], fmt["money"]), (residual, fmt["money"]),
                     ])
@@ -103,7 +105,6 @@ class ReportFleetInventoryXlsx(models.AbstractModel):
                     group_total[0] += 1
                     group_total[1] += values["cost"]
                     group_total[2] += residual
-                records.invalidate_recordset()
             label = _("Total %s", college_name)
             row = self._total_row(sheet, row, fmt, label, state_labels.get(state, state), group_total, 8)
             total_row = self._total_row(totals, total_row, fmt, college_name, state_labels.get(state, state),
@@ -117,6 +118,19 @@ class ReportFleetInventoryXlsx(models.AbstractModel):
                 college_total = None
         self._total_row(sheet, row, fmt, _("Grand Total"), "", grand, 8)
         self._total_row(totals, total_row, fmt, _("Grand Total"), "", grand, 2)
+
+    def _tablet_rows(self, ids):
+        """The columns of `ids`, in that order, in one query: the user reads these tablets (the
+        domain's search applied the record rules) and these fields (checked here); the ORM's `read`
+        took a third of the export's time at 75,000 tablets."""
+        Tablet = self.env["maintenance.equipment"]
+        Tablet.check_field_access_rights("read", TABLET_FIELDS)
+        Tablet.flush_model(TABLET_FIELDS)
+        self.env.cr.execute(SQL(
+            "SELECT e.id, %s FROM unnest(%s::int[]) WITH ORDINALITY AS t(id, n) "
+            "JOIN maintenance_equipment e ON e.id = t.id ORDER BY t.n",
+            SQL(", ").join(SQL.identifier("e", fname) for fname in TABLET_FIELDS), list(ids)))
+        return self.env.cr.dictfetchall()
 
     def _total_row(self, sheet, row, fmt, label, state_label, total, first_amount_col, plain=False):
         """Count, cost and residual value from column `first_amount_col`; bold unless `plain`."""

@@ -1,3 +1,5 @@
+from datetime import date
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -153,6 +155,10 @@ class TabletXlsxReport(models.AbstractModel):
                 sheet.write_blank(row, col, None, cell_format)
             elif isinstance(value, str):
                 sheet.write_string(row, col, value, cell_format)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                sheet.write_number(row, col, value, cell_format)
+            elif isinstance(value, date):
+                sheet.write_datetime(row, col, value, cell_format)
             else:
                 sheet.write(row, col, value, cell_format)
 

@@ -670,26 +670,18 @@ class ResPartner(models.Model):
                 return links
 
     def _tablet_person_records(self):
-        """{model: ids} of every record of the module that belongs to these people: one query
-        per model of `_tablet_person_models`, in the order they link, whatever their number."""
+        """{model: ids} of every record of the module that belongs to these people: one query per
+        model of `_tablet_person_models` and per pass, two passes (a charge found through its
+        incident, an incident through its charge), whatever their number and their links."""
         records = {self._name: list(self.ids)}
         links = self._tablet_person_models()
-        for _round in range(len(links)):
-            grown = False
+        for _pass in range(2):
             for name, fnames in links.items():
                 Model = self.env[name]
-                conditions = [SQL("%s = ANY(%s)", SQL.identifier(fname), records[Model._fields[fname].comodel_name])
-                              for fname in fnames if records.get(Model._fields[fname].comodel_name)]
-                if not conditions:
-                    continue
-                self.env.cr.execute(SQL("SELECT id FROM %s WHERE %s", SQL.identifier(Model._table),
-                                        SQL(" OR ").join(conditions)))
-                ids = sorted(row[0] for row in self.env.cr.fetchall())
-                if ids != records.get(name, []):
-                    records[name] = ids
-                    grown = True
-            if not grown:
-                break
+                self.env.cr.execute(SQL("SELECT id FROM %s WHERE %s", SQL.identifier(Model._table), SQL(" OR ").join(
+                    SQL("%s = ANY(%s)", SQL.identifier(fname), records.get(Model._fields[fname].comodel_name, []))
+                    for fname in fnames)))
+                records[name] = sorted({row[0] for row in self.env.cr.fetchall()} | set(records.get(name, [])))
         return {name: ids for name, ids in records.items() if ids}
 
     def _tablet_erase_traces(self, former):
@@ -729,7 +721,8 @@ class ResPartner(models.Model):
         # erasure of files the user may not read, e.g. the letters' field groups).
         env["ir.attachment"].sudo().browse(attachment_ids).unlink()
         # 2. Messages: on their records, written by them, addressed to them, queued to them.
-        emails = [email.strip().lower() for _name, email in former.values() if email and email.strip()]
+        emails = ["%" + email.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                  for _name, email in former.values() if email and email.strip()]
         on_records = SQL(" OR ").join(
             SQL("(model = %s AND res_id = ANY(%s))", name, rec_ids) for name, rec_ids in targets.items())
         cr.execute(SQL("""
@@ -739,8 +732,8 @@ class ResPartner(models.Model):
                 OR m.id IN (SELECT mail_message_id FROM mail_notification WHERE res_partner_id = ANY(%(ids)s))
                 OR m.id IN (SELECT mm.mail_message_id FROM mail_mail mm
                               LEFT JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = mm.id
-                             WHERE r.res_partner_id = ANY(%(ids)s) OR lower(mm.email_to) = ANY(%(emails)s))
-                OR lower(m.email_from) = ANY(%(emails)s)
+                             WHERE r.res_partner_id = ANY(%(ids)s) OR mm.email_to ILIKE ANY(%(emails)s))
+                OR m.email_from ILIKE ANY(%(emails)s)
         """, on_records=on_records, ids=ids, emails=emails))
         # 3. Activities and followers of their records; what they followed.
         cr.execute(SQL("DELETE FROM mail_activity WHERE %s", SQL(" OR ").join(

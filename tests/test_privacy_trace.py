@@ -1,49 +1,15 @@
 import base64
+import logging
 from datetime import datetime, timedelta
 
 from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
-from odoo.tools import SQL
 
+from ..models.utils import search_text_columns as search_database
 from .common import TabletLoanCase
 
-# Columns that cannot hold a person's data, left out of the database-wide search, each for a reason.
-EXCLUDED_COLUMNS = {
-    # The `arch` of views, the code of server actions and the source of reports and mail templates:
-    # module code, no record's data (the demo people are not in any view).
-    ("ir_ui_view", "arch_db"), ("ir_ui_view", "arch_prev"), ("ir_act_server", "code"),
-    # The list of XML ids and their module: technical names.
-    ("ir_model_data", "name"),
-}
-
-
-def search_database(cr, names):
-    """{(table, column): count} of the rows of every text, varchar and jsonb column of every table
-    of the database holding one of `names` (case-insensitive; jsonb read as text: translated and
-    html fields). One query per table, then one per hit column."""
-    patterns = ["%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for name in names]
-    cr.execute("""
-        SELECT c.table_name, array_agg(c.column_name::text ORDER BY c.column_name)
-          FROM information_schema.columns c
-          JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-         WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
-           AND c.data_type IN ('text', 'character varying', 'jsonb')
-         GROUP BY c.table_name
-    """)
-    found = {}
-    for table, columns in cr.fetchall():
-        columns = [column for column in columns if (table, column) not in EXCLUDED_COLUMNS]
-        if not columns:
-            continue
-        cr.execute(SQL("SELECT %s FROM %s", SQL(", ").join(
-            SQL("count(*) FILTER (WHERE %s::text ILIKE ANY(%s))", SQL.identifier(column), patterns)
-            for column in columns), SQL.identifier(table)))
-        for column, count in zip(columns, cr.fetchone()):
-            if count:
-                found[(table, column)] = count
-    return found
-
+_logger = logging.getLogger(__name__)
 
 @tagged("post_install", "-at_install")
 class TestPrivacyLastTrace(TabletLoanCase):
@@ -141,6 +107,10 @@ class TestPrivacyLastTrace(TabletLoanCase):
         # A homonym still in the programme keeps the name: it is not the anonymised person's trace.
         kept = Partner.search([("name", "in", list(demo_names)), ("id", "not in", demo.ids)])
         demo_names -= set(kept.mapped("name"))
+        if demo_names:
+            demo_before = search_database(cr, sorted(demo_names))
+            self.assertIn(("res_partner", "name"), demo_before, "the demo's names are found before")
+            _logger.info("%s demo people to anonymise, their names in %s columns before", len(demo), len(demo_before))
         # Control: the search finds a name planted in a column no erasure touches.
         planted = (demo[:1].name or "Zéphyrine Quintalbrosse")
         self.college_alpha.comment = f"<p>Note : {planted}</p>"

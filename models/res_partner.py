@@ -65,7 +65,9 @@ ENDED_LOAN_STATES = ("closed", "donated")
 # R29, the columns outside the partner where a former name is rewritten, with their SQL type.
 COLUMN_TYPES = {("mail_message", "body"): "text", ("mail_message", "record_name"): "varchar",
                 ("mail_message", "subject"): "varchar", ("account_move_line", "name"): "varchar",
-                ("account_move", "narration"): "text", ("account_move", "invoice_partner_display_name"): "varchar"}
+                ("account_move", "narration"): "text", ("account_move", "invoice_partner_display_name"): "varchar",
+                ("account_move", "invoice_origin"): "varchar", ("account_move", "ref"): "varchar",
+                ("account_move_line", "ref"): "varchar"}
 OPEN_CHARGE_STATES = ("draft", "confirmed", "invoiced")
 ANONYMIZE_BATCH_SIZE = 10_000
 ANONYMIZE_BATCH_PARAM = "tablet_loan.anonymize_batch_size"
@@ -703,7 +705,8 @@ class ResPartner(models.Model):
           of other parts of the module (letters...), called last.
         Invoices are accounting records (kept ten years, Code de commerce L123-22): their figures
         and PDF stay; their partner is the anonymised partner and the labels naming the pupil
-        now name the anonymised person. A fixed number of queries whatever the number of people,
+        now name the anonymised person (labels, origin, reference, narration, stored partner name).
+        A fixed number of queries whatever the number of people,
         plus the ORM's unlink of the files."""
         if not self:
             return
@@ -769,7 +772,10 @@ class ResPartner(models.Model):
                          ("mail_message", "subject", SQL("model = 'res.partner' AND res_id = ANY(%s)", colleges)),
                          ("account_move_line", "name", SQL("move_id = ANY(%s)", invoices)),
                          ("account_move", "narration", SQL("id = ANY(%s)", invoices)),
-                         ("account_move", "invoice_partner_display_name", SQL("id = ANY(%s)", invoices))]
+                         ("account_move", "invoice_partner_display_name", SQL("id = ANY(%s)", invoices)),
+                         ("account_move", "invoice_origin", SQL("id = ANY(%s)", invoices)),
+                         ("account_move", "ref", SQL("id = ANY(%s)", invoices)),
+                         ("account_move_line", "ref", SQL("move_id = ANY(%s)", invoices))]
             patterns = ["%" + old.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
                         for old in olds]
             # Longest names first: "Jean Martin-Roux" before "Jean Martin".

@@ -1,13 +1,14 @@
 import base64
 import logging
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from ..models.utils import search_text_columns as search_database
-from .common import TabletLoanCase
+from .common import TabletLoanCase, decide_for_charge
 
 _logger = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ class TestPrivacyLastTrace(TabletLoanCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._college_sales_journal()
         Partner = cls.env["res.partner"]
         cls.rep = Partner.create({"name": "Anatolie Vercoutrenne", "school_role": "legal_representative",
                                   "company_id": cls.dept_a.id, "email": "anatolie.vercoutrenne@example.invalid",
@@ -47,6 +49,15 @@ class TestPrivacyLastTrace(TabletLoanCase):
         self._commit_tracking()  # a record created in this transaction is not tracked until then
         incident.circumstances = "Zéphyrine Quintalbrosse l'a oubliée dans le bus de la ligne 4."
         incident.action_validate()
+        # An invoiced charge, then cancelled by a credit note: the family owes nothing, the
+        # invoice and its credit note stay (accounting records) and name the pupil and the payer.
+        decide_for_charge(incident)
+        charge = self.env["tablet.charge"]._create_from_incident(incident, "loss")
+        charge.action_confirm()
+        charge.action_create_invoice()
+        charge.action_cancel()
+        self.invoices = charge.invoice_id | charge.credit_note_id
+        self.assertIn("Zéphyrine", self.invoices.invoice_line_ids[:1].name)
         self._commit_tracking()
         self.assertTrue(self.env["mail.tracking.value"].search([
             ("mail_message_id.model", "=", "tablet.incident"), ("mail_message_id.res_id", "=", incident.id),
@@ -124,11 +135,25 @@ class TestPrivacyLastTrace(TabletLoanCase):
         self.env.flush_all()
         left = search_database(cr, own + sorted(demo_names))
         self.assertFalse(left, f"former names still in the database: {left}")
-        # The figures stay.
+        # The figures stay; the invoices keep their amounts, in the anonymised partner's name.
+        self.assertEqual(len(self.invoices.exists()), 2)
+        self.assertEqual(self.invoices[0].partner_id, self.rep)
+        self.assertEqual(self.invoices[0].invoice_partner_display_name, self.rep.name)
+        self.assertEqual(self.invoices[0].amount_total, self.invoices[1].amount_total)
         self.assertTrue(self.loan.exists() and incident.exists() and geolocation.exists())
         self.assertEqual(self.loan.borrower_id, self.pupil)
         self.assertTrue(self.pupil.tablet_anonymized and self.rep.tablet_anonymized)
         self.assertGreater(len(demo), 50 if manager else -1, "the demo's people are anonymised too")
+
+    def test_extension_point(self):
+        """Every model that defines `_tablet_erase_person(partners)` is called with the anonymised
+        people (other parts of the module erase what they alone hold)."""
+        Loan = type(self.env["tablet.loan"])
+        calls = []
+        with patch.object(Loan, "_tablet_erase_person", create=True,
+                          new=lambda model, partners: calls.append((model._name, partners.ids))):
+            self.rep.with_user(self.manager_a).action_tablet_anonymize()
+        self.assertEqual(calls, [("tablet.loan", self.rep.ids)])
 
     def test_erasure_is_set_based(self):
         """The queries of an anonymisation do not grow with the number of people."""

@@ -731,7 +731,8 @@ class ResPartner(models.Model):
         cr.execute(SQL("""
             DELETE FROM mail_message m
              WHERE %(on_records)s OR m.author_id = ANY(%(ids)s)
-                OR m.id IN (SELECT mail_message_id FROM mail_message_res_partner_rel WHERE res_partner_id = ANY(%(ids)s))
+                OR m.id IN (SELECT mail_message_id FROM mail_message_res_partner_rel
+                             WHERE res_partner_id = ANY(%(ids)s))
                 OR m.id IN (SELECT mail_message_id FROM mail_notification WHERE res_partner_id = ANY(%(ids)s))
                 OR m.id IN (SELECT mm.mail_message_id FROM mail_mail mm
                               LEFT JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = mm.id
@@ -781,8 +782,9 @@ class ResPartner(models.Model):
             # Longest names first: "Jean Martin-Roux" before "Jean Martin".
             pairs = sorted(zip(olds, news), key=lambda pair: -len(pair[0]))
             for table, column, where in elsewhere:
-                cr.execute(SQL("SELECT id, %(col)s::text FROM %(table)s WHERE (%(where)s) AND %(col)s::text LIKE ANY(%(pats)s)",
-                               col=SQL.identifier(column), table=SQL.identifier(table), where=where, pats=patterns))
+                cr.execute(SQL(
+                    "SELECT id, %(col)s::text FROM %(table)s WHERE (%(where)s) AND %(col)s::text LIKE ANY(%(pats)s)",
+                    col=SQL.identifier(column), table=SQL.identifier(table), where=where, pats=patterns))
                 hits = cr.fetchall()
                 if not hits:
                     continue
@@ -791,9 +793,10 @@ class ResPartner(models.Model):
                     for old, new in pairs:
                         text = text.replace(old, new)
                     texts.append(text)
-                cr.execute(SQL("UPDATE %(table)s t SET %(col)s = u.txt::%(type)s FROM unnest(%(ids)s, %(txts)s) AS u(id, txt) "
-                               "WHERE t.id = u.id", table=SQL.identifier(table), col=SQL.identifier(column),
-                               type=SQL(COLUMN_TYPES[(table, column)]), ids=[hit[0] for hit in hits], txts=texts))
+                cr.execute(SQL(
+                    "UPDATE %(table)s t SET %(col)s = u.txt::%(type)s FROM unnest(%(ids)s, %(txts)s) AS u(id, txt) "
+                    "WHERE t.id = u.id", table=SQL.identifier(table), col=SQL.identifier(column),
+                    type=SQL(COLUMN_TYPES[(table, column)]), ids=[hit[0] for hit in hits], txts=texts))
         # 5. Free texts that describe them: the incidents' circumstances, the geolocations' result
         # and justification (the requests stay in the log, R10).
         if targets.get("tablet.incident"):

@@ -47,11 +47,13 @@
         "views/tablet_annual_report_views.xml",
         "views/tablet_today_views.xml",
         "views/tablet_fleet_need_views.xml",
+        "views/tablet_processing_activity_views.xml",
         "views/menus.xml",
         "wizards/tablet_delivery_intake_views.xml",
         "views/purchase_order_views.xml",
         "views/account_asset_views.xml",
         "views/tablet_geolocation_request_views.xml",
+        "reports/tablet_privacy_notice_report.xml",
         "reports/tablet_loan_contract_report.xml",
         "reports/tablet_charge_notice_report.xml",
         "reports/tablet_xlsx_reports.xml",
@@ -68,6 +70,7 @@
         "demo/tablet_annual_report_demo.xml",
         "demo/tablet_loan_demo_today.xml",
         "demo/tablet_asset_demo.xml",
+        "demo/tablet_processing_activity_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -1,3 +1,4 @@
+import re
 from collections import defaultdict
 from datetime import timedelta
 
@@ -25,6 +26,15 @@ class ResCompany(models.Model):
         help="Pupils and legal representatives whose loans all ended this long ago, and who owe no charge, "
              "are anonymised by a daily job; the figures are kept (R29).",
     )
+    tablet_geolocation_retention_days = fields.Integer(
+        string="Geolocation Results Kept (days)", default=90,
+        help="What a geolocation found is erased this many days after the request was made, by a daily job; "
+             "the request stays in the log (R10, R29).")
+    # R29, B 7: the Département's data protection officer, named in the families' information notice
+    # and in the register of processing activities.
+    tablet_dpo_name = fields.Char(string="Data Protection Officer")
+    tablet_dpo_email = fields.Char(string="DPO's E-mail")
+    tablet_dpo_address = fields.Text(string="DPO's Postal Address")
     # Issue 14: the notice to the family (R21 reimbursements are the Département's)
     tablet_r21_journal_id = fields.Many2one(
         "account.journal", string="Sales Journal for R21 Reimbursements", ondelete="restrict",
@@ -44,6 +54,24 @@ class ResCompany(models.Model):
         domain="[('company_id', '=', id)]",
         help="Accounts, journal and years of depreciation of the tablets' fixed assets: each tablet delivered "
              "becomes one asset of this profile, disposed of when it is given, written off or scrapped.")
+
+    @api.constrains("tablet_retention_months", "tablet_geolocation_retention_days")
+    def _check_tablet_retention(self):
+        for company in self:
+            if not 1 <= company.tablet_retention_months <= 120:
+                raise ValidationError(_("Personal Data Kept (months after the last loan) of %(company)s must be "
+                                        "between 1 and 120 months (R29).", company=company.name))
+            if not 1 <= company.tablet_geolocation_retention_days <= 3650:
+                raise ValidationError(_("Geolocation Results Kept (days) of %(company)s must be between 1 and 3650 "
+                                        "days (R10, R29).", company=company.name))
+
+    @api.constrains("tablet_dpo_email")
+    def _check_tablet_dpo_email(self):
+        for company in self.filtered("tablet_dpo_email"):
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", company.tablet_dpo_email.strip()):
+                raise ValidationError(_("DPO's E-mail of %(company)s must be an e-mail address, e.g. "
+                                        "dpo@departement.fr (got “%(value)s”).",
+                                        company=company.name, value=company.tablet_dpo_email))
 
     @api.constrains("tablet_iban", "tablet_bic", "tablet_payment_days")
     def _check_tablet_payment_settings(self):

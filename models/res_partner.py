@@ -13,7 +13,7 @@ from odoo.tools.translate import LazyTranslate
 from .payment_settings import PAYMENT_DAYS_DEFAULT, check_payment_settings, normalize_payment_vals
 from .relation_guard import check_link_targets, check_link_targets_many
 from .tablet_workflow_mixin import in_action, tablet_action
-from .utils import bulk_write, check_access_sql, check_input, count_by, window_action
+from .utils import check_access_sql, check_input, count_by, window_action
 
 _lt = LazyTranslate(__name__)
 
@@ -62,6 +62,12 @@ PEOPLE_WRITE_LINKS = ("legal_representative_ids", "pupil_ids")
 
 
 ENDED_LOAN_STATES = ("closed", "donated")
+# R29, the columns outside the partner where a former name is rewritten, with their SQL type.
+COLUMN_TYPES = {("mail_message", "body"): "text", ("mail_message", "record_name"): "varchar",
+                ("mail_message", "subject"): "varchar", ("account_move_line", "name"): "varchar",
+                ("account_move", "narration"): "text", ("account_move", "invoice_partner_display_name"): "varchar",
+                ("account_move", "invoice_origin"): "varchar", ("account_move", "ref"): "varchar",
+                ("account_move_line", "ref"): "varchar"}
 OPEN_CHARGE_STATES = ("draft", "confirmed", "invoiced")
 ANONYMIZE_BATCH_SIZE = 10_000
 ANONYMIZE_BATCH_PARAM = "tablet_loan.anonymize_batch_size"
@@ -589,8 +595,9 @@ class ResPartner(models.Model):
         """Erase identity and contacts, keep the records that make the programme's figures.
 
         In a fixed number of queries, whatever the number of people (the retention job
-        anonymises thousands per batch): one UPDATE of the partners, then the pictures, the
-        chatter, the family's letters and the incidents' circumstances."""
+        anonymises thousands per batch): one UPDATE of the partners, which marks them
+        `tablet_anonymized` first (guards of immutable files let their erasure through then),
+        then every trace elsewhere (`_tablet_erase_traces`)."""
         owing = self._tablet_people_owing(self)
         if owing:
             raise UserError(_("%s still owes a charge: the data is kept until it is paid or cancelled (R29).",
@@ -610,6 +617,9 @@ class ResPartner(models.Model):
         erased = [fname for fname in PERSONAL_FIELDS
                   if self._fields[fname].column_type and not self._fields[fname].translate]
         self.flush_recordset()
+        # What named the people before: the traces elsewhere are found and rewritten with it.
+        self.env.cr.execute(SQL("SELECT id, name, email FROM res_partner WHERE id = ANY(%s)", self.ids))
+        former = {pid: (name, email) for pid, name, email in self.env.cr.fetchall()}
         # Which of these columns did hold something: only their dependents need computing again.
         self.env.cr.execute(SQL("SELECT %s FROM res_partner WHERE id = ANY(%s)", SQL(", ").join(
             SQL("bool_or(%s IS NOT NULL)", SQL.identifier(fname)) for fname in erased), self.ids))
@@ -629,20 +639,178 @@ class ResPartner(models.Model):
         self.modified(["name", "tablet_anonymized", "active", *erased_filled])
         for fname in derived:
             self.env.remove_to_compute(self._fields[fname], self)
-        pictures = self.env["ir.attachment"].sudo().search([
-            ("res_model", "=", self._name), ("res_id", "in", self.ids),
-            ("res_field", "in", [f for f in PERSONAL_FIELDS + ("image_1024", "image_512", "image_256", "image_128")
-                                 if f in self._fields]),
-        ])
-        pictures.unlink()
-        incidents = self.env["tablet.incident"].search([("borrower_id", "in", self.ids)])
-        # The family's letters and circumstances name people; the incidents themselves stay counted.
-        incidents.letter_attachment_ids.unlink()
-        bulk_write(incidents, {"circumstances": False})
-        # Earlier chatter messages and tracked values hold the old identity. Odoo lets only their
-        # authors delete messages, so this legal erasure is done as superuser, on these messages only.
-        self.env["mail.message"].sudo().search([("model", "=", self._name), ("res_id", "in", self.ids)]).unlink()
+        self._tablet_erase_traces(former)
         return True
+
+    @api.model
+    def _tablet_person_models(self):
+        """{model: [fields]}: the models this module defines and the stored many2one fields by which
+        their records belong to a person (loans as borrower or signer, incidents, charges as borrower
+        or payer, list lines, letters of other branches...), then, to a fixed point, those that belong
+        to such a record (claims and geolocation requests through their incident, charges through
+        their loan, instalments through their charge). Read from the registry: a model added later is
+        covered without a change here. Tablets, conventions and lists are the collège's, not a
+        person's: they are not module-defined, or point at no such record."""
+        own = [name for name in self.env.registry
+               if name != self._name and self.env[name]._original_module == "tablet_loan"
+               and not self.env[name]._abstract and not self.env[name]._transient and self.env[name]._auto]
+        links = {}
+        found = {self._name}
+        while True:
+            grown = False
+            for name in own:
+                fnames = sorted(
+                    fname for fname, field in self.env[name]._fields.items()
+                    if field.type == "many2one" and field.store and field.comodel_name in found
+                    and not field.related and field._module == "tablet_loan")
+                if fnames and fnames != links.get(name):
+                    links[name] = fnames
+                    if name not in found:
+                        found.add(name)
+                    grown = True
+            if not grown:
+                return links
+
+    def _tablet_person_records(self):
+        """{model: ids} of every record of the module that belongs to these people: one query per
+        model of `_tablet_person_models` and per pass, two passes (a charge found through its
+        incident, an incident through its charge), whatever their number and their links."""
+        records = {self._name: list(self.ids)}
+        links = self._tablet_person_models()
+        for _pass in range(2):
+            for name, fnames in links.items():
+                Model = self.env[name]
+                self.env.cr.execute(SQL("SELECT id FROM %s WHERE %s", SQL.identifier(Model._table), SQL(" OR ").join(
+                    SQL("%s = ANY(%s)", SQL.identifier(fname), records.get(Model._fields[fname].comodel_name, []))
+                    for fname in fnames)))
+                records[name] = sorted({row[0] for row in self.env.cr.fetchall()} | set(records.get(name, [])))
+        return {name: ids for name, ids in records.items() if ids}
+
+    def _tablet_erase_traces(self, former):
+        """R29, to the last trace: what names these (now anonymised) people outside their
+        partner row. `former` is {id: (name, e-mail)} as they were.
+
+        - files (`ir.attachment`, field files such as pictures and signatures included) of the
+          people and of every record that belongs to them (`_tablet_person_records`): letters,
+          complaints, signatures, signed copies, exports. Through the ORM, so that the filestore is
+          cleaned and the guards of immutable files apply (they let the files of anonymised people go);
+        - chatter messages on those records, messages they wrote or that were addressed to them,
+          the mail queue to them (`mail.mail`), with their tracking values and notifications
+          (deleted with the message by the database's cascade); activities, followers on those
+          records and their own followings;
+        - elsewhere (the collège's digests, the invoices of their charges, tracked links to them
+          on other records), their former name rewritten as the anonymised one;
+        - free texts of their incidents and geolocation requests that describe them;
+        - `_tablet_erase_person(partners)` of every model that defines it: the extension point
+          of other parts of the module (letters...), called last.
+        Invoices are accounting records (kept ten years, Code de commerce L123-22): their figures
+        and PDF stay; their partner is the anonymised partner and the labels naming the pupil
+        now name the anonymised person (labels, origin, reference, narration, stored partner name).
+        A fixed number of queries whatever the number of people,
+        plus the ORM's unlink of the files."""
+        if not self:
+            return
+        env, cr = self.env, self.env.cr
+        env.flush_all()
+        ids = list(self.ids)
+        targets = self._tablet_person_records()
+        on_targets = SQL(" OR ").join(
+            SQL("(%s = %s AND %s = ANY(%s))", SQL.identifier("res_model"), name, SQL.identifier("res_id"), rec_ids)
+            for name, rec_ids in targets.items())
+        # 1. Files: those bound to a field too (`res_field`), which a search leaves out unless named.
+        cr.execute(SQL("SELECT id FROM ir_attachment WHERE %s", on_targets))
+        attachment_ids = [row[0] for row in cr.fetchall()]
+        # The people are anonymised: the guards of signed copies let their files go (sudo: a legal
+        # erasure of files the user may not read, e.g. the letters' field groups).
+        env["ir.attachment"].sudo().browse(attachment_ids).unlink()
+        # 2. Messages: on their records, written by them, addressed to them, queued to them.
+        emails = ["%" + email.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                  for _name, email in former.values() if email and email.strip()]
+        on_records = SQL(" OR ").join(
+            SQL("(model = %s AND res_id = ANY(%s))", name, rec_ids) for name, rec_ids in targets.items())
+        cr.execute(SQL("""
+            DELETE FROM mail_message m
+             WHERE %(on_records)s OR m.author_id = ANY(%(ids)s)
+                OR m.id IN (SELECT mail_message_id FROM mail_message_res_partner_rel
+                             WHERE res_partner_id = ANY(%(ids)s))
+                OR m.id IN (SELECT mail_message_id FROM mail_notification WHERE res_partner_id = ANY(%(ids)s))
+                OR m.id IN (SELECT mm.mail_message_id FROM mail_mail mm
+                              LEFT JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = mm.id
+                             WHERE r.res_partner_id = ANY(%(ids)s) OR mm.email_to ILIKE ANY(%(emails)s))
+                OR m.email_from ILIKE ANY(%(emails)s)
+        """, on_records=on_records, ids=ids, emails=emails))
+        # 3. Activities and followers of their records; what they followed.
+        cr.execute(SQL("DELETE FROM mail_activity WHERE %s", SQL(" OR ").join(
+            SQL("(res_model = %s AND res_id = ANY(%s))", name, rec_ids) for name, rec_ids in targets.items())))
+        cr.execute(SQL("DELETE FROM mail_followers WHERE partner_id = ANY(%s) OR %s", ids, on_targets))
+        # 4. Elsewhere: the former name, as written, becomes the anonymised one. Tracked links to
+        # them (a signer, a payer on another record), then texts of the collèges' and invoices' chatter.
+        for side in ("old", "new"):
+            cr.execute(SQL("""
+                UPDATE mail_tracking_value t SET %(char)s = p.name
+                  FROM res_partner p, ir_model_fields f
+                 WHERE f.id = t.field_id AND f.ttype = 'many2one' AND f.relation = 'res.partner'
+                   AND p.id = t.%(integer)s AND p.id = ANY(%(ids)s)
+            """, char=SQL.identifier(f"{side}_value_char"), integer=SQL.identifier(f"{side}_value_integer"), ids=ids))
+        names = [(former[pid][0], name) for pid, name in
+                 env["res.partner"].browse(ids).with_context(active_test=False).mapped(lambda p: (p.id, p.name))
+                 if former.get(pid) and former[pid][0]]
+        if names:
+            olds, news = [old for old, _new in names], [new for _old, new in names]
+            colleges = list({cid for cid in self.with_context(active_test=False).mapped("college_id").ids})
+            colleges += list(set(self.with_context(active_test=False).pupil_ids.college_id.ids) - set(colleges))
+            invoices = []
+            if targets.get("tablet.charge"):
+                cr.execute(SQL("""SELECT unnest(array[invoice_id, credit_note_id]) FROM tablet_charge
+                                   WHERE id = ANY(%s)""", targets["tablet.charge"]))
+                invoices = [row[0] for row in cr.fetchall() if row[0]]
+            elsewhere = [("mail_message", "body", SQL("(model = 'res.partner' AND res_id = ANY(%s)) OR "
+                                                      "(model = 'account.move' AND res_id = ANY(%s))",
+                                                      colleges, invoices)),
+                         ("mail_message", "record_name", SQL("(model = 'res.partner' AND res_id = ANY(%s)) OR "
+                                                             "(model = 'account.move' AND res_id = ANY(%s))",
+                                                             colleges, invoices)),
+                         ("mail_message", "subject", SQL("model = 'res.partner' AND res_id = ANY(%s)", colleges)),
+                         ("account_move_line", "name", SQL("move_id = ANY(%s)", invoices)),
+                         ("account_move", "narration", SQL("id = ANY(%s)", invoices)),
+                         ("account_move", "invoice_partner_display_name", SQL("id = ANY(%s)", invoices)),
+                         ("account_move", "invoice_origin", SQL("id = ANY(%s)", invoices)),
+                         ("account_move", "ref", SQL("id = ANY(%s)", invoices)),
+                         ("account_move_line", "ref", SQL("move_id = ANY(%s)", invoices))]
+            patterns = ["%" + old.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                        for old in olds]
+            # Longest names first: "Jean Martin-Roux" before "Jean Martin".
+            pairs = sorted(zip(olds, news), key=lambda pair: -len(pair[0]))
+            for table, column, where in elsewhere:
+                cr.execute(SQL(
+                    "SELECT id, %(col)s::text FROM %(table)s WHERE (%(where)s) AND %(col)s::text LIKE ANY(%(pats)s)",
+                    col=SQL.identifier(column), table=SQL.identifier(table), where=where, pats=patterns))
+                hits = cr.fetchall()
+                if not hits:
+                    continue
+                texts = []
+                for _id, text in hits:
+                    for old, new in pairs:
+                        text = text.replace(old, new)
+                    texts.append(text)
+                cr.execute(SQL(
+                    "UPDATE %(table)s t SET %(col)s = u.txt::%(type)s FROM unnest(%(ids)s, %(txts)s) AS u(id, txt) "
+                    "WHERE t.id = u.id", table=SQL.identifier(table), col=SQL.identifier(column),
+                    type=SQL(COLUMN_TYPES[(table, column)]), ids=[hit[0] for hit in hits], txts=texts))
+        # 5. Free texts that describe them: the incidents' circumstances, the geolocations' result
+        # and justification (the requests stay in the log, R10).
+        if targets.get("tablet.incident"):
+            cr.execute(SQL("UPDATE tablet_incident SET circumstances = NULL WHERE id = ANY(%s)",
+                           targets["tablet.incident"]))
+        if targets.get("tablet.geolocation.request"):
+            cr.execute(SQL("UPDATE tablet_geolocation_request SET result = NULL, justification = %s WHERE id = ANY(%s)",
+                           _("Erased (R29)."), targets["tablet.geolocation.request"]))
+        env.invalidate_all()
+        # 6. The extension point: a model that keeps something else naming people erases it.
+        for name in env.registry:
+            Model = env[name]
+            if not Model._abstract and hasattr(type(Model), "_tablet_erase_person"):
+                Model.sudo()._tablet_erase_person(self)
 
     def action_tablet_anonymize(self):
         if not self.env.user.has_group("tablet_loan.group_department_manager"):

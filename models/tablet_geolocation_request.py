@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
 from .relation_guard import check_link_targets
@@ -167,3 +168,26 @@ class TabletGeolocationRequest(models.Model):
         self._take_step(("done", "refused"), "closed")
         self.write({"closed_date": fields.Date.context_today(self)})
         return True
+
+    # ------------------------------------------------------------------ R29
+    @api.model
+    def _cron_purge_results(self):
+        """Daily (R10, R29): what a geolocation found is erased once the request is older than its
+        Département's `tablet_geolocation_retention_days`, its tracked values too; the request
+        stays in the log. Two queries for every Département together, whatever the number."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL("""
+            UPDATE tablet_geolocation_request r SET result = NULL, write_date = %(now)s
+              FROM res_company c
+             WHERE c.id = r.company_id AND r.result IS NOT NULL
+               AND r.create_date < %(now)s - make_interval(days => COALESCE(c.tablet_geolocation_retention_days, 90))
+         RETURNING r.id""", now=self.env.cr.now()))
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        if ids:
+            field = self.env["ir.model.fields"]._get(self._name, "result")
+            self.env.cr.execute(SQL("""
+                DELETE FROM mail_tracking_value t USING mail_message m
+                 WHERE m.id = t.mail_message_id AND m.model = %s AND m.res_id = ANY(%s) AND t.field_id = %s
+            """, self._name, ids, field.id))
+            self.invalidate_model(["result"])
+        return ids

@@ -1,5 +1,6 @@
 """Small helpers shared by the models."""
 import math
+import re
 
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
@@ -195,3 +196,45 @@ def _input_problem(model, field, value):
     return env._("%(field)s of %(model)s holds at most %(max)s characters (got %(length)s): shorten it, "
                  "or attach the document instead.", field=name, model=model_label(model),
                  max=TEXT_MAX_LENGTHS[field.type], length=len(value))
+
+
+# R29 audit: columns that cannot hold a person's data, left out of the database-wide search, each for a reason.
+TEXT_SEARCH_EXCLUDED = {
+    # The `arch` of views, the code of server actions and the source of reports and mail templates:
+    # module code, no record's data (the demo people are not in any view).
+    ("ir_ui_view", "arch_db"), ("ir_ui_view", "arch_prev"), ("ir_act_server", "code"),
+    # The list of XML ids and their module: technical names.
+    ("ir_model_data", "name"),
+}
+
+
+def search_text_columns(cr, names):
+    """{(table, column): count} of the rows of every text, varchar and jsonb column of every table
+    of the database holding one of `names` as whole words, case-insensitive (jsonb read as text:
+    translated and html fields). One query per table, the names as one regular expression that
+    PostgreSQL compiles once. The audit of R29's erasure: the retention test and the bench check
+    with it that an anonymised person's former name is nowhere left ("Élève 28" does not match
+    "Élève 284")."""
+    if not names:
+        return {}
+    pattern = r"\m(" + "|".join(re.escape(name) for name in sorted(set(names), key=len, reverse=True)) + r")\M"
+    cr.execute("""
+        SELECT c.table_name, array_agg(c.column_name::text ORDER BY c.column_name)
+          FROM information_schema.columns c
+          JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+         WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+           AND c.data_type IN ('text', 'character varying', 'jsonb')
+         GROUP BY c.table_name
+    """)
+    found = {}
+    for table, columns in cr.fetchall():
+        columns = [column for column in columns if (table, column) not in TEXT_SEARCH_EXCLUDED]
+        if not columns:
+            continue
+        cr.execute(SQL("SELECT %s FROM %s", SQL(", ").join(
+            SQL("count(*) FILTER (WHERE %s::text ~* %s)", SQL.identifier(column), pattern)
+            for column in columns), SQL.identifier(table)))
+        for column, count in zip(columns, cr.fetchone()):
+            if count:
+                found[(table, column)] = count
+    return found

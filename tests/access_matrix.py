@@ -189,7 +189,11 @@ class MatrixFixtures:
         campaign = env["tablet.campaign"].create({
             "name": f"Garde estivale {key}", "kind": "custody", "college_ids": [Command.set(college.ids)],
             "company_id": company.id, "total_count": 2})
+        # R29: the collège's register of processing activities.
+        register = env["tablet.processing.activity"].create({
+            "party_type": "college", "company_id": company.id, "college_id": college.id})
         for model, record in [
+            ("tablet.processing.activity", register),
             ("tablet.annual.report", annual_report), ("res.partner", pupils[0]), ("tablet.convention", convention),
             ("tablet.convention.amendment", amendment), ("maintenance.equipment", claim.equipment_id),
             ("tablet.user.list", user_list), ("tablet.user.list.line", user_list.line_ids[0]),

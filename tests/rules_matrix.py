@@ -373,6 +373,12 @@ class RulesFixtures:
             report.action_submit()
         return report
 
+    def _department_register(self):
+        """The Département's register of processing activities (R29): one per Département."""
+        Register = self.env["tablet.processing.activity"]
+        return Register.search([("party_type", "=", "department"), ("company_id", "=", self.company.id)], limit=1) \
+            or Register.create({"party_type": "department", "company_id": self.company.id})
+
     def watch_count(self, model, domain):
         """What a refused wizard or creation must leave unchanged: a number of records."""
         return lambda: self.env[model].with_context(active_test=False).search_count(domain)
@@ -593,6 +599,9 @@ class RulesFixtures:
             "loan_ids": [Command.set(self._loan(self.third, self.tablets[0]).ids)]}),
         ("tablet.campaign", "failed"): _campaign,
         ("res.partner", "collège"): lambda self: self.alpha,
+        ("tablet.processing.activity", "collège"): lambda self: self.env["tablet.processing.activity"].create({
+            "party_type": "college", "company_id": self.company.id, "college_id": self.alpha.id}),
+        ("tablet.processing.activity", "Département"): _department_register,
         ("res.partner", "pupil"): lambda self: self.person,
         ("tablet.today", "card incidents to validate"): lambda self: Fixture(
             self.env["tablet.today"], args=("incidents_to_validate",)),
@@ -724,6 +733,7 @@ class RulesFixtures:
         ("tablet.geolocation.request", "authorised_by_id"): lambda self, record: self.admin.id,
         ("tablet.geolocation.request", "done_by_id"): lambda self, record: self.admin.id,
         ("tablet.annual.report", "submitted_by_id"): lambda self, record: self.admin.id,
+        ("tablet.processing.activity", "dpo_validated_by_id"): lambda self, record: self.admin.id,
         ("tablet.annual.report", "academy_read_by_id"): lambda self, record: self.admin.id,
         ("tablet.annual.report", "department_read_by_id"): lambda self, record: self.admin.id,
         ("tablet.campaign", "college_ids"): lambda self, record: [Command.link(self.beta.id)],

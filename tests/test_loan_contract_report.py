@@ -77,15 +77,16 @@ class TestLoanContractReport(TabletLoanCase, HttpCase):
                     self.assertNotIn(other.equipment_id.serial_no, text)
 
     def test_class_prints_as_one_pdf(self):
-        """The class gives ONE PDF, at least a page and at most two per contract."""
+        """The class gives ONE PDF, at least a page and at most two per contract, each followed by
+        the one-page families' information notice (R29, B 7)."""
         pdf, report_type = (self.env["ir.actions.report"].with_user(self.referent_alpha)
                             .with_context(force_report_rendering=True)
                             ._render_qweb_pdf(REPORT, self.class_loans.ids))
         self.assertEqual(report_type, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
         pages = PdfFileReader(io.BytesIO(pdf)).getNumPages()
-        self.assertGreaterEqual(pages, 3)
-        self.assertLessEqual(pages, 6)
+        self.assertGreaterEqual(pages, 6)
+        self.assertLessEqual(pages, 9)
 
     def test_home_use_variants(self):
         """R12: home use once the legal representatives sign, where the convention allows it;

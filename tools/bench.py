@@ -814,6 +814,96 @@ class Bench:
         return self.record("Retention cron: anonymisation (R29)", value["anonymised"], m, floor_s,
                            f"{value['batches']} committed batches; {count:,} people were due")
 
+    def op_retention_trace(self):
+        """R29 to the last trace (issue 17): a batch of the retention job's size (10,000 people,
+        pupils and legal representatives who owe nothing), each named by a chatter message and an
+        activity on their loans and by a file, is anonymised; then every text column of every table
+        is searched for a sample of their former names (and for a name still in use, the control).
+        The line times the anonymisation and the search; everything is rolled back."""
+        sample_size = 300
+
+        def people_due(cr, size):
+            cr.execute("""
+                SELECT p.id FROM res_partner p
+                 WHERE p.school_role IN ('pupil', 'legal_representative') AND p.tablet_anonymized IS NOT TRUE
+                   AND NOT EXISTS (SELECT 1 FROM tablet_charge c WHERE c.state IN ('draft', 'confirmed', 'invoiced')
+                                      AND p.id IN (c.borrower_id, c.payer_id))
+                 ORDER BY p.id LIMIT %s""", [size])
+            return [row[0] for row in cr.fetchall()]
+
+        def traces(cr, ids):
+            """What names them, written as the module's flows write it (set-based, not timed)."""
+            cr.execute("""
+                INSERT INTO mail_message (model, res_id, body, message_type, date, create_date, write_date,
+                                          create_uid, write_uid)
+                SELECT 'tablet.loan', l.id, '<p>Tablette remise à ' || p.name || '.</p>', 'comment', now(), now(),
+                       now(), 1, 1
+                  FROM tablet_loan l JOIN res_partner p ON p.id = l.borrower_id WHERE p.id = ANY(%s)""", [ids])
+            cr.execute("""
+                INSERT INTO mail_activity (res_model_id, res_model, res_id, activity_type_id, summary, date_deadline,
+                                           user_id, create_date, write_date, create_uid, write_uid)
+                SELECT m.id, 'tablet.loan', l.id, t.id, p.name || ' n''a pas rendu la tablette', current_date, 1,
+                       now(), now(), 1, 1
+                  FROM tablet_loan l JOIN res_partner p ON p.id = l.borrower_id,
+                       ir_model m, (SELECT id FROM mail_activity_type ORDER BY id LIMIT 1) t
+                 WHERE m.model = 'tablet.loan' AND p.id = ANY(%s)""", [ids])
+            cr.execute("""
+                INSERT INTO ir_attachment (name, res_model, res_id, type, mimetype, create_date, write_date,
+                                           create_uid, write_uid)
+                SELECT 'Courrier ' || p.name || '.pdf', 'res.partner', p.id, 'binary', 'application/pdf', now(), now(),
+                       1, 1 FROM res_partner p WHERE p.id = ANY(%s)""", [ids])
+
+        def anonymise(cr, size):
+            env = self.env(cr, 1)
+            ids = people_due(cr, size)
+            traces(cr, ids)
+            env["res.partner"].browse(ids)._tablet_anonymize()
+            env.flush_all()
+
+        q_small, q_big = self.sizes("Retention to the last trace (R29)", anonymise, 20, 200)
+
+        def work():
+            import random
+            from odoo.addons.tablet_loan.models.utils import search_text_columns as search_database
+            with self.registry.cursor() as cr:
+                env = self.env(cr, 1)
+                ids = people_due(cr, 10_000)
+                traces(cr, ids)
+                cr.execute("SELECT name FROM res_partner WHERE id = ANY(%s)", [ids])
+                names = sorted({row[0] for row in cr.fetchall() if row[0]})
+                # A homonym still in the programme keeps the name: not a trace of the anonymised person.
+                cr.execute("SELECT DISTINCT name FROM res_partner WHERE name = ANY(%s) AND NOT id = ANY(%s)",
+                           [names, ids])
+                homonyms = {row[0] for row in cr.fetchall()}
+                sample = random.Random(17).sample(sorted(set(names) - homonyms), min(sample_size, len(names)))
+                cr.execute("""SELECT name FROM res_partner WHERE school_role = 'teacher' AND tablet_anonymized IS NOT TRUE
+                               ORDER BY id LIMIT 1""")
+                control = [row[0] for row in cr.fetchall()]
+                env.flush_all()
+                env.invalidate_all()
+                start = time.perf_counter()
+                env["res.partner"].browse(ids)._tablet_anonymize()
+                env.flush_all()
+                anonymise_s = time.perf_counter() - start
+                start = time.perf_counter()
+                left = search_database(cr, sample)
+                search_s = time.perf_counter() - start
+                found = search_database(cr, control) if control else {}
+                cr.rollback()
+            return {"people": len(ids), "anonymise_s": anonymise_s, "search_s": search_s, "sample": len(sample),
+                    "left": {f"{t}.{c}": n for (t, c), n in left.items()}, "control": bool(found)}
+        m = self.measured(work)
+        value = m["value"]
+        self.check("Retention to the last trace: no sampled former name in any text column", not value["left"],
+                   value["left"] or f"{value['sample']} names searched")
+        self.check("Retention to the last trace: the search finds a name in use (control)", value["control"],
+                   value["control"])
+        timed = dict(m, seconds=value["anonymise_s"] + value["search_s"])
+        return self.record(
+            "Retention to the last trace: anonymisation + whole-database search (R29)", value["people"], timed, None,
+            f"anonymisation {value['anonymise_s']:.1f} s, search of every text column for {value['sample']} former "
+            f"names {value['search_s']:.1f} s; {q_small} queries for 20 people, {q_big} for 200")
+
 
 # -------------------------------------------------------------------- table
 def markdown(bench, machine, total_seconds):
@@ -945,6 +1035,7 @@ def main():
                                        "year grouped by collège", "college_id")),
         ("crons", bench.op_cron_access),
         ("crons", bench.op_cron_retention),
+        ("crons", bench.op_retention_trace),
         # Last: it adds the collèges' pupils a second time (with their SIECLE identifiers).
         ("siecle", bench.op_siecle),
     ]

@@ -36,3 +36,4 @@ from . import tablet_today
 from . import tablet_campaign
 from . import tablet_fleet_need
 from . import tablet_processing_activity
+from . import tablet_letter

@@ -107,6 +107,9 @@ class TabletIncident(models.Model):
     )
     validated_date = fields.Date(string="Validated on", readonly=True, copy=False)
     warranty_claim_ids = fields.One2many("tablet.warranty.claim", "incident_id", string="Warranty Claims")
+    # Issue 17: the acknowledgement and the decision written to the family (R4).
+    letter_ids = fields.One2many("tablet.letter", "incident_id", string="Letters",
+                                 groups="tablet_loan.group_college_referent,tablet_loan.group_department_manager")
     warranty_claim_count = fields.Integer(compute="_compute_warranty_claim_count", string="Warranty Claim Count")
 
     # Replacement decision (R23, R24): the référent prepares, only the head decides.

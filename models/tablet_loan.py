@@ -140,6 +140,13 @@ class TabletLoan(models.Model):
     return_note = fields.Text(string="Return Notes", copy=False)
     incident_ids = fields.One2many("tablet.incident", "loan_id", string="Incidents")
     is_overdue = fields.Boolean(string="Return Overdue", compute="_compute_is_overdue", search="_search_is_overdue")
+    # Issue 17: the collège's letters to the family (R4) and the overdue escalation they record.
+    letter_ids = fields.One2many("tablet.letter", "loan_id", string="Letters",
+                                 groups="tablet_loan.group_college_referent,tablet_loan.group_department_manager")
+    overdue_letters = fields.Char(
+        string="Overdue Return Letters", compute="_compute_overdue_letters",
+        groups="tablet_loan.group_college_referent,tablet_loan.group_department_manager",
+        help="First notice, second notice, then a registered letter: each step after the previous one.")
     # The borrower's history where the head decides (issue 14): read under the user's own
     # rights, so a role sees only the records it may read (the référent sees no charge).
     history_loan_ids = fields.Many2many(string="Other Loans of the Borrower")
@@ -213,6 +220,17 @@ class TabletLoan(models.Model):
         today = fields.Date.context_today(self)
         for loan in self:
             loan.is_overdue = bool(loan.state in ("active", "custody") and loan.date_end and loan.date_end < today)
+
+    def _compute_overdue_letters(self):
+        """The escalation's steps already sent, with their dates (one query for the whole batch)."""
+        Letter = self.env["tablet.letter"]
+        steps = ("overdue_first", "overdue_second", "overdue_registered")
+        sent = Letter._previous_letters(self, steps) if self.ids else {}
+        labels = {k: Letter._kind_label(k) for k in steps}
+        for loan in self:
+            loan.overdue_letters = "; ".join(
+                _("%(letter)s on %(date)s", letter=labels[k], date=format_date(self.env, sent[(loan.id, k)]))
+                for k in steps if (loan.id, k) in sent) or False
 
     def _search_is_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
 from odoo.tools.translate import LazyTranslate
@@ -309,7 +309,49 @@ class TabletWarrantyClaim(models.Model):
                 date_deadline=today + timedelta(days=ANSWER_DELAY_DAYS),
                 summary=_("Supplier answer expected from %s", claim.supplier_id.name),
             )
+        self._mail_supplier_desk()
         return True
+
+    def _mail_claim(self, template_xmlid, recipients_of, who, name_them=True):
+        """One e-mail per claim from `template_xmlid` to `recipients_of(claim)` (partners), queued as a
+        mail.mail, and a note in the claim's chatter saying to whom. The template carries technical data
+        only (R29). The superuser renders and queues it: a supplier agent reads neither the collège's
+        staff nor mail templates' internals, and the claim was checked by the action before."""
+        template = self.env.ref(template_xmlid).sudo()
+        for claim in self:
+            partners = recipients_of(claim).filtered("email")
+            if not partners:
+                claim.message_post(body=_("No e-mail address for %s: nobody was told by e-mail.", who))
+                continue
+            template.send_mail(claim.id, email_values={"recipient_ids": [Command.set(partners.ids)]})
+            # The supplier reads the claim's chatter: it names no school staff (R29).
+            claim.message_post(body=_("E-mail sent to %(who)s: %(recipients)s.", who=who,
+                                      recipients=", ".join(partners.mapped("name")) if name_them else len(partners)))
+
+    def _mail_supplier_desk(self):
+        """The supplier's warranty desk learns that a claim was sent to it: its agents' e-mails, else the
+        supplier company's own."""
+        group = self.env.ref("tablet_loan.group_supplier_agent")
+        agents = self.env["res.users"].sudo().search([
+            ("groups_id", "in", group.ids),
+            ("partner_id.commercial_partner_id", "in", self.supplier_id.commercial_partner_id.ids)])
+
+        def recipients(claim):
+            company = claim.supplier_id.commercial_partner_id
+            found = agents.filtered(lambda u: u.partner_id.commercial_partner_id == company).partner_id
+            return found.filtered("email") or claim.supplier_id.sudo()
+        self._mail_claim("tablet_loan.mail_template_warranty_claim_sent", recipients, _("the supplier's desk"))
+
+    def _mail_referents(self):
+        """The collège's référents learn that the supplier answered their claim."""
+        group = self.env.ref("tablet_loan.group_college_referent")
+        staff = self.env["res.users"].sudo().search([
+            ("groups_id", "in", group.ids), ("tablet_college_ids", "in", self.college_id.ids), ("share", "=", False)])
+
+        def recipients(claim):
+            return staff.filtered(lambda u: claim.college_id in u.tablet_college_ids).partner_id
+        self._mail_claim("tablet_loan.mail_template_warranty_claim_answered", recipients,
+                         _("the collège's référents"), name_them=False)
 
     def _request_reimbursement(self):
         """R21: the warranty is void; the Département asks the legal representative to
@@ -367,6 +409,7 @@ class TabletWarrantyClaim(models.Model):
                                   fields=", ".join(missing), claim=claim.display_name))
         self._write_internal({"state": "answered", "answer_date": fields.Date.context_today(self)})
         self.activity_feedback(["tablet_loan.mail_activity_warranty_answer"])
+        self._mail_referents()
         return True
 
     @tablet_action(*ANSWERING, role=ANSWERING_ROLE)

@@ -186,6 +186,11 @@ class MatrixFixtures:
             "college_id": college.id, "school_year": "2026-2027",
             "usage_text": "<p>Les tablettes servent en classe et à la maison.</p>"})
         annual_report.action_submit()  # the Académie reads submitted reports only
+        # Issue 17: a printed letter of the collège to the family, about the first loan.
+        letter = env["tablet.letter"].create({
+            "kind": "contract", "loan_id": loans[0].id, "borrower_id": pupils[0].id, "college_id": college.id,
+            "company_id": company.id, "recipient_ids": [Command.set(representative.ids)], "channel": "print",
+            "state": "to_post", "date": date(2026, 9, 2), "recipient_summary": representative.name})
         campaign = env["tablet.campaign"].create({
             "name": f"Garde estivale {key}", "kind": "custody", "college_ids": [Command.set(college.ids)],
             "company_id": company.id, "total_count": 2})
@@ -202,7 +207,7 @@ class MatrixFixtures:
             ("tablet.charge", charge), ("tablet.geolocation.request", geolocation),
             ("account.move", invoiced.invoice_id), ("tablet.campaign", campaign),
             ("overdue.reminder.action", reminder), ("account.invoice.overdue.reminder", reminder.reminder_ids),
-            ("tablet.charge.instalment", invoiced.instalment_ids[0]),
+            ("tablet.charge.instalment", invoiced.instalment_ids[0]), ("tablet.letter", letter),
         ]:
             self.records.setdefault(model, {})[key] = record
         self.records["tablet.incident"][f"{key}_second"] = incidents[1]

@@ -523,6 +523,20 @@ class RulesFixtures:
         return Fixture(self.env["tablet.gift.wizard"], watched=loan, wizard_vals={
             "college_id": self.alpha.id, "gift_date": date(2027, 6, 30)})
 
+    # Issue 17: letters to families
+    def _letter(self, state):
+        loan = self._loan(self.pupils[0], self.tablets[0])
+        return self.env["tablet.letter"].create({
+            "kind": "contract", "loan_id": loan.id, "borrower_id": self.pupils[0].id, "college_id": self.alpha.id,
+            "company_id": self.company.id, "recipient_ids": [Command.set(self.rep1.ids)], "channel": "print",
+            "state": state, "date": date(2026, 9, 2), "recipient_summary": self.rep1.name})
+
+    def _letters_wizard(self):
+        loan = self._loan(self.pupils[0], self.tablets[0])
+        self.rep1.email = "parent1.regles@example.com"
+        return Fixture(self.env["tablet.letter.wizard"], watched=self.watch_count("tablet.letter", []),
+                       wizard_vals={"kind": "contract", "loan_ids": [Command.set(loan.ids)]})
+
     def _export(model, **vals):
         def build(self):
             return Fixture(self.env[model], wizard_vals={
@@ -614,6 +628,9 @@ class RulesFixtures:
         ("tablet.siecle.import", "archive of the Département"): _siecle_archive,
         ("tablet.return.wizard", "active loan"): _return,
         ("tablet.gift.wizard", "3e pupil"): _gift,
+        ("tablet.letter", "to post"): lambda self: self._letter("to_post"),
+        ("tablet.letter", "sent"): lambda self: self._letter("sent"),
+        ("tablet.letter.wizard", "contract to sign"): _letters_wizard,
         ("tablet.fleet.exit.export.wizard", ""): _export("tablet.fleet.exit.export.wizard"),
         ("tablet.charge.export.wizard", ""): _export("tablet.charge.export.wizard"),
     }
@@ -736,6 +753,13 @@ class RulesFixtures:
         ("tablet.processing.activity", "dpo_validated_by_id"): lambda self, record: self.admin.id,
         ("tablet.annual.report", "academy_read_by_id"): lambda self, record: self.admin.id,
         ("tablet.annual.report", "department_read_by_id"): lambda self, record: self.admin.id,
+        ("tablet.letter", "loan_id"): lambda self, record: self.spare_loan.id,
+        ("tablet.letter", "incident_id"): lambda self, record: self.spare_incident.id,
+        ("tablet.letter", "borrower_id"): lambda self, record: self.pupils[1].id,
+        ("tablet.letter", "recipient_ids"): lambda self, record: [Command.link(self.rep2.id)],
+        ("tablet.letter", "attachment_id"): lambda self, record: self.env["ir.attachment"].create({
+            "name": "courrier.pdf", "raw": b"%PDF-1.4"}).id,
+        ("tablet.letter", "sent_by_id"): lambda self, record: self.admin.id,
         ("tablet.campaign", "college_ids"): lambda self, record: [Command.link(self.beta.id)],
         ("tablet.campaign", "user_id"): lambda self, record: self.admin.id,
         ("tablet.campaign", "loan_ids"): lambda self, record: [Command.link(self.spare_loan.id)],

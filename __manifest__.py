@@ -28,6 +28,7 @@
         "wizards/tablet_custody_wizard_views.xml",
         "wizards/tablet_departure_wizard_views.xml",
         "wizards/tablet_return_wizard_views.xml",
+        "wizards/tablet_loan_signature_wizard_views.xml",
         "wizards/tablet_gift_wizard_views.xml",
         "wizards/tablet_fleet_exit_export_wizard_views.xml",
         "wizards/tablet_charge_export_wizard_views.xml",

@@ -23,6 +23,7 @@ from . import tablet_asset_register
 from . import tablet_user_list
 from . import tablet_user_list_line
 from . import tablet_loan
+from . import tablet_loan_signature
 from . import tablet_incident
 from . import tablet_incident_history
 from . import tablet_geolocation_request

@@ -1,5 +1,5 @@
 from odoo import _, api, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .tablet_workflow_mixin import in_action
@@ -59,7 +59,49 @@ class IrAttachment(models.Model):
         # sudo: the binding of the files, not their content, decides what may change
         return self.sudo().filtered(lambda a: a.res_field in fields_by_model.get(a.res_model, ())).sudo(False)
 
+    def _tablet_signed_copies(self):
+        """{attachment: loan} of the files of self that are signed copies still kept: a loan's
+        signed contract or signed return (R11, R15) and the drawn images of its signatures.
+
+        Kept until the anonymisation (R29): it sets `res.partner.tablet_anonymized` on the borrower
+        before it deletes every file of their loans, and a file whose loan's borrower is
+        anonymised is let through. The condition is on the data, not on a context key, which any
+        client could send; the anonymisation of a person is itself the programme manager's or the
+        cron's. Two queries whatever the number of files."""
+        if not self.ids:
+            return {}
+        # sudo: which files are signed copies must be known whatever the user reads
+        Loan = self.env["tablet.loan"].sudo()
+        kept = {}
+        for loan in Loan.search(["|", ("signed_contract_id", "in", self.ids), ("signed_return_id", "in", self.ids)]):
+            for attachment in loan.signed_contract_id | loan.signed_return_id:
+                if attachment.id in self.ids:
+                    kept[attachment.id] = loan
+        images = self.sudo().filtered(lambda a: a.res_model == "tablet.loan.signature" and a.res_id)
+        if images:
+            signatures = self.env["tablet.loan.signature"].sudo().browse(images.mapped("res_id")).exists()
+            loan_of = {s.id: s.loan_id for s in signatures}
+            for image in images:
+                if image.res_id in loan_of:
+                    kept[image.id] = loan_of[image.res_id]
+        return {self.browse(aid): loan for aid, loan in kept.items() if not loan.borrower_id.tablet_anonymized}
+
+    def _tablet_refuse_signed_copies(self, verb):
+        kept = self._tablet_signed_copies()
+        if kept:
+            attachment, loan = next(iter(kept.items()))
+            raise UserError(_(
+                "%(file)s is the signed copy of %(loan)s: it cannot be %(verb)s. The collège keeps it as "
+                "it was signed until the borrower's personal data is anonymised (R11, R29).",
+                file=attachment.sudo().name, loan=loan.display_name, verb=verb))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_signed_copies(self):
+        self._tablet_refuse_signed_copies(_("deleted"))
+
     def write(self, vals):
+        if vals.keys() - {"access_token"}:
+            self._tablet_refuse_signed_copies(_("replaced or changed"))
         if vals.keys() & BINDING_FIELDS and not in_action(self.env):
             bound = self._tablet_bound()
             if bound:

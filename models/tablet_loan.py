@@ -1,3 +1,4 @@
+import hashlib
 from collections import Counter, defaultdict
 from datetime import datetime
 
@@ -62,7 +63,8 @@ class TabletLoan(models.Model):
     _rec_names_search = ["borrower_id", "serial_no"]
     # Written by the return wizard, the erasure and the gift only (R15, R16, R17).
     # The head's override of an overdue family charge is the override wizard's (issue 14).
-    _tablet_action_fields = (*CHECKLIST, "data_wiped_date", "donated_date", "reissue_override_reason")
+    _tablet_action_fields = (*CHECKLIST, "data_wiped_date", "donated_date", "reissue_override_reason",
+                             "signed_contract_id", "signed_return_id")
     _tablet_frozen_fields = {"active": HANDED_OVER, "custody": HANDED_OVER, "returned": RETURNED,
                              "closed": ALL_FIELDS, "donated": ALL_FIELDS}
 
@@ -104,6 +106,28 @@ class TabletLoan(models.Model):
     signed_by_id = fields.Many2one(
         "res.partner", string="Signed by", tracking=True, copy=False, ondelete="restrict",
         help="A legal representative for a minor pupil (R11); the borrower themselves otherwise.",
+    )
+    # Stated as the exception (one signature is enough), so that a loan created in bulk (SQL,
+    # no defaults) waits for every legal representative, the rule.
+    one_representative_signs = fields.Boolean(
+        string="One Representative Signs", tracking=True,
+        help="The collège's choice for this pupil: one legal representative's signature is enough. "
+             "Otherwise every legal representative signs (both where there are two) (R11).",
+    )
+    signature_ids = fields.One2many("tablet.loan.signature", "loan_id", string="Signatures")
+    signed_contract_id = fields.Many2one(
+        "ir.attachment", string="Signed Contract", readonly=True, copy=False, index="btree_not_null",
+        # set null: only the anonymisation deletes the file (ir_attachment.py), and the loan stays.
+        ondelete="set null",
+        help="The contract rendered once with the hand-over signatures, or its scanned paper copy: "
+             "kept as it is, its SHA-256 digest in the chatter (R11).",
+    )
+    signed_return_id = fields.Many2one(
+        "ir.attachment", string="Signed Return", readonly=True, copy=False, index="btree_not_null",
+        # set null: only the anonymisation deletes the file (ir_attachment.py), and the loan stays.
+        ondelete="set null",
+        help="The contract rendered again once the return is signed, with both moments' signatures, "
+             "or its scanned paper copy (R15).",
     )
     home_use_allowed = fields.Boolean(
         string="Home Use", compute="_compute_home_use_allowed", store=True,
@@ -816,6 +840,94 @@ class TabletLoan(models.Model):
     @tablet_action(*LOAN_READERS)
     def action_print_contract(self):
         return self.env.ref("tablet_loan.action_report_loan_contract").report_action(self)
+
+    # -------------------------------------------------------------- signatures
+    @tablet_action(*LOAN_ACTORS)
+    def action_open_signature_wizard(self):
+        """One action records the signatures at the desk, with its defaults (R11, R15)."""
+        self.ensure_one()
+        self._ensure_state(("draft", "active", "custody", "returned", "closed"), _("Recording the signature"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Record the Signature"),
+            "res_model": "tablet.loan.signature.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_loan_id": self.id},
+        }
+
+    @tablet_action(*LOAN_READERS, *LOAN_ACTORS)
+    def action_open_signed_contract(self):
+        """The kept signed copy, as it was rendered or scanned: never rendered again."""
+        self.ensure_one()
+        attachment = self.signed_return_id or self.signed_contract_id
+        if not attachment:
+            raise UserError(_("%s has no signed copy yet: record the signatures of the hand-over first.",
+                              self.display_name))
+        return {"type": "ir.actions.act_url", "target": "new",
+                "url": f"/web/content/{attachment.id}?download=true"}
+
+    def _signers_needed(self):
+        """(people who may sign, whether all of them must): the legal representatives of a pupil
+        (all of them when the collège so decides), the borrower themselves otherwise (R11)."""
+        self.ensure_one()
+        if self.borrower_id.school_role == "pupil":
+            return self.borrower_id.legal_representative_ids, not self.one_representative_signs
+        return self.borrower_id, True
+
+    def _signatures_missing(self, moment):
+        """The people whose signature the moment still waits for (empty: complete)."""
+        self.ensure_one()
+        allowed, all_sign = self._signers_needed()
+        signed = self.signature_ids.filtered(lambda s: s.moment == moment).signer_id
+        if not allowed:
+            return allowed
+        if all_sign:
+            return allowed - signed
+        return allowed.browse() if signed & allowed else allowed
+
+    def _record_signatures(self, moment, signatures, scan=None, scan_name=None):
+        """After the wizard's checks: the signatures are recorded; once the moment's are complete,
+        the signed copy is kept (rendered once, or the scan) and the legacy signature fields set."""
+        self.ensure_one()
+        records = self.env["tablet.loan.signature"].create([dict(vals, loan_id=self.id, moment=moment)
+                                                             for vals in signatures])
+        self.message_post(body=_("Signed (%(moment)s) by %(signers)s, staff member present: %(staff)s.",
+                                 moment=dict(records._fields["moment"]._description_selection(self.env))[moment],
+                                 signers=", ".join(records.signer_id.mapped("name")),
+                                 staff=", ".join(records.staff_user_id.mapped("name"))))
+        if moment == "handover" and not self.signed_by_id:
+            first = self.signature_ids.filtered(lambda s: s.moment == "handover")[:1]
+            signed_on = fields.Date.context_today(self, first.signed_at)
+            self._write_state({"signed_by_id": first.signer_id.id, "signed_date": signed_on})
+        if not self._signatures_missing(moment):
+            self._keep_signed_copy(moment, scan, scan_name)
+        return records
+
+    def _keep_signed_copy(self, moment, content=None, filename=None):
+        """Render the contract with its signatures once (or keep the scan) as a file of the loan,
+        and post its SHA-256 digest: the copy is then never rendered again nor replaced
+        (ir_attachment.py refuses it)."""
+        self.ensure_one()
+        fname = "signed_contract_id" if moment == "handover" else "signed_return_id"
+        if self[fname]:
+            raise UserError(_("%(loan)s already has its signed copy (%(file)s): it is kept as it is.",
+                              loan=self.display_name, file=self[fname].name))
+        title = _("Signed contract") if moment == "handover" else _("Signed return")
+        if content is None:
+            # Under Odoo's tests the report comes as HTML unless the context forces the PDF
+            # (`force_report_rendering`): wkhtmltopdf would wait for the test's own HTTP request.
+            content, _type = self.env["ir.actions.report"]._render_qweb_pdf(
+                "tablet_loan.action_report_loan_contract", self.ids)
+            filename = f"{title} {self._reference()}.pdf"
+        attachment = self.env["ir.attachment"].create({
+            "name": filename or f"{title} {self._reference()}", "raw": content,
+            "res_model": self._name, "res_id": self.id})
+        self._write_state({fname: attachment.id})
+        self.message_post(body=_("%(title)s kept: %(file)s, SHA-256 %(digest)s.", title=title,
+                                 file=attachment.name, digest=hashlib.sha256(content).hexdigest()),
+                          attachment_ids=attachment.ids)
+        return attachment
 
     # -------------------------------------------------------------- departures
     def _end_on(self, leaving_date):

@@ -15,6 +15,7 @@ from . import test_geolocation
 from . import test_privacy
 from . import test_workflow
 from . import test_loan_contract_report
+from . import test_loan_signature
 from . import test_warranty_claim
 from . import test_charge
 from . import test_charge_ground

@@ -11,7 +11,8 @@ from stdnum import luhn
 
 from odoo import Command
 
-from .common import decide_for_charge
+from ..models.tablet_workflow_mixin import as_action
+from .common import decide_for_charge, drawn_signature
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 ROLES = ["Département manager", "Département officer", "Académie officer", "Collège head",
@@ -156,6 +157,10 @@ class MatrixFixtures:
             "school_year": "2026-2027", "date_start": date(2026, 9, 1)} for pupil, tablet in zip(pupils, tablets)])
         loans.action_activate()
         now = datetime.now().replace(microsecond=0)
+        # Issue 17: a signature recorded at the hand-over (as the signature wizard's action does).
+        signature = as_action(env["tablet.loan.signature"]).create({
+            "loan_id": loans[0].id, "moment": "handover", "signer_id": representative.id,
+            "signature_image": drawn_signature(), "signed_at": now, "staff_user_id": env.uid})
         incidents = env["tablet.incident"].create([{
             "incident_type": "breakage", "loan_id": loan.id, "circumstances": "Chute dans la cour.",
             "event_datetime": now - timedelta(hours=3)} for loan in loans])
@@ -202,7 +207,8 @@ class MatrixFixtures:
             ("tablet.annual.report", annual_report), ("res.partner", pupils[0]), ("tablet.convention", convention),
             ("tablet.convention.amendment", amendment), ("maintenance.equipment", claim.equipment_id),
             ("tablet.user.list", user_list), ("tablet.user.list.line", user_list.line_ids[0]),
-            ("tablet.loan", loans[0]), ("tablet.incident", incidents[0]), ("tablet.warranty.claim", claim),
+            ("tablet.loan", loans[0]), ("tablet.loan.signature", signature), ("tablet.incident", incidents[0]),
+            ("tablet.warranty.claim", claim),
             ("tablet.charge.tariff", tariff), ("tablet.charge.tariff.line", tariff.line_ids[0]),
             ("tablet.charge", charge), ("tablet.geolocation.request", geolocation),
             ("account.move", invoiced.invoice_id), ("tablet.campaign", campaign),

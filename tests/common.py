@@ -208,6 +208,50 @@ def execute_kw(case, user, model, method, args=(), kwargs=None):
     return "ok", response.get("result")
 
 
+def drawn_signature(seed=0):
+    """A signature as the web client's signature widget sends it: a base64 PNG, a transparent
+    canvas with a dark stroke (issue 17)."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (240, 80), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    points = [(10 + 20 * i, 40 + (15 if (i + seed) % 2 else -15)) for i in range(11)]
+    draw.line(points, fill=(20, 20, 60, 255), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def sign_in_place(loan, user, signers=None):
+    """The signature wizard as a user fills it (issue 17): the proposed representatives (or
+    `signers`) each draw their signature, and the action records them."""
+    from odoo.tests import Form
+
+    form = Form(loan.env["tablet.loan.signature.wizard"].with_user(user).with_context(default_loan_id=loan.id))
+    if signers is not None:
+        form.signer_1_id = signers[0]
+        form.signer_2_id = signers[1] if len(signers) > 1 else signers.browse()
+    form.signature_1 = drawn_signature(1)
+    if form.signer_2_id:
+        form.signature_2 = drawn_signature(2)
+    return form.save().action_confirm()
+
+
+def blank_signature(size=(240, 80), colour=(255, 255, 255, 0)):
+    """A canvas submitted without a stroke: every pixel transparent (or white)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGBA", size, colour).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
 def demo_users(env, logins=DEMO_LOGINS):
     """The demo users by login, or None on a database without demo data."""
     if not env.ref("tablet_loan.user_referent", raise_if_not_found=False):

@@ -20,7 +20,7 @@ from odoo.models import LOG_ACCESS_COLUMNS, MAGIC_COLUMNS
 
 from ..models.tablet_workflow_mixin import as_action
 from .access_matrix import README, ROLES
-from .common import decide_for_charge, gen_siecle
+from .common import decide_for_charge, drawn_signature, gen_siecle
 
 MODULE = "tablet_loan"
 ALLOWED, REFUSED, UNREADABLE = "✓", "✗", "—"
@@ -292,6 +292,24 @@ class RulesFixtures:
     def _wizard(self, model, vals):
         return self.env[model].create(vals)
 
+    def _signature_vals(self, loan):
+        """Both legal representatives of the pupil sign on screen at the hand-over (issue 17)."""
+        return {"loan_id": loan.id, "moment": "handover", "method": "screen",
+                "signer_1_id": self.rep1.id, "signature_1": drawn_signature(1),
+                "signer_2_id": self.rep2.id, "signature_2": drawn_signature(2)}
+
+    def _signed_in_place(self):
+        loan = self._loan(self.pupils[0], self.tablets[0])
+        self._wizard("tablet.loan.signature.wizard", self._signature_vals(loan)).action_confirm()
+        return loan
+
+    def _signature_wizard(self):
+        loan = self._loan(self.pupils[0], self.tablets[0])
+        return Fixture(self.env["tablet.loan.signature.wizard"], watched=loan, wizard_vals=self._signature_vals(loan))
+
+    def _spare_attachment(self, record):
+        return self.env["ir.attachment"].create({"name": "Autre copie.pdf", "raw": b"%PDF-1.4 autre"}).id
+
     def _incident(self, loan, incident_type="breakage", validate=False):
         incident = self.env["tablet.incident"].create({
             "incident_type": incident_type, "loan_id": loan.id, "circumstances": "Chute dans la cour.",
@@ -547,6 +565,8 @@ class RulesFixtures:
         ("tablet.loan", "draft"): _loan_fixture("draft"),
         ("tablet.loan", "active"): _loan_fixture("active"),
         ("tablet.loan", "active, signed"): _loan_fixture("active", signed=True),
+        ("tablet.loan", "active, signed in place"): _signed_in_place,
+        ("tablet.loan.signature.wizard", "active loan"): _signature_wizard,
         ("tablet.loan", "active, teacher"): lambda self: self._loan(self.teacher, self.tablets[0]),
         ("tablet.loan", "custody"): _loan_fixture("custody"),
         ("tablet.loan", "returned"): _loan_fixture("returned"),
@@ -716,6 +736,8 @@ class RulesFixtures:
         ("tablet.loan", "borrower_id"): lambda self, record: self.pupils[1].id,
         ("tablet.loan", "equipment_id"): _stock_tablet,
         ("tablet.loan", "signed_by_id"): lambda self, record: self.rep2.id,
+        ("tablet.loan", "signed_contract_id"): _spare_attachment,
+        ("tablet.loan", "signed_return_id"): _spare_attachment,
         ("maintenance.equipment", "cost"): lambda self, record: 350.0,
         ("maintenance.equipment", "exit_incident_id"): lambda self, record: self.spare_incident.id,
         ("maintenance.equipment", "asset_id"): lambda self, record: self._spare_asset().id,

@@ -2,9 +2,9 @@ from datetime import date, datetime, timedelta
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import tagged
 
-from .common import TabletLoanCase, decide_for_charge
+from .common import TabletLoanCase, decide_for_charge, sign_in_place
 
 
 @tagged("post_install", "-at_install")
@@ -38,9 +38,7 @@ class TestAuditTrail(TabletLoanCase):
 
     def test_signed_things_are_never_deleted(self):
         loan = self._loan(self.pupil_alpha, self.tablets[0])
-        with Form(loan.with_user(self.referent_alpha)) as form:
-            form.signed_by_id = self.rep_alpha
-            form.signed_date = date(2026, 9, 3)
+        sign_in_place(loan, self.referent_alpha)  # issue 17: signed on screen, at the desk
         with self.assertRaisesRegex(UserError, "signé"):
             loan.with_user(self.referent_alpha).unlink()
         with self.assertRaises(UserError):

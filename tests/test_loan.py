@@ -4,7 +4,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from .common import TabletLoanCase
+from .common import TabletLoanCase, sign_in_place
 
 
 @tagged("post_install", "-at_install")
@@ -41,9 +41,8 @@ class TestLoan(TabletLoanCase):
         loan.action_activate()
         self.assertEqual(loan.state, "active")
         self.assertFalse(loan.home_use_allowed, "not signed yet: the tablet stays at school")
-        with Form(loan) as form:
-            form.signed_by_id = self.rep_alpha
-            form.signed_date = date(2026, 9, 3)
+        sign_in_place(loan, self.referent_alpha)  # issue 17: signed on screen, at the desk
+        self.assertEqual((loan.signed_by_id, loan.signed_date), (self.rep_alpha, fields.Date.context_today(loan)))
         self.assertTrue(loan.home_use_allowed)
         self.convention.home_use_allowed = False
         self.assertFalse(loan.home_use_allowed, "the collège does not allow home use")

@@ -1,3 +1,5 @@
+import os
+
 from odoo.tests import HttpCase, tagged
 
 
@@ -60,3 +62,43 @@ class TestSiecleImportTour(HttpCase):
         self.assertEqual(zoe.legal_representative_ids.name, "Hélène Tournesol")
         self.assertEqual(zoe.legal_representative_ids.street, "3 rue de l'Église")
         self.assertEqual(zoe.create_uid.login, "head")
+
+
+@tagged("post_install", "-at_install")
+class TestSignatureTour(HttpCase):
+    """Issue 17 in the browser: the demo référent opens a loan to hand over, both legal
+    representatives sign on the screen, and the signed contract is printed (kept once)."""
+
+    def test_two_representatives_sign_in_place(self):
+        college = self.env.ref("tablet_loan.demo_college_lac_bleu")
+        loans = self.env["tablet.loan"].search([
+            ("college_id", "=", college.id), ("state", "=", "active"), ("borrower_role", "=", "pupil"),
+            ("signed_by_id", "=", False), ("signed_contract_id", "=", False)])
+        loan = loans.filtered(lambda l: len(l.borrower_id.legal_representative_ids) == 2)[:1]
+        self.assertTrue(loan, "the demo has a pupil with two legal representatives to equip")
+        # The tour finds the people by name: give them known ones.
+        loan.borrower_id.name = "Camille Tournesol"
+        first, second = loan.borrower_id.legal_representative_ids
+        first.name, second.name = "Bernard Tournesol", "Claire Tournesol"
+        self.start_tour(f"/odoo/action-tablet_loan.tablet_loan_action/{loan.id}", "tablet_loan_signature_tour",
+                        login="referent", timeout=180)
+        self.env.invalidate_all()
+        signatures = loan.signature_ids
+        self.assertEqual(sorted(signatures.signer_id.mapped("name")), ["Bernard Tournesol", "Claire Tournesol"])
+        self.assertEqual(set(signatures.staff_user_id.mapped("login")), {"referent"})
+        self.assertTrue(all(signatures.mapped("signature_image")), "drawn on the canvas")
+        self.assertTrue(loan.home_use_allowed)
+        kept = loan.signed_contract_id
+        self.assertEqual((kept.res_model, kept.res_id), ("tablet.loan", loan.id))
+        # Under tests Odoo keeps the report's HTML (wkhtmltopdf would wait for the tour's own
+        # request); it already holds both signatures. The same report as a PDF, rendered here:
+        self.assertEqual(kept.raw.count(b"o_tablet_loan_signature\""), 2)
+        self.http_request_strict_check = False  # wkhtmltopdf's requests carry no browser cookie
+        pdf, _type = self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
+            "tablet_loan.action_report_loan_contract", loan.ids)
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        # For looking at it page by page (README, Signing): TABLET_LOAN_SIGNED_PDF=/path/file.pdf
+        target = os.environ.get("TABLET_LOAN_SIGNED_PDF")
+        if target:
+            with open(target, "wb") as file:
+                file.write(pdf)

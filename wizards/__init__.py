@@ -13,3 +13,4 @@ from . import tablet_charge_waiver_wizard
 from . import tablet_charge_instalment_wizard
 from . import tablet_siecle_import
 from . import tablet_letter_wizard
+from . import tablet_loan_signature_wizard

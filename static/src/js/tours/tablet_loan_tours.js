@@ -1,6 +1,6 @@
 /** @odoo-module **/
 
-import { formatDate, formatDateTime } from "@web/core/l10n/dates";
+import { formatDateTime } from "@web/core/l10n/dates";
 import { registry } from "@web/core/registry";
 
 /*
@@ -78,21 +78,17 @@ registry.category("web_tour.tours").add("tablet_loan_referent_tour", {
             trigger: ".o_form_view .o_field_widget[name='home_use_allowed'] input:not(:checked)",
         },
         {
-            content: "Signed by the legal representative",
-            trigger: ".o_field_widget[name='signed_by_id'] input",
-            run: `edit ${PUPIL}`,
-        },
-        {
-            content: "choose the legal representative, not the pupil",
-            trigger: `.o_field_widget[name='signed_by_id'] .o-autocomplete--dropdown-item:contains(Claire ${PUPIL})`,
+            content: "Record the signature",
+            trigger: ".o_form_view button[name='action_open_signature_wizard']",
             run: "click",
         },
         {
-            content: "Signed today",
-            trigger: ".o_field_widget[name='signed_date'] input",
-            run: `edit ${formatDate(DateTime.now())} && press Enter`,
+            content: "the legal representative is proposed, not the pupil",
+            trigger: `.modal .o_field_widget[name='signer_1_id'] input:value(Claire ${PUPIL})`,
         },
-        ...save(),
+        ...signOnScreen("signature_1", `Claire ${PUPIL}`),
+        { content: "record", trigger: ".modal button[name='action_confirm']", run: "click" },
+        { content: "the wizard is closed", trigger: "body:not(:has(.modal button[name='action_confirm']))" },
         {
             content: "Home use is now allowed",
             trigger: ".o_field_widget[name='home_use_allowed'] input:checked",
@@ -331,5 +327,105 @@ registry.category("web_tour.tours").add("tablet_loan_siecle_import_tour", {
         },
         { content: "apply", trigger: ".modal button[name='action_apply']", run: "click" },
         { content: "the wizard is closed", trigger: "body:not(:has(.modal button[name='action_apply']))" },
+    ],
+});
+
+/*
+ * Issue 17: a legal representative signs on the screen. The signature widget opens its pad; the
+ * tour chooses to draw by hand and moves a pointer over the canvas as a finger or a stylus would
+ * (SignaturePad listens to pointer events), then adopts the signature.
+ */
+async function drawOn(canvas) {
+    const rect = canvas.getBoundingClientRect();
+    const at = (x, y, buttons) => ({
+        clientX: rect.left + x, clientY: rect.top + y, bubbles: true, cancelable: true,
+        pointerId: 1, pointerType: "pen", isPrimary: true, buttons, pressure: 0.5,
+    });
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 25));
+    canvas.dispatchEvent(new PointerEvent("pointerdown", at(20, rect.height / 2, 1)));
+    for (let i = 1; i <= 16; i++) {
+        await pause();
+        const x = 20 + i * ((rect.width - 40) / 16);
+        const y = rect.height / 2 + Math.sin(i * 1.3) * rect.height * 0.3;
+        canvas.dispatchEvent(new PointerEvent("pointermove", at(x, y, 1)));
+    }
+    await pause();
+    canvas.ownerDocument.dispatchEvent(new PointerEvent("pointerup", at(rect.width - 20, rect.height / 2, 0)));
+}
+
+function signOnScreen(fieldName, who) {
+    const pad = ".modal:has(canvas.o_web_sign_signature)";
+    return [
+        {
+            content: `${who} signs: open the signature pad`,
+            trigger: `.modal .o_field_widget[name='${fieldName}'] .o_signature`,
+            run: "click",
+        },
+        { content: "draw by hand", trigger: `${pad} .o_web_sign_draw_button`, run: "click" },
+        {
+            content: `${who} draws the signature`,
+            trigger: `${pad} .o_web_sign_draw_button.active`,
+            async run() {
+                // The pad first writes the name in a script font (its "auto" mode), once the font
+                // is loaded: let it finish, clear it, then draw.
+                await new Promise((resolve) => setTimeout(resolve, 800));
+                document.querySelector(`${pad} .o_web_sign_draw_clear a`).click();
+                await new Promise((resolve) => setTimeout(resolve, 100));
+                await drawOn(document.querySelector(`${pad} canvas.o_web_sign_signature`));
+            },
+        },
+        { content: "adopt the signature", trigger: `${pad} .modal-footer .btn-primary:enabled`, run: "click" },
+        {
+            content: `${who}'s signature is in the form`,
+            trigger: `.modal .o_field_widget[name='${fieldName}'] img.o_signature`,
+        },
+    ];
+}
+
+registry.category("web_tour.tours").add("tablet_loan_signature_tour", {
+    steps: () => [
+        {
+            content: "The référent opens the loan to hand over: not signed yet",
+            trigger: ".o_form_view .o_field_widget[name='home_use_allowed'] input:not(:checked)",
+        },
+        {
+            content: "Record the signature",
+            trigger: ".o_form_view button[name='action_open_signature_wizard']",
+            run: "click",
+        },
+        {
+            content: "both legal representatives are proposed",
+            trigger: `.modal .o_field_widget[name='signer_1_id'] input:value(Bernard ${PUPIL})`,
+        },
+        {
+            content: "and the second one",
+            trigger: `.modal .o_field_widget[name='signer_2_id'] input:value(Claire ${PUPIL})`,
+        },
+        {
+            content: "the staff member present is the référent",
+            trigger: ".modal .o_field_widget[name='staff_user_id'] input",
+        },
+        ...signOnScreen("signature_1", `Bernard ${PUPIL}`),
+        ...signOnScreen("signature_2", `Claire ${PUPIL}`),
+        { content: "record", trigger: ".modal button[name='action_confirm']", run: "click" },
+        { content: "the wizard is closed", trigger: "body:not(:has(.modal button[name='action_confirm']))" },
+        {
+            content: "Home use is now allowed",
+            trigger: ".o_form_view .o_field_widget[name='home_use_allowed'] input:checked",
+        },
+        {
+            content: "the signed contract is kept on the loan",
+            trigger: ".o_form_view .o_field_widget[name='signed_contract_id']:contains(PRET-)",
+        },
+        {
+            content: "the signatures are listed",
+            trigger: ".o_form_view .o_field_widget[name='signature_ids'] .o_data_row:nth-child(2)",
+        },
+        {
+            content: "Print the signed contract",
+            trigger: ".o_form_view button[name='action_open_signed_contract']",
+            run: "click",
+        },
+        { content: "still on the loan", trigger: ".o_form_view .o_field_widget[name='signed_contract_id']" },
     ],
 });

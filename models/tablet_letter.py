@@ -74,7 +74,7 @@ class TabletLetter(models.Model):
     date = fields.Date(string="Date", required=True, readonly=True, default=fields.Date.context_today)
     state = fields.Selection(
         [("to_post", "To Post"), ("sent", "Sent")], string="Status", required=True, readonly=True,
-        default="sent", tracking=False,
+        default="sent",
         help="A printed letter is to post until someone says it went in the post.")
     attachment_id = fields.Many2one("ir.attachment", string="Letter (PDF)", readonly=True, ondelete="set null")
     sent_by_id = fields.Many2one("res.users", string="Sent by User", readonly=True, ondelete="set null")

@@ -35,3 +35,6 @@ from . import tablet_annual_report
 from . import tablet_today
 from . import tablet_campaign
 from . import tablet_fleet_need
+from . import tablet_sanction
+from . import tablet_committee_meeting
+from . import tablet_committee_decision

@@ -39,3 +39,4 @@ from . import test_fleet_needs
 from . import test_procurement
 from . import test_asset_register
 from . import test_siecle_import
+from . import test_sanction

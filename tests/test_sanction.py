@@ -253,3 +253,16 @@ class TestCommitteeMeeting(RefusalMixin, TabletLoanCase):
             self._meeting(user=self.accountant_alpha)
         self.assertEqual(meeting.agenda, "Bilan du trimestre")
         self.assertEqual(meeting.state, "planned")
+
+    def test_annual_report_lists_the_minutes(self):
+        held = self._meeting(minutes="<p>Formation des enseignants aux manuels numériques.</p>")
+        held.action_hold()
+        self._meeting(date=date(2026, 11, 9))  # planned: not in the report
+        self._meeting(date=date(2025, 10, 9), minutes="<p>Année précédente.</p>").action_hold()
+        report = self.env["tablet.annual.report"].with_user(self.head_alpha).create({
+            "college_id": self.college_alpha.id, "school_year": "2026-2027"})
+        self.assertEqual(report.committee_meeting_ids, held)
+        self.assertEqual(report.with_user(self.academy_user).committee_meeting_ids, held)
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "tablet_loan.action_report_annual_report", report.ids)[0].decode()
+        self.assertIn("Formation des enseignants aux manuels numériques.", html)

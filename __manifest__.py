@@ -71,6 +71,7 @@
         "demo/tablet_annual_report_demo.xml",
         "demo/tablet_loan_demo_today.xml",
         "demo/tablet_asset_demo.xml",
+        "demo/tablet_sanction_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

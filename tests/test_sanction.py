@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from ..models.tablet_workflow_mixin import as_action
-from .common import TabletLoanCase
+from .common import TabletLoanCase, execute_kw
 
 
 class RefusalMixin:
@@ -266,3 +266,61 @@ class TestCommitteeMeeting(RefusalMixin, TabletLoanCase):
         html = self.env["ir.actions.report"]._render_qweb_html(
             "tablet_loan.action_report_annual_report", report.ids)[0].decode()
         self.assertIn("Formation des enseignants aux manuels numériques.", html)
+
+
+@tagged("post_install", "-at_install")
+class TestSanctionRpc(HttpCase):
+    """The refusals as an external client meets them, as the demo users."""
+
+    def setUp(self):
+        super().setUp()
+        if not self.env.ref("tablet_loan.user_referent", raise_if_not_found=False):
+            self.skipTest("the demo users are needed (database without demo data)")
+        self.sanction = self.env.ref("tablet_loan.demo_sanction_referral")
+        self.meeting = self.env.ref("tablet_loan.demo_committee_meeting_lac_bleu")
+        self.users = {x: self.env.ref(f"tablet_loan.user_{x}") for x in (
+            "head", "referent", "accountant", "academy", "supplier", "dept_officer", "dept_manager")}
+
+    def test_demo_data(self):
+        self.assertEqual(self.sanction.state, "in_force")
+        self.assertEqual(self.meeting.state, "held")
+        self.assertEqual(self.meeting.chair_id, self.users["head"])
+
+    def test_sanction_refusals(self):
+        for login in ("referent", "accountant", "academy", "supplier", "dept_officer", "dept_manager"):
+            with self.subTest(login=login):
+                name, _message = execute_kw(self, self.users[login], "tablet.sanction", "action_end",
+                                            [[self.sanction.id]])
+                self.assertEqual(name, "odoo.exceptions.AccessError")
+                name, _message = execute_kw(self, self.users[login], "tablet.sanction", "create", [{
+                    "borrower_id": self.sanction.borrower_id.id, "kind": "exclusion", "ground": "RPC"}])
+                self.assertEqual(name, "odoo.exceptions.AccessError")
+        name, _message = execute_kw(self, self.users["head"], "tablet.sanction", "write",
+                                    [[self.sanction.id], {"department_action": "complaint"}])
+        self.assertEqual(name, "odoo.exceptions.AccessError")
+        name, message = execute_kw(self, self.users["head"], "tablet.sanction", "create", [{
+            "borrower_id": self.sanction.borrower_id.id, "kind": "restricted_use", "ground": " "}])
+        self.assertEqual(name, "odoo.exceptions.ValidationError")
+        self.assertTrue("Ground:" in message or "Motif :" in message, message)
+        self.sanction.invalidate_recordset()
+        self.assertEqual(self.sanction.state, "in_force")
+        self.assertFalse(self.sanction.department_action)
+
+    def test_committee_refusals(self):
+        name, _message = execute_kw(self, self.users["supplier"], "tablet.committee.meeting", "read",
+                                    [[self.meeting.id], ["minutes"]])
+        self.assertEqual(name, "odoo.exceptions.AccessError")
+        for login in ("accountant", "academy", "dept_officer"):
+            with self.subTest(login=login):
+                name, _message = execute_kw(self, self.users[login], "tablet.committee.meeting", "write",
+                                            [[self.meeting.id], {"agenda": "RPC"}])
+                self.assertEqual(name, "odoo.exceptions.AccessError")
+        name, message = execute_kw(self, self.users["referent"], "tablet.committee.meeting", "create", [{
+            "college_id": self.meeting.college_id.id, "date": "2026-11-20", "chair_id": self.users["referent"].id}])
+        self.assertEqual(name, "odoo.exceptions.ValidationError")
+        self.assertTrue("Chair:" in message or "Président :" in message, message)
+        name, message = execute_kw(self, self.users["referent"], "tablet.committee.meeting", "create", [{
+            "college_id": self.meeting.college_id.id, "date": "2026-11-20", "chair_id": False}])
+        self.assertEqual(name, "odoo.exceptions.ValidationError")
+        self.meeting.invalidate_recordset()
+        self.assertNotEqual(self.meeting.agenda, "RPC")

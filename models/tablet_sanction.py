@@ -63,7 +63,7 @@ class TabletSanction(models.Model):
     )
     loan_id = fields.Many2one(
         "tablet.loan", string="Loan", compute="_compute_loan_id", store=True, precompute=True,
-        readonly=True, ondelete="restrict",
+        readonly=True, ondelete="set null",
         help="The pupil's open loan, on which the measure takes effect.",
     )
     kind = fields.Selection(

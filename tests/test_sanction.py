@@ -29,7 +29,10 @@ class TestSanction(RefusalMixin, TabletLoanCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.tablets = cls._tablets(cls.college_alpha, 2)
-        cls._deployable(cls.college_alpha, [cls.pupil_alpha])
+        cls.pupil_two = cls.env["res.partner"].create({
+            "name": "Élève Alpha Deux", "school_role": "pupil", "college_id": cls.college_alpha.id,
+            "grade_level": "5e", "school_class": "5e A", "legal_representative_ids": [Command.set(cls.rep_alpha.ids)]})
+        cls._deployable(cls.college_alpha, [cls.pupil_alpha, cls.pupil_two])
         cls.loan = cls._loan(cls.pupil_alpha, cls.tablets[0])
         cls.loan.action_activate()
         cls.loan.write({"signed_by_id": cls.rep_alpha.id, "signed_date": date(2026, 9, 1)})
@@ -111,6 +114,18 @@ class TestSanction(RefusalMixin, TabletLoanCase):
         # Ending the exclusion gives nothing back: the loan is over.
         sanction.action_end()
         self.assertEqual(self.loan.date_end, self.today)
+
+    def test_exclusion_cancels_a_loan_never_handed_over(self):
+        """R14's path: a draft loan is cancelled, its tablet back in stock; the measure stays."""
+        pupil = self.pupil_two
+        draft = self._loan(pupil, self.tablets[1])
+        sanction = self._new(borrower_id=pupil.id, kind="exclusion")
+        self.assertEqual(sanction.loan_id, draft)
+        sanction.action_confirm()
+        self.assertFalse(draft.exists())
+        self.assertEqual(self.tablets[1].tablet_state, "stock")
+        self.assertEqual(sanction.state, "in_force")
+        self.assertFalse(sanction.loan_id)
 
     def test_referral_is_recorded_without_effect_on_the_loan(self):
         sanction = self._new(kind="referral")

@@ -21,6 +21,7 @@
         "data/ir_cron_data.xml",
         "data/tablet_warranty_claim_data.xml",
         "wizards/tablet_letter_wizard_views.xml",
+        "data/tablet_sanction_data.xml",
         "wizards/tablet_reissue_override_wizard_views.xml",
         "wizards/tablet_charge_waiver_wizard_views.xml",
         "wizards/tablet_charge_instalment_wizard_views.xml",
@@ -48,6 +49,8 @@
         "views/tablet_charge_tariff_views.xml",
         "views/tablet_charge_views.xml",
         "views/tablet_annual_report_views.xml",
+        "views/tablet_sanction_views.xml",
+        "views/tablet_committee_meeting_views.xml",
         "views/tablet_today_views.xml",
         "views/tablet_fleet_need_views.xml",
         "views/tablet_processing_activity_views.xml",
@@ -76,6 +79,7 @@
         "demo/tablet_loan_demo_today.xml",
         "demo/tablet_asset_demo.xml",
         "demo/tablet_processing_activity_demo.xml",
+        "demo/tablet_sanction_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

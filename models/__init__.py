@@ -38,3 +38,6 @@ from . import tablet_campaign
 from . import tablet_fleet_need
 from . import tablet_processing_activity
 from . import tablet_letter
+from . import tablet_sanction
+from . import tablet_committee_meeting
+from . import tablet_committee_decision

@@ -152,6 +152,9 @@ class TabletAnnualReport(models.Model):
     charge_amount = fields.Monetary(string="Amount Asked", compute="_compute_figures")
     charge_invoiced_amount = fields.Monetary(string="Amount Invoiced", compute="_compute_figures")
     charge_paid_amount = fields.Monetary(string="Amount Paid", compute="_compute_figures")
+    committee_meeting_ids = fields.Many2many(
+        "tablet.committee.meeting", string="Committee Meetings", compute="_compute_committee_meeting_ids",
+        help="The local digital committee's meetings held during the school year, with their minutes (R28).")
 
     _sql_constraints = [
         ("college_year_unique", "UNIQUE(college_id, school_year)",
@@ -172,6 +175,17 @@ class TabletAnnualReport(models.Model):
         for report in self:
             report.display_name = _("Annual Report %(year)s – %(college)s",
                                     year=report.school_year or "", college=report.college_id.name or "")
+
+    @api.depends("college_id", "school_year")
+    def _compute_committee_meeting_ids(self):
+        """R27, R28: the committee's meetings held in the report's school year, read in one query
+        under the reader's own rights (the meetings' rules follow the report's readers)."""
+        meetings = self.env["tablet.committee.meeting"].search([
+            ("college_id", "in", self.college_id.ids), ("school_year", "in", self.mapped("school_year")),
+            ("state", "=", "held")], order="date, id")
+        by_key = meetings.grouped(lambda m: (m.college_id.id, m.school_year))
+        for report in self:
+            report.committee_meeting_ids = by_key.get((report.college_id.id, report.school_year), meetings.browse())
 
     @api.depends("state", "academy_id", "academy_read_date", "department_read_date")
     @api.depends_context("uid")

@@ -43,3 +43,4 @@ from . import test_siecle_import
 from . import test_processing_activity
 from . import test_privacy_trace
 from . import test_letters
+from . import test_sanction

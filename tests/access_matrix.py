@@ -196,6 +196,24 @@ class MatrixFixtures:
             "kind": "contract", "loan_id": loans[0].id, "borrower_id": pupils[0].id, "college_id": college.id,
             "company_id": company.id, "recipient_ids": [Command.set(representative.ids)], "channel": "print",
             "state": "to_post", "date": date(2026, 9, 2), "recipient_summary": representative.name})
+        # R22, R26: a measure after wilful damage, the case the Département sees; R28: a meeting
+        # of the collège's digital committee chaired by a head of that collège, with a decision.
+        wilful = env["tablet.incident"].create({
+            "incident_type": "breakage", "loan_id": loans[0].id, "circumstances": "Écran rayé volontairement.",
+            "event_datetime": now - timedelta(hours=2)})
+        wilful.action_validate()
+        wilful.qualification = "deliberate"
+        sanction = env["tablet.sanction"].create({
+            "borrower_id": pupils[0].id, "kind": "restricted_use", "wilful_damage": True, "incident_id": wilful.id,
+            "ground": "Dégradation volontaire de la tablette."})
+        chair = env["res.users"].create({
+            "name": f"Principal {key} ({self.tag})", "login": f"matrix_head_{key}_{self.tag}",
+            "company_id": company.id, "company_ids": [Command.set(company.ids)],
+            "groups_id": [Command.set(env.ref("tablet_loan.group_college_head").ids)],
+            "tablet_college_ids": [Command.set(college.ids)]})
+        meeting = env["tablet.committee.meeting"].create({
+            "college_id": college.id, "chair_id": chair.id, "date": date(2026, 10, 5),
+            "decision_ids": [Command.create({"name": "Former les enseignants", "date_due": date(2026, 11, 5)})]})
         campaign = env["tablet.campaign"].create({
             "name": f"Garde estivale {key}", "kind": "custody", "college_ids": [Command.set(college.ids)],
             "company_id": company.id, "total_count": 2})
@@ -214,6 +232,8 @@ class MatrixFixtures:
             ("account.move", invoiced.invoice_id), ("tablet.campaign", campaign),
             ("overdue.reminder.action", reminder), ("account.invoice.overdue.reminder", reminder.reminder_ids),
             ("tablet.charge.instalment", invoiced.instalment_ids[0]), ("tablet.letter", letter),
+            ("tablet.sanction", sanction), ("tablet.committee.meeting", meeting),
+            ("tablet.committee.decision", meeting.decision_ids),
         ]:
             self.records.setdefault(model, {})[key] = record
         self.records["tablet.incident"][f"{key}_second"] = incidents[1]

@@ -397,6 +397,28 @@ class RulesFixtures:
         return Register.search([("party_type", "=", "department"), ("company_id", "=", self.company.id)], limit=1) \
             or Register.create({"party_type": "department", "company_id": self.company.id})
 
+    def _sanction(self, state, action_chosen=False):
+        """A measure after wilful damage (R22, R26): the Département reads it."""
+        loan = self._loan(self.pupils[0], self.tablets[0])
+        incident = self._incident(loan, validate=True)
+        incident.write({"qualification": "deliberate"})
+        sanction = self.env["tablet.sanction"].create({
+            "borrower_id": self.pupils[0].id, "kind": "kept_at_school", "wilful_damage": True,
+            "incident_id": incident.id, "ground": "Dégradation volontaire de la tablette.",
+            "date_start": fields.Date.today()})
+        if state == "in_force":
+            sanction.action_confirm()
+        if action_chosen:
+            sanction.write({"department_action": "claim"})
+        return sanction
+
+    def _meeting(self, minutes=False):
+        """A planned meeting of the digital committee chaired by the collège's head (R28)."""
+        return self.env["tablet.committee.meeting"].create({
+            "college_id": self.alpha.id, "chair_id": self.users["Collège head"].id, "date": date(2026, 10, 5),
+            "minutes": "<p>Bilan du trimestre.</p>" if minutes else False,
+            "decision_ids": [Command.create({"name": "Former les enseignants", "date_due": date(2026, 11, 5)})]})
+
     def watch_count(self, model, domain):
         """What a refused wizard or creation must leave unchanged: a number of records."""
         return lambda: self.env[model].with_context(active_test=False).search_count(domain)
@@ -625,6 +647,12 @@ class RulesFixtures:
         ("tablet.annual.report", "submitted"): lambda self: self._annual_report("submitted"),
         ("tablet.annual.report", ""): lambda self: Fixture(self.env["tablet.annual.report"], watched=self.watch_count(
             "tablet.annual.report", [("company_id", "=", self.company.id)])),
+        ("tablet.sanction", "draft"): lambda self: self._sanction("draft"),
+        ("tablet.sanction", "in force"): lambda self: self._sanction("in_force"),
+        ("tablet.sanction", "in force, action chosen"): lambda self: self._sanction("in_force", action_chosen=True),
+        ("tablet.committee.meeting", "planned"): lambda self: self._meeting(),
+        ("tablet.committee.meeting", "planned, minutes written"): lambda self: self._meeting(minutes=True),
+        ("tablet.committee.decision", "planned meeting"): lambda self: self._meeting().decision_ids,
         ("tablet.campaign", "gift"): lambda self: Fixture(self.env["tablet.campaign"], watched=self.watch_count(
             "tablet.campaign", []), wizard_vals={
             "name": "Dons de fin de 3e", "kind": "gift", "company_id": self.company.id,
@@ -782,6 +810,10 @@ class RulesFixtures:
         ("tablet.letter", "attachment_id"): lambda self, record: self.env["ir.attachment"].create({
             "name": "courrier.pdf", "raw": b"%PDF-1.4"}).id,
         ("tablet.letter", "sent_by_id"): lambda self, record: self.admin.id,
+        ("tablet.sanction", "loan_id"): lambda self, record: self.spare_loan.id,
+        ("tablet.sanction", "department_action_by_id"): lambda self, record: self.admin.id,
+        ("tablet.committee.meeting", "academy_id"): lambda self, record: self.academy_out.id,
+        ("tablet.committee.decision", "academy_id"): lambda self, record: self.academy_out.id,
         ("tablet.campaign", "college_ids"): lambda self, record: [Command.link(self.beta.id)],
         ("tablet.campaign", "user_id"): lambda self, record: self.admin.id,
         ("tablet.campaign", "loan_ids"): lambda self, record: [Command.link(self.spare_loan.id)],

@@ -2,7 +2,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 from odoo.tools.translate import LazyTranslate
 
 from .tablet_workflow_mixin import ALL_FIELDS, in_action, tablet_action
@@ -310,3 +310,15 @@ class TabletSanction(models.Model):
         self.search([("state", "=", "in_force"), ("loan_effect_applied", "=", False),
                      ("date_start", "<=", today)])._apply_effects()
         self.search([("state", "=", "in_force"), ("date_end", "<", today)])._end()
+
+    # ------------------------------------------------------------------ R29
+    @api.model
+    def _tablet_erase_person(self, partners):
+        """R29: a person's measures stay counted (the annual report's figures); their free texts,
+        which may describe the pupil or the family, are blanked in one query. Called by the
+        anonymisation, which checked its right to erase, after it deleted the measures' chatter."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            "UPDATE tablet_sanction SET ground = %s, department_note = NULL WHERE borrower_id = ANY(%s)",
+            self.env._("Erased: the pupil's data has been anonymised."), partners.ids))
+        self.invalidate_model(["ground", "department_note"])

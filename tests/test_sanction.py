@@ -201,6 +201,22 @@ class TestSanction(RefusalMixin, TabletLoanCase):
         self.assertFalse(sanction.with_user(self.manager_b).search([("id", "=", sanction.id)]))
 
 
+    def test_anonymisation_blanks_the_measures_texts(self):
+        """R29: the measure stays counted, its ground and the Département's note naming the family go."""
+        incident = self._deliberate_incident()
+        sanction = self._new(wilful_damage=True, incident_id=incident.id,
+                             ground=f"{self.pupil_alpha.name} a rayé l'écran volontairement.")
+        sanction.action_confirm()
+        sanction.with_user(self.officer_a).write({"department_note": f"Courrier à la famille {self.pupil_alpha.name}."})
+        name = self.pupil_alpha.name
+        self.pupil_alpha.with_user(self.manager_a).action_tablet_anonymize()
+        sanction.invalidate_recordset()
+        self.assertTrue(sanction.exists())
+        self.assertNotIn(name, sanction.ground)
+        self.assertFalse(sanction.department_note)
+        self.assertEqual(sanction.state, "in_force")
+
+
 @tagged("post_install", "-at_install")
 class TestCommitteeMeeting(RefusalMixin, TabletLoanCase):
     @classmethod

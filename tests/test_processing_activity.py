@@ -89,9 +89,10 @@ class TestProcessingActivity(TabletLoanCase):
             self._college_register()
         with self.assertRaisesRegex(ValidationError, "Académie"):
             register.write({"academy_id": self.academy_south.id})
-        with self.assertRaisesRegex(ValidationError, "DPO's E-mail"):
+        with self.assertRaisesRegex(ValidationError, "DPO's E-mail|courriel du délégué à la protection"):
             self.dept_a.write({"tablet_dpo_email": "pas une adresse"})
-        with self.assertRaisesRegex(ValidationError, "Personal Data Kept"), self.env.cr.savepoint():
+        with self.assertRaisesRegex(ValidationError, r"Personal Data Kept|Conservation des données personnelles"), \
+                self.env.cr.savepoint():
             self.dept_a.write({"tablet_retention_months": 0})
         self.dept_a.invalidate_recordset()
         self.assertEqual(self.dept_a.tablet_retention_months, 18, "nothing changed")

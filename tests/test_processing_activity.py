@@ -91,7 +91,7 @@ class TestProcessingActivity(TabletLoanCase):
             register.write({"academy_id": self.academy_south.id})
         with self.assertRaisesRegex(ValidationError, "DPO's E-mail|courriel du délégué à la protection"):
             self.dept_a.write({"tablet_dpo_email": "pas une adresse"})
-        with self.assertRaisesRegex(ValidationError, r"Personal Data Kept|Conservation des données personnelles"), \
+        with self.assertRaisesRegex(ValidationError, r"(?i)Personal Data Kept|conservation des données personnelles"), \
                 self.env.cr.savepoint():
             self.dept_a.write({"tablet_retention_months": 0})
         self.dept_a.invalidate_recordset()

@@ -705,14 +705,6 @@ class TabletLoan(models.Model):
                               "the summer. Not a pupil's loan: %(loans)s.",
                               action=action, loans=", ".join(others[:MAX_LISTED].mapped("display_name"))))
 
-    def _ensure_state(self, states, action):
-        wrong = self.filtered(lambda l: l.state not in states)
-        if wrong:
-            labels = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(_("%(action)s is not possible for %(loans)s: the loan is %(state)s.",
-                              action=action, loans=", ".join(wrong[:MAX_LISTED].mapped("display_name")),
-                              state=labels[wrong[0].state].lower()))
-
     @tablet_action(*LOAN_ACTORS)
     def action_activate(self):
         """Hand the tablet over (R11): the loan starts."""

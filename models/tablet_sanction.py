@@ -198,14 +198,6 @@ class TabletSanction(models.Model):
                               "of the pupil's file."))
 
     # ------------------------------------------------------------------ actions
-    def _ensure_state(self, states, action):
-        wrong = self.filtered(lambda s: s.state not in states)
-        if wrong:
-            labels = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(_("%(action)s is not possible for %(measures)s: the measure is %(state)s.",
-                              action=action, measures=", ".join(wrong.mapped("display_name")),
-                              state=labels[wrong[0].state].lower()))
-
     @tablet_action(HEAD, role=HEAD_ROLE)
     def action_confirm(self):
         """The measure comes into force; its effect on the loan applies from its start date."""

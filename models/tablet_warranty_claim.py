@@ -275,13 +275,6 @@ class TabletWarrantyClaim(models.Model):
         return not self.env.su and user.has_group("tablet_loan.group_supplier_agent") and not user.has_groups(
             PERSONAL_DATA_GROUPS)
 
-    def _ensure_state(self, states, action):
-        wrong = self.filtered(lambda c: c.state not in states)
-        if wrong:
-            labels = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(_("%(action)s is not possible for %(claim)s: the claim is %(state)s.",
-                              action=action, claim=wrong[0].display_name, state=labels[wrong[0].state].lower()))
-
     def _follow_up_users(self):
         """{claim: user} following the supplier's answer: the Département follow-up of
         the collège's convention, else the claim's creator."""

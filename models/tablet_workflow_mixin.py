@@ -186,6 +186,15 @@ class TabletWorkflowMixin(models.AbstractModel):
                     fields=", ".join(sorted(self._tablet_field_label(f) for f in frozen)),
                 ))
 
+    def _ensure_state(self, states, action):
+        """The status an action starts from (the loans', claims' and measures' actions): refused,
+        naming the records (at most 15) and the status of the first, before anything changes."""
+        wrong = self.filtered(lambda record: record[self._tablet_state_field] not in states)
+        if wrong:
+            raise UserError(_("%(action)s is not possible for %(records)s: the status is %(state)s.",
+                              action=action, records=", ".join(wrong[:15].mapped("display_name")),
+                              state=wrong[0]._tablet_state_label().lower()))
+
     def _tablet_state_label(self):
         """The status that froze this record, as the refusal names it (models freezing on
         another condition override it)."""

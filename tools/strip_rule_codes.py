@@ -53,7 +53,8 @@ PHRASES = (
     ("les avis R21", "les avis de remboursement de matériel"),
 )
 
-GROUP_RE = re.compile(r"(?P<pre>[ \t]*)\((?P<body>[^()]*)\)(?P<post> ?)")
+GROUP_RE = re.compile(r"(?P<pre>[ \t]*)\((?P<body>[^()]*)\)")
+GONE = "\x00"  # a group removed at the start of a text: the space after it goes too
 ITEM_CODE_RE = re.compile(rf"\s*{CODES}\s*")
 ITEM_PREFIX_RE = re.compile(rf"\s*{CODES}\s*:\s*")
 # "R24a: the replacement..." at the start of a text, a line or a sentence.
@@ -81,11 +82,12 @@ def _strip_group(match):
         return match[0]
     if not kept:
         # "text (R3)." -> "text."; "(R5) Text" -> "Text"; "a (R3) b" -> "a b"
-        if match["pre"]:
-            return match["post"]
-        return ""
+        before = match.string[:match.start()]
+        if match["pre"] or (before and not before[-1].isspace() and not before.endswith("\\n")):
+            return ""
+        return GONE
     text = kept[0][1] + "".join(sep + item for sep, item in kept[1:])
-    return f"{match['pre']}({text}){match['post']}"
+    return f"{match['pre']}({text})"
 
 
 def strip_codes(text):
@@ -95,7 +97,7 @@ def strip_codes(text):
     previous = None
     while previous != text:  # a group may hide another: "(x (R3))"
         previous = text
-        text = GROUP_RE.sub(_strip_group, text)
+        text = GROUP_RE.sub(_strip_group, text).replace(GONE + " ", "").replace(GONE, "")
     text = PREFIX_RE.sub(lambda m: m["lead"] + m["next"].upper(), text)
     text = TRAIL_RE.sub("", text)
     return text

@@ -22,7 +22,7 @@ def check_register_writer(records):
         # A plain function has no `self` for `_()` to find the user's language in: the records' env.
         raise AccessError(user_env(records)._(
             "The asset register (%(model)s) is the Département's: its officers and programme managers "
-            "acquire, depreciate and dispose of the tablets (R7); the collège reads their values.",
+            "acquire, depreciate and dispose of the tablets; the collège reads their values.",
             model=records._description))
 
 
@@ -33,7 +33,7 @@ class AccountAsset(models.Model):
 
     equipment_id = fields.Many2one(
         "maintenance.equipment", string="Tablet", index="btree_not_null", copy=False, readonly=True,
-        ondelete="restrict", help="The tablet this asset stands for (one asset per tablet, issue 15).")
+        ondelete="restrict", help="The tablet this asset stands for (one asset per tablet).")
 
     @api.model_create_multi
     def create(self, vals_list):

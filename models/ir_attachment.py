@@ -92,7 +92,7 @@ class IrAttachment(models.Model):
             attachment, loan = next(iter(kept.items()))
             raise UserError(_(
                 "%(file)s is the signed copy of %(loan)s: it cannot be %(verb)s. The collège keeps it as "
-                "it was signed until the borrower's personal data is anonymised (R11, R29).",
+                "it was signed until the borrower's personal data is anonymised.",
                 file=attachment.sudo().name, loan=loan.display_name, verb=verb))
 
     @api.ondelete(at_uninstall=False)

@@ -54,7 +54,7 @@ AT_SUPPLIER_CLAIM_STATES = ("sent", "answered")
 FLEET_ACTORS = ("tablet_loan.group_college_referent", "tablet_loan.group_department_manager")
 FLEET_ACTORS_ROLE = _lt("the collège's référents and head, or the Département's programme manager")
 DEPARTMENT = ("tablet_loan.group_department_officer",)
-DEPARTMENT_ROLE = _lt("the Département's officers and programme managers, who keep its asset register (R7)")
+DEPARTMENT_ROLE = _lt("the Département's officers and programme managers, who keep its asset register")
 # Fields naming who uses a tablet (loans, incidents, claims): for the roles that read loans in
 # the README's access matrix, the Département and the collège's référents and heads; never the
 # Académie, the accountant or the supplier's agents (R29), who would otherwise learn through the
@@ -71,7 +71,7 @@ DEFAULT_DEPRECIATION_YEARS = 4
 # The register's readers: the tablet's asset and order line are the Département's accounting.
 REGISTER_READERS = "tablet_loan.group_department_officer"
 # How each exit names the disposal entry of the asset register.
-EXIT_REASONS = {"donated": _lt("Given to the pupil (R17)"), "written_off": _lt("Written off after loss or theft"),
+EXIT_REASONS = {"donated": _lt("Given to the pupil"), "written_off": _lt("Written off after loss or theft"),
                 "scrapped": _lt("Scrapped")}
 
 
@@ -115,7 +115,7 @@ class MaintenanceEquipment(models.Model):
     imei = fields.Char(string="IMEI", copy=False, tracking=True,
                        help="15 digits, the last one a Luhn check digit.")
     mdm_device_id = fields.Char(string="MDM Device ID", copy=False,
-                                help="Identifier in the Département's mobile device management (R10).")
+                                help="Identifier in the Département's mobile device management.")
     college_id = fields.Many2one(
         "res.partner", string="Collège", index=True, tracking=True, ondelete="restrict",
         domain=[("is_college", "=", True)],
@@ -156,14 +156,14 @@ class MaintenanceEquipment(models.Model):
     exit_incident_id = fields.Many2one(
         "tablet.incident", string="Written Off After", copy=False, readonly=True, ondelete="restrict",
         groups=LOAN_READERS,
-        help="The validated loss or theft incident a write-off stands on (issue 15).",
+        help="The validated loss or theft incident a write-off stands on.",
     )
 
     # Issue 15: the Département's asset register (OCA account_asset_management) and its order.
     asset_id = fields.Many2one(
         "account.asset", string="Fixed Asset", copy=False, readonly=True, index="btree_not_null",
         ondelete="restrict", groups=REGISTER_READERS,
-        help="The tablet's asset in the Département's register: acquisition, depreciation, disposal (R7, R17).")
+        help="The tablet's asset in the Département's register: acquisition, depreciation, disposal.")
     purchase_line_id = fields.Many2one(
         "purchase.order.line", string="Order Line", copy=False, readonly=True, index="btree_not_null",
         ondelete="restrict", groups=REGISTER_READERS,
@@ -279,7 +279,7 @@ class MaintenanceEquipment(models.Model):
         if fnames:
             raise AccessError(_(
                 "%(fields)s of a tablet are the Département's: its officers and programme managers record "
-                "them (R7); the collège reads them.",
+                "them; the collège reads them.",
                 fields=", ".join(sorted(self._tablet_field_label(fname) for fname in fnames)),
             ))
 
@@ -451,7 +451,7 @@ class MaintenanceEquipment(models.Model):
         without = self.filtered(lambda t: t.id not in incidents)
         if without:
             raise UserError(_(
-                "A write-off cites the validated loss or theft incident of the tablet (R19); there is none "
+                "A write-off cites the validated loss or theft incident of the tablet; there is none "
                 "for: %s. Validate the incident (with the complaint, for a theft) first.", without._names()))
         self._ensure_no_open_loan(action)
         self._leave_fleet("written_off", fields.Date.context_today(self))
@@ -469,7 +469,7 @@ class MaintenanceEquipment(models.Model):
         again (R16). The only way back for a lost or stolen tablet."""
         self._ensure_tablet_state(MISSING_STATES, _("Marking as found"))
         self._write_state({"tablet_state": "found"})
-        self._message_log_batch(bodies={tablet.id: self.env._("Tablet found: check it, erase its data (R16), then put "
+        self._message_log_batch(bodies={tablet.id: self.env._("Tablet found: check it, erase its data, then put "
                                                      "it back in stock.") for tablet in self})
         return True
 
@@ -481,7 +481,7 @@ class MaintenanceEquipment(models.Model):
         self._ensure_tablet_state(("found", "out_of_order"), action)
         self._ensure_no_open_loan(action)
         self._write_state({"tablet_state": "stock"})
-        self._message_log_batch(bodies={tablet.id: self.env._("Checked: data erased and in working order (R16); back "
+        self._message_log_batch(bodies={tablet.id: self.env._("Checked: data erased and in working order; back "
                                                      "in stock.") for tablet in self})
         return True
 

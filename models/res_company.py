@@ -24,12 +24,12 @@ class ResCompany(models.Model):
     tablet_retention_months = fields.Integer(
         string="Personal Data Kept (months after the last loan)", default=12,
         help="Pupils and legal representatives whose loans all ended this long ago, and who owe no charge, "
-             "are anonymised by a daily job; the figures are kept (R29).",
+             "are anonymised by a daily job; the figures are kept.",
     )
     tablet_geolocation_retention_days = fields.Integer(
         string="Geolocation Results Kept (days)", default=90,
         help="What a geolocation found is erased this many days after the request was made, by a daily job; "
-             "the request stays in the log (R10, R29).")
+             "the request stays in the log.")
     # R29, B 7: the Département's data protection officer, named in the families' information notice
     # and in the register of processing activities.
     tablet_dpo_name = fields.Char(string="Data Protection Officer")
@@ -37,16 +37,16 @@ class ResCompany(models.Model):
     tablet_dpo_address = fields.Text(string="DPO's Postal Address")
     # Issue 14: the notice to the family (R21 reimbursements are the Département's)
     tablet_r21_journal_id = fields.Many2one(
-        "account.journal", string="Sales Journal for R21 Reimbursements", ondelete="restrict",
+        "account.journal", string="Sales Journal for Equipment Reimbursements", ondelete="restrict",
         domain="[('type', '=', 'sale'), ('company_id', '=', id)]",
         help="The Département's sales journal in which the reimbursements of tablets whose warranty the user "
-             "voided (R21) are invoiced, in the Département's name.")
+             "voided are invoiced, in the Département's name.")
     tablet_payment_days = fields.Integer(
         string="Payment Term (days)", default=PAYMENT_DAYS_DEFAULT,
-        help="Days between an R21 invoice and its due date (30 by default, 1 to 90).")
+        help="Days between an equipment reimbursement invoice and its due date (30 by default, 1 to 90).")
     tablet_cheque_payee = fields.Char(
-        string="Cheques Payable to", help="Payee printed on the R21 notices; empty: “Payeur départemental”.")
-    tablet_iban = fields.Char(string="IBAN for Transfers", help="The Département's account for R21 reimbursements.")
+        string="Cheques Payable to", help="Payee printed on the equipment reimbursement notices; empty: “Payeur départemental”.")
+    tablet_iban = fields.Char(string="IBAN for Transfers", help="The Département's account for equipment reimbursements.")
     tablet_bic = fields.Char(string="BIC for Transfers", help="8 or 11 characters, e.g. BDFEFRPPCCT.")
     # Issue 15: the Département's asset register (R7, R17)
     tablet_asset_profile_id = fields.Many2one(
@@ -60,10 +60,10 @@ class ResCompany(models.Model):
         for company in self:
             if not 1 <= company.tablet_retention_months <= 120:
                 raise ValidationError(_("Personal Data Kept (months after the last loan) of %(company)s must be "
-                                        "between 1 and 120 months (R29).", company=company.name))
+                                        "between 1 and 120 months.", company=company.name))
             if not 1 <= company.tablet_geolocation_retention_days <= 3650:
                 raise ValidationError(_("Geolocation Results Kept (days) of %(company)s must be between 1 and 3650 "
-                                        "days (R10, R29).", company=company.name))
+                                        "days.", company=company.name))
 
     @api.constrains("tablet_dpo_email")
     def _check_tablet_dpo_email(self):
@@ -84,7 +84,7 @@ class ResCompany(models.Model):
             journal = company.tablet_r21_journal_id
             if journal.type != "sale" or journal.company_id != company:
                 raise ValidationError(_(
-                    "The journal for the R21 reimbursements of %(company)s must be one of its sales journals "
+                    "The journal for the equipment reimbursements of %(company)s must be one of its sales journals "
                     "(%(journal)s is not).", company=company.name, journal=journal.display_name))
 
     def _tablet_cheque_payee(self):

@@ -145,11 +145,11 @@ class ResPartner(models.Model):
     )
     leaving_date = fields.Date(
         string="Leaves the Collège on", tracking=True, copy=False,
-        help="The loan of a person leaving ends that day; the tablet is due back by then (R14).",
+        help="The loan of a person leaving ends that day; the tablet is due back by then.",
     )
     arrival_date = fields.Date(
         string="Arrived at the Collège on", tracking=True, copy=False,
-        help="The day the person joined the collège; the day they were recorded unless typed (R8: arrivals get "
+        help="The day the person joined the collège; the day they were recorded unless typed (arrivals get "
              "a tablet).",
     )
     # Whether the person holds a tablet now (an open loan): who holds a tablet is read only by the
@@ -366,7 +366,7 @@ class ResPartner(models.Model):
         check_link_targets_many(self, vals_list, PEOPLE_READ_LINKS, PEOPLE_WRITE_LINKS)
         for vals in vals_list:
             if vals.get("tablet_anonymized") and not in_action(self.env):
-                raise AccessError(_("%s is set by the anonymisation of personal data (R29) only.",
+                raise AccessError(_("%s is set by the anonymisation of personal data only.",
                                     self._fields["tablet_anonymized"].get_description(self.env)["string"]))
             self._check_siecle_vals(vals)
             self._prepare_school_vals(vals)
@@ -379,7 +379,7 @@ class ResPartner(models.Model):
     def write(self, vals):
         check_link_targets(self, vals, PEOPLE_READ_LINKS, PEOPLE_WRITE_LINKS)
         if "tablet_anonymized" in vals and not in_action(self.env):
-            raise AccessError(_("%s is set by the anonymisation of personal data (R29) only.",
+            raise AccessError(_("%s is set by the anonymisation of personal data only.",
                                 self._fields["tablet_anonymized"].get_description(self.env)["string"]))
         self._check_siecle_vals(vals)
         self._prepare_school_vals(vals)
@@ -439,7 +439,7 @@ class ResPartner(models.Model):
         if fnames:
             raise AccessError(_(
                 "%(fields)s place a collège or an académie in the programme (Département, académie, UAI): "
-                "only the Département's staff change them (R1).",
+                "only the Département's staff change them.",
                 fields=", ".join(sorted(self._fields[f].get_description(self.env)["string"] for f in fnames)),
             ))
 
@@ -491,7 +491,7 @@ class ResPartner(models.Model):
         return window_action(self.env, "tablet_loan.tablet_loan_action", [("borrower_id", "=", self.id)], {})
 
     @tablet_action(MANAGER_GROUP, REFERENT_GROUP, role=_lt("the Département's programme manager and the "
-                                                           "collège's référents and head (R14)"))
+                                                           "collège's référents and head"))
     def action_open_departure_wizard(self):
         return {
             "type": "ir.actions.act_window",
@@ -600,7 +600,7 @@ class ResPartner(models.Model):
         then every trace elsewhere (`_tablet_erase_traces`)."""
         owing = self._tablet_people_owing(self)
         if owing:
-            raise UserError(_("%s still owes a charge: the data is kept until it is paid or cancelled (R29).",
+            raise UserError(_("%s still owes a charge: the data is kept until it is paid or cancelled.",
                               ", ".join(owing.mapped("name"))))
         if not self:
             return True
@@ -804,7 +804,7 @@ class ResPartner(models.Model):
                            targets["tablet.incident"]))
         if targets.get("tablet.geolocation.request"):
             cr.execute(SQL("UPDATE tablet_geolocation_request SET result = NULL, justification = %s WHERE id = ANY(%s)",
-                           _("Erased (R29)."), targets["tablet.geolocation.request"]))
+                           _("Erased."), targets["tablet.geolocation.request"]))
         env.invalidate_all()
         # 6. The extension point: a model that keeps something else naming people erases it.
         for name in env.registry:

@@ -93,7 +93,7 @@ class TabletAnnualReport(models.Model):
     usage_text = fields.Html(
         string="Digital Usage", copy=False,
         help="The head's account of the digital usage of the collège and of the place of the tablets "
-             "in it (R27); required to submit.",
+             "in it; required to submit.",
     )
     submitted_by_id = fields.Many2one("res.users", string="Submitted by", readonly=True, copy=False, tracking=True)
     submitted_date = fields.Datetime(string="Submitted on", readonly=True, copy=False, tracking=True)
@@ -120,7 +120,7 @@ class TabletAnnualReport(models.Model):
     )
     home_use_count = fields.Integer(
         string="Loans with Home Use", compute="_compute_figures",
-        help="Loans of the year whose tablet may go home (R12).",
+        help="Loans of the year whose tablet may go home.",
     )
     home_use_share = fields.Float(string="Home Use Share", compute="_compute_figures",
                                   help="Loans with home use out of the tablets deployed.")
@@ -134,7 +134,7 @@ class TabletAnnualReport(models.Model):
     incident_theft_count = fields.Integer(string="Thefts", compute="_compute_figures")
     late_declaration_count = fields.Integer(
         string="Late Declarations", compute="_compute_figures",
-        help="Incidents declared more than 48 hours after they happened (R18).",
+        help="Incidents declared more than 48 hours after they happened.",
     )
     claim_count = fields.Integer(
         string="Warranty Claims", compute="_compute_figures",
@@ -154,7 +154,7 @@ class TabletAnnualReport(models.Model):
     charge_paid_amount = fields.Monetary(string="Amount Paid", compute="_compute_figures")
     committee_meeting_ids = fields.Many2many(
         "tablet.committee.meeting", string="Committee Meetings", compute="_compute_committee_meeting_ids",
-        help="The local digital committee's meetings held during the school year, with their minutes (R28).")
+        help="The local digital committee's meetings held during the school year, with their minutes.")
 
     _sql_constraints = [
         ("college_year_unique", "UNIQUE(college_id, school_year)",
@@ -329,7 +329,7 @@ class TabletAnnualReport(models.Model):
     def create(self, vals_list):
         if not in_action(self.env):
             if any(vals.get("usage_text") for vals in vals_list) and not self.env.user.has_group(HEAD_GROUP):
-                raise AccessError(_("Only the head of the collège writes the annual report (R27)."))
+                raise AccessError(_("Only the head of the collège writes the annual report."))
         return super().create(vals_list)
 
     def write(self, vals):
@@ -340,7 +340,7 @@ class TabletAnnualReport(models.Model):
                     raise UserError(_("A submitted annual report cannot change: it is what the Académie and "
                                       "the Département received."))
                 if not self.env.user.has_group(HEAD_GROUP):
-                    raise AccessError(_("Only the head of the collège writes the annual report (R27)."))
+                    raise AccessError(_("Only the head of the collège writes the annual report."))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -350,7 +350,7 @@ class TabletAnnualReport(models.Model):
                               "received it."))
 
     # ------------------------------------------------------------------- actions
-    @tablet_action(HEAD_GROUP, role=_lt("the head of the collège (R27)"))
+    @tablet_action(HEAD_GROUP, role=_lt("the head of the collège"))
     def action_submit(self):
         """Only the head sends the report, with their text, to the Académie and the
         Département (R27); the figures are frozen as they are at that moment."""
@@ -359,7 +359,7 @@ class TabletAnnualReport(models.Model):
                 raise UserError(_("The annual report %s is already submitted.", report.display_name))
             if is_html_empty(report.usage_text):
                 raise UserError(_("Write the Digital Usage of %s (the place of the tablets in the collège's "
-                                  "digital usage) before submitting it (R27).", report.display_name))
+                                  "digital usage) before submitting it.", report.display_name))
         figures = self._live_figures()
         now = fields.Datetime.now()
         for report in self:
@@ -396,8 +396,8 @@ class TabletAnnualReport(models.Model):
         for report, parties in self._recipients().items():
             users = parties["academy"] | parties["department"]
             report.message_post(
-                body=_("Annual report %(year)s of %(college)s submitted to the Académie and the Département "
-                       "(R27).", year=report.school_year, college=report.college_id.name),
+                body=_("Annual report %(year)s of %(college)s submitted to the Académie and the "
+                       "Département.", year=report.school_year, college=report.college_id.name),
                 partner_ids=users.partner_id.ids,
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
@@ -415,14 +415,14 @@ class TabletAnnualReport(models.Model):
         return next((party for party, group in PARTY_GROUPS.items() if self.env.user.has_group(group)), False)
 
     @tablet_action(ACADEMY_GROUP, MANAGER_GROUP,
-                   role=_lt("an officer of the Académie or the Département's programme manager (R27)"))
+                   role=_lt("an officer of the Académie or the Département's programme manager"))
     def action_acknowledge(self):
         """The Académie's officer or the Département's programme manager records that they
         read the report; it is acknowledged once every recipient has (R27)."""
         party = self._acknowledging_party()
         if not party:
             raise AccessError(_("Only an officer of the Académie or the programme manager of the Département "
-                                "acknowledges an annual report (R27)."))
+                                "acknowledges an annual report."))
         labels = {"academy": _("the Académie"), "department": _("the Département")}
         for report in self:
             if report.state != "submitted":

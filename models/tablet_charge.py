@@ -78,7 +78,7 @@ class TabletCharge(models.Model):
     tariff_line_id = fields.Many2one(
         "tablet.charge.tariff.line", string="Tariff", index=True, tracking=True, ondelete="restrict",
         check_company=True, domain="[('college_id', '=', college_id), ('case', '=', case)]",
-        help="The amount voted by the collège's conseil d'administration for this case (R24b).",
+        help="The amount voted by the collège's conseil d'administration for this case.",
     )
     cap_amount = fields.Monetary(related="tariff_line_id.cap_amount", string="Cap")
     payer_id = fields.Many2one(
@@ -263,7 +263,7 @@ class TabletCharge(models.Model):
             problems.append(_("the incident %s is cancelled.", incident.display_name))
         if self.case == "warranty_void":
             if not incident.warranty_claim_ids.filtered("warranty_void"):
-                problems.append(_("no warranty claim of the incident was voided by the user (R21)."))
+                problems.append(_("no warranty claim of the incident was voided by the user."))
             value = self.equipment_id.sudo().cost
             if self.currency_id.compare_amounts(self.amount, value) > 0:
                 problems.append(_("the amount is above the tablet's value (%s).",
@@ -273,12 +273,12 @@ class TabletCharge(models.Model):
             problems.append(_("a hardware failure is the supplier's warranty, never the family's."))
         elif not (incident.decision_date and incident.decision == "replace" and incident.counterpart_charge):
             problems.append(_("the head has not decided a replacement with a financial counterpart for this "
-                              "incident (R23, R24b)."))
+                              "incident."))
         elif CASE_OF_QUALIFICATION.get(incident.qualification) != self.case:
             problems.append(_("the case does not match the qualification of the facts decided by the head."))
         line = self.tariff_line_id
         if not line:
-            problems.append(_("no tariff line of a deliberation of the conseil d'administration (R24b)."))
+            problems.append(_("no tariff line of a deliberation of the conseil d'administration."))
         else:
             in_force = self.env["tablet.charge.tariff"].sudo()._in_force(
                 self.college_id, fields.Date.to_date(incident.event_datetime))
@@ -382,7 +382,7 @@ class TabletCharge(models.Model):
                 problems.append(_("%s has no payer: set a legal representative.", charge.display_name))
             if charge.case == "warranty_void":
                 if not charge.company_id.tablet_r21_journal_id:
-                    problems.append(_("The Département %s has no sales journal for R21 reimbursements: set it on "
+                    problems.append(_("The Département %s has no sales journal for equipment reimbursements: set it on "
                                       "the Département's Tablet Programme page.", charge.company_id.name))
             elif not charge.college_id.tablet_journal_id:
                 problems.append(_("The collège %s has no sales journal for tablet charges: set it on the "

@@ -36,7 +36,7 @@ class TabletChargeTariff(models.Model):
     )
     ca_deliberation_date = fields.Date(
         string="CA Deliberation Date", required=True, tracking=True,
-        help="Date of the conseil d'administration's deliberation setting these amounts (R24b).",
+        help="Date of the conseil d'administration's deliberation setting these amounts.",
     )
     ca_deliberation_ref = fields.Char(string="CA Deliberation Reference", required=True, tracking=True,
                                       help="The deliberation's number, cited on the charges.")

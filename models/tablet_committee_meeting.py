@@ -11,7 +11,7 @@ _lt = LazyTranslate(__name__)
 HEAD = "tablet_loan.group_college_head"
 # The project team writes the committee's meetings: the head, who chairs, and the référents (R28).
 TEAM = "tablet_loan.group_college_referent"
-TEAM_ROLE = _lt("the collège's head and référents (R28)")
+TEAM_ROLE = _lt("the collège's head and référents")
 SUMMARY_LENGTH = 300
 
 
@@ -46,18 +46,18 @@ class TabletCommitteeMeeting(models.Model):
     chair_id = fields.Many2one(
         "res.users", string="Chair", tracking=True, ondelete="restrict",
         default=lambda self: self.env.user if self.env.user.has_group(HEAD) else False,
-        help="The head of the collège, who coordinates and chairs the committee (R28).",
+        help="The head of the collège, who coordinates and chairs the committee.",
     )
     attendee_ids = fields.Many2many("res.partner", string="Project Team Present",
                                     help="Members of the project team present at the meeting.")
     department_attends = fields.Boolean(string="Département Represented")
     academy_attends = fields.Boolean(string="Académie Represented")
     enlarged = fields.Boolean(string="Enlarged to Parents and Pupils",
-                              help="Representatives of the pupils' parents and pupils took part (B 6).")
+                              help="Representatives of the pupils' parents and pupils took part.")
     agenda = fields.Text(string="Agenda")
-    minutes = fields.Html(string="Minutes", help="Required to mark the meeting held; listed in the annual report (R27).")
+    minutes = fields.Html(string="Minutes", help="Required to mark the meeting held; listed in the annual report.")
     needs = fields.Text(string="Needs Expressed by Users",
-                        help="Functional and hardware needs the users expressed (B 6).")
+                        help="Functional and hardware needs the users expressed.")
     decision_ids = fields.One2many("tablet.committee.decision", "meeting_id", string="Decisions")
     state = fields.Selection(
         [("planned", "Planned"), ("held", "Held"), ("cancelled", "Cancelled")],
@@ -81,17 +81,17 @@ class TabletCommitteeMeeting(models.Model):
         for meeting in self:
             if not meeting.chair_id:
                 raise ValidationError(_("Chair: a meeting of the local digital committee is chaired by the head "
-                                        "of %(college)s (R28); choose them.", college=meeting.college_id.name))
+                                        "of %(college)s; choose them.", college=meeting.college_id.name))
             chair = meeting.chair_id.sudo()  # whether the chair is a head: read on the user, not on a rule
             if not chair.has_group(HEAD) or meeting.college_id not in chair.tablet_college_ids:
                 raise ValidationError(_("Chair: %(user)s is not the head of %(college)s; the local digital "
-                                        "committee is chaired by the collège's head (R28).",
+                                        "committee is chaired by the collège's head.",
                                         user=chair.name, college=meeting.college_id.name))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_planned(self):
         if self.filtered(lambda m: m.state == "held"):
-            raise UserError(_("A meeting held cannot be deleted: its minutes are part of the annual report (R27)."))
+            raise UserError(_("A meeting held cannot be deleted: its minutes are part of the annual report."))
 
     def _ensure_planned(self, action):
         wrong = self.filtered(lambda m: m.state != "planned")
@@ -106,7 +106,7 @@ class TabletCommitteeMeeting(models.Model):
         self._ensure_planned(_("Marking held"))
         missing = self.filtered(lambda m: is_html_empty(m.minutes))
         if missing:
-            raise UserError(_("Minutes: write the minutes of %(meetings)s before marking it held (R28).",
+            raise UserError(_("Minutes: write the minutes of %(meetings)s before marking it held.",
                               meetings=", ".join(missing.mapped("display_name"))))
         self._write_state({"state": "held"})
         return True

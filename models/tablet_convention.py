@@ -85,7 +85,7 @@ class TabletConvention(models.Model):
     )
     ca_deliberation_date = fields.Date(
         string="CA Deliberation Date", tracking=True,
-        help="Date on which the conseil d'administration authorised the head to sign (R5).",
+        help="Date on which the conseil d'administration authorised the head to sign.",
     )
     ca_deliberation_ref = fields.Char(string="CA Deliberation Reference")
     date_signed_department = fields.Date(string="Signed by the Département on", tracking=True)
@@ -112,22 +112,22 @@ class TabletConvention(models.Model):
         "res.partner", "tablet_convention_referent_rel", "convention_id", "partner_id",
         string="Digital Referents",
         domain="[('college_id', '=', college_id), ('school_role', 'in', ('teacher', 'staff', 'head'))]",
-        help="Référents numériques named by the collège (R2); the Département is told of every change.",
+        help="Référents numériques named by the collège; the Département is told of every change.",
     )
     charter_adopted_date = fields.Date(
         string="Usage Charter Adopted on", tracking=True,
-        help="The collège adopts a charter for digital tools before deployment (R6).",
+        help="The collège adopts a charter for digital tools before deployment.",
     )
     home_use_allowed = fields.Boolean(
         string="Home Use Allowed", tracking=True,
-        help="The collège lets tablets go home once the legal representatives have signed (R12).",
+        help="The collège lets tablets go home once the legal representatives have signed.",
     )
     wifi_ready_date = fields.Date(string="Wi-Fi in Service since", tracking=True,
-                                  help="Teachers receive their tablets once Wi-Fi works (R9).")
+                                  help="Teachers receive their tablets once Wi-Fi works.")
     broadband_ready_date = fields.Date(string="Very-High-Speed Internet since", tracking=True,
-                                       help="Pupils receive their tablets once the collège has it (R9).")
+                                       help="Pupils receive their tablets once the collège has it.")
     teacher_deployment_date = fields.Date(string="Teachers' Deployment Date", tracking=True,
-                                          help="Pupils' loans cannot start before this date (R9).")
+                                          help="Pupils' loans cannot start before this date.")
     amendment_ids = fields.One2many("tablet.convention.amendment", "convention_id", string="Amendments")
     amendment_count = fields.Integer(compute="_compute_amendment_count")
     note = fields.Html(string="Notes")
@@ -291,7 +291,7 @@ class TabletConvention(models.Model):
         for fname, (group, role) in PARTY_SIGNATURES.items():
             if fname in changed and not user.has_group(group):
                 raise AccessError(_(
-                    "%(field)s is recorded by %(role)s only: each party records its own signature (R5).",
+                    "%(field)s is recorded by %(role)s only: each party records its own signature.",
                     field=self._field_label(fname), role=user_env(self)._(role),
                 ))
         if self._is_academy_only():
@@ -362,7 +362,7 @@ class TabletConvention(models.Model):
         if self.date_signed_college < self.ca_deliberation_date:
             raise UserError(_(
                 "The collège signed convention %(name)s on %(signed)s, before the conseil d'administration "
-                "authorised it on %(ca)s (R5).",
+                "authorised it on %(ca)s.",
                 name=self.name, signed=self.date_signed_college, ca=self.ca_deliberation_date,
             ))
         other = self.search([("college_id", "=", self.college_id.id), ("state", "=", "signed")], limit=1)

@@ -43,9 +43,9 @@ class TabletFleetNeed(models.Model):
     level = fields.Selection(NEED_LEVELS, string="Level", readonly=True)
     level_rank = fields.Integer(string="Level Order", readonly=True)
     headcount = fields.Integer(string="Headcount", readonly=True,
-                               help="Active people of the level at the collège: not archived, not left (R8).")
+                               help="Active people of the level at the collège: not archived, not left.")
     needed_count = fields.Integer(string="Tablets Needed", readonly=True,
-                                  help="One tablet per person of the level in the programme (R8).")
+                                  help="One tablet per person of the level in the programme.")
     lent_count = fields.Integer(string="Tablets Lent", readonly=True,
                                 help="Tablets of open loans (draft, active, in custody) to the level's people.")
     stock_count = fields.Integer(string="Tablets in Stock", readonly=True)

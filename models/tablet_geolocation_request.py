@@ -11,11 +11,11 @@ _lt = LazyTranslate(__name__)
 
 # Who may take each step: a référent asks, the head authorises, the Département carries out.
 REQUEST = "tablet_loan.group_college_referent"
-REQUEST_ROLE = _lt("the collège's référents and head, who ask for a geolocation (R10)")
+REQUEST_ROLE = _lt("the collège's référents and head, who ask for a geolocation")
 AUTHORISE = "tablet_loan.group_college_head"
-AUTHORISE_ROLE = _lt("the head of the collège, who authorises a geolocation (R10)")
+AUTHORISE_ROLE = _lt("the head of the collège, who authorises a geolocation")
 CARRY_OUT = "tablet_loan.group_department_officer"
-CARRY_OUT_ROLE = _lt("the Département's staff, who carry out a geolocation (R10)")
+CARRY_OUT_ROLE = _lt("the Département's staff, who carry out a geolocation")
 # The incident that justifies locating the tablet (R10): a validated loss or theft.
 INCIDENT_OF_REASON = {"lost": "loss", "stolen": "theft"}
 # What the head authorised: it no longer changes once asked.
@@ -62,7 +62,7 @@ class TabletGeolocationRequest(models.Model):
     incident_id = fields.Many2one(
         "tablet.incident", string="Incident", compute="_compute_incident_id", store=True, readonly=True,
         index="btree_not_null", ondelete="restrict",
-        help="The validated loss or theft of the tablet that justifies locating it (R10).",
+        help="The validated loss or theft of the tablet that justifies locating it.",
     )
     state = fields.Selection(
         [("draft", "Draft"), ("requested", "Requested"), ("authorised", "Authorised by the Head"),
@@ -95,26 +95,26 @@ class TabletGeolocationRequest(models.Model):
     def _check_grounds(self):
         for request in self:
             if not (request.justification or "").strip():
-                raise ValidationError(_("Write the Justification of the geolocation request: it is exceptional (R10)."))
+                raise ValidationError(_("Write the Justification of the geolocation request: it is exceptional."))
             tablet = request.equipment_id
             if request.reason in ("lost", "stolen") and tablet.tablet_state != request.reason:
                 labels = dict(tablet._fields["tablet_state"]._description_selection(self.env))
                 raise ValidationError(_(
                     "Tablet %(tablet)s is not declared %(expected)s (its status is “%(state)s”): geolocation is "
-                    "only for a lost or stolen tablet, or on the request of the authorities (R10).",
+                    "only for a lost or stolen tablet, or on the request of the authorities.",
                     tablet=tablet.display_name, expected=labels[request.reason].lower(),
                     state=labels[tablet.tablet_state],
                 ))
             if request.reason in INCIDENT_OF_REASON and not request.incident_id:
                 raise ValidationError(_(
                     "Tablet %(tablet)s has no validated %(incident)s incident: geolocation is only for a tablet "
-                    "whose loss or theft the collège validated, or on the request of the authorities (R10).",
+                    "whose loss or theft the collège validated, or on the request of the authorities.",
                     tablet=tablet.display_name,
                     incident=dict(self.env["tablet.incident"]._fields["incident_type"]._description_selection(
                         self.env))[INCIDENT_OF_REASON[request.reason]].lower(),
                 ))
             if request.reason == "authorities" and not (request.authority_reference or "").strip():
-                raise ValidationError(_("Give the Authorities' Reference of their request (R10)."))
+                raise ValidationError(_("Give the Authorities' Reference of their request."))
 
     @api.model_create_multi
     def create(self, vals_list):

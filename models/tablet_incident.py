@@ -77,12 +77,12 @@ class TabletIncident(models.Model):
     )
     late_declaration = fields.Boolean(
         string="Late Declaration", compute="_compute_late_declaration", store=True, index=True,
-        help="Declared more than 48 hours after the event (R18): recorded, not refused.",
+        help="Declared more than 48 hours after the event: recorded, not refused.",
     )
     circumstances = fields.Text(
         string="Circumstances", tracking=True,
         groups="tablet_loan.group_department_manager,tablet_loan.group_college_referent",
-        help="As stated in the family's letter (R18).",
+        help="As stated in the family's letter.",
     )
     letter_attachment_ids = fields.Many2many(
         "ir.attachment", "tablet_incident_letter_rel", "incident_id", "attachment_id",
@@ -90,7 +90,7 @@ class TabletIncident(models.Model):
         copy=False,
     )
     complaint_date = fields.Date(string="Complaint Filed on", tracking=True,
-                                 help="Police or gendarmerie complaint, within 48 hours of a theft (R19).")
+                                 help="Police or gendarmerie complaint, within 48 hours of a theft.")
     complaint_attachment_ids = fields.Many2many(
         "ir.attachment", "tablet_incident_complaint_rel", "incident_id", "attachment_id",
         string="Complaint", groups="tablet_loan.group_department_manager,tablet_loan.group_college_referent",
@@ -99,7 +99,7 @@ class TabletIncident(models.Model):
     has_complaint = fields.Boolean(compute="_compute_has_complaint", store=True, string="Complaint Attached")
     missing_complaint = fields.Boolean(
         string="Missing Complaint", compute="_compute_has_complaint", store=True, index=True,
-        help="A theft without the police or gendarmerie complaint (R19).",
+        help="A theft without the police or gendarmerie complaint.",
     )
     state = fields.Selection(
         [("declared", "Declared"), ("validated", "Validated"), ("closed", "Closed"), ("cancelled", "Cancelled")],
@@ -116,7 +116,7 @@ class TabletIncident(models.Model):
     decision = fields.Selection(
         [("replace", "Replace the tablet"), ("no_replacement", "No replacement")],
         string="Replacement Decision", tracking=True, copy=False,
-        help="Decided by the head of the collège, conditioned on pedagogical use (R23).",
+        help="Decided by the head of the collège, conditioned on pedagogical use.",
     )
     qualification = fields.Selection(
         QUALIFICATIONS, string="Qualification of the Facts", tracking=True, copy=False,
@@ -127,14 +127,14 @@ class TabletIncident(models.Model):
         "maintenance.equipment", string="Replacement Tablet", copy=False, ondelete="restrict",
         domain="[('is_tablet', '=', True), ('college_id', '=', college_id), ('tablet_state', '=', 'stock'), "
                "('data_to_erase', '=', False)]",
-        help="A tablet of the collège's stock whose data was erased at its last return (R16).",
+        help="A tablet of the collège's stock whose data was erased at its last return.",
     )
     counterpart_no_gift = fields.Boolean(string="No Gift at the End of 3e", tracking=True, copy=False,
-                                         help="R24a: the replacement will not be given at the end of 3e.")
+                                         help="The replacement will not be given at the end of 3e.")
     counterpart_charge = fields.Boolean(string="Financial Counterpart", tracking=True, copy=False,
-                                        help="R24b: an amount set by the conseil d'administration's tariff.")
+                                        help="An amount set by the conseil d'administration's tariff.")
     counterpart_stays = fields.Boolean(string="Replacement Stays at the Collège", tracking=True, copy=False,
-                                       help="R24c: the replacement no longer goes home.")
+                                       help="The replacement no longer goes home.")
     currency_id = fields.Many2one(related="company_id.currency_id")
     tariff_line_id = fields.Many2one("tablet.charge.tariff.line", string="Tariff Line",
                                      compute="_compute_tariff_line_id")
@@ -229,7 +229,7 @@ class TabletIncident(models.Model):
         incidents = super().create(vals_list)
         incidents.filtered("missing_complaint")._remind_complaint()
         for incident in incidents.filtered("late_declaration"):
-            incident.message_post(body=_("Declared more than 48 hours after the event (R18)."))
+            incident.message_post(body=_("Declared more than 48 hours after the event."))
         return incidents
 
     def write(self, vals):
@@ -271,8 +271,8 @@ class TabletIncident(models.Model):
             if incident.state != "declared":
                 raise UserError(_("Only a declared incident can be validated (%s).", incident.display_name))
             if incident.incident_type == "theft" and not incident.has_complaint:
-                raise UserError(_("A theft is validated only with the police or gendarmerie complaint attached "
-                                  "(R19): attach it to %s.", incident.display_name))
+                raise UserError(_("A theft is validated only with the police or gendarmerie complaint "
+                                  "attached: attach it to %s.", incident.display_name))
         self._write_state({"state": "validated", "validated_date": fields.Date.context_today(self)})
         for incident_type, tablet_state in TABLET_STATE_OF_INCIDENT.items():
             # A lost or stolen tablet stays so until found or written off; one out of the fleet
@@ -311,7 +311,7 @@ class TabletIncident(models.Model):
         self._write_state({"state": "closed"})
         return True
 
-    @tablet_action(HEAD, role=_lt("the head of the collège, who decides on a replacement (R23)"))
+    @tablet_action(HEAD, role=_lt("the head of the collège, who decides on a replacement"))
     def action_decide(self):
         """R23, R24: the head decides on the replacement and its counterparts; the
         loan, the fleet and the charge follow at once, or nothing does."""
@@ -361,13 +361,13 @@ class TabletIncident(models.Model):
         if self.decision == "replace" and not self.replacement_equipment_id:
             raise UserError(_("Choose the Replacement Tablet from the collège's stock."))
         if self.decision != "replace" and (self.counterpart_no_gift or self.counterpart_stays):
-            raise UserError(_("The counterparts “no gift” and “stays at the collège” go with a replacement (R24)."))
+            raise UserError(_("The counterparts “no gift” and “stays at the collège” go with a replacement."))
         if self.counterpart_charge:
             if self.incident_type not in CHARGE_CASE_OF_INCIDENT or self.qualification == "failure":
                 raise UserError(_("A failure is covered by the supplier's warranty: no financial counterpart."))
             if self.decision != "replace":
-                raise UserError(_("A financial counterpart goes only with a replacement decided by the head "
-                                  "(R23, R24): choose “Replace the tablet” or untick the counterpart."))
+                raise UserError(_("A financial counterpart goes only with a replacement decided by the "
+                                  "head: choose “Replace the tablet” or untick the counterpart."))
             # A warranty case: the supplier's warranty repaired or replaced the tablet (R20).
             if self.warranty_claim_ids.filtered(
                     lambda c: c.state in ("answered", "returned") and c.answer in ("repaired", "replaced")):
@@ -376,7 +376,7 @@ class TabletIncident(models.Model):
             if not self.tariff_line_id:
                 raise UserError(_("%(college)s has no deliberation of its conseil d'administration in force on "
                                   "%(date)s charging this case: record it before asking a financial "
-                                  "counterpart (R24b).", college=self.college_id.name,
+                                  "counterpart.", college=self.college_id.name,
                                   date=format_date(self.env, fields.Date.to_date(self.event_datetime))))
             if not self.tariff_line_id.tariff_id._charges(self.qualification):
                 raise UserError(_("The deliberation %(deliberation)s does not charge “%(qualification)s”: no "

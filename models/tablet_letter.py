@@ -13,7 +13,7 @@ _lt = LazyTranslate(__name__)
 LETTER_REPORT = "tablet_loan.action_report_tablet_letter"
 # The collège writes to families (R4): its staff, or the Département's programme manager.
 SENDERS = ("tablet_loan.group_college_referent", "tablet_loan.group_department_manager")
-SENDERS_ROLE = _lt("the collège's référents and head, or the Département's programme manager (R4)")
+SENDERS_ROLE = _lt("the collège's référents and head, or the Département's programme manager")
 LOAN_KINDS = ("contract", "overdue_first", "overdue_second", "overdue_registered", "custody", "gift")
 INCIDENT_KINDS = ("incident_ack", "incident_decision")
 OVERDUE_STEPS = ("overdue_first", "overdue_second", "overdue_registered")
@@ -57,7 +57,7 @@ class TabletLetter(models.Model):
                                   ondelete="cascade")
     borrower_id = fields.Many2one("res.partner", string="Borrower", readonly=True, index=True, ondelete="cascade")
     college_id = fields.Many2one("res.partner", string="Collège", required=True, readonly=True, index=True,
-                                 ondelete="restrict", help="The sender: the collège writes to families (R4).")
+                                 ondelete="restrict", help="The sender: the collège writes to families.")
     company_id = fields.Many2one("res.company", string="Département", required=True, readonly=True)
     recipient_ids = fields.Many2many(
         "res.partner", "tablet_letter_recipient_rel", "letter_id", "partner_id", string="Recipients",
@@ -168,7 +168,7 @@ class TabletLetter(models.Model):
             if record.state == "cancelled":
                 return _("the incident is cancelled")
             if kind == "incident_decision" and not record.decision_date:
-                return _("the head of the collège has not decided yet (R23)")
+                return _("the head of the collège has not decided yet")
             return None
         if record._name != "tablet.loan":
             return _("this letter is about a loan")
@@ -179,12 +179,12 @@ class TabletLetter(models.Model):
                 return _("the contract is already signed by %s", record.signed_by_id.name)
         elif kind == "custody":
             if record.borrower_role != "pupil" or record.state not in ("active", "custody"):
-                return _("summer custody concerns the active loans of pupils (R13)")
+                return _("summer custody concerns the active loans of pupils")
         elif kind == "gift":
             if record.grade_level != "3e" or record.state not in ("active", "custody", "donated"):
-                return _("the gift concerns the loans of 3e pupils (R17)")
+                return _("the gift concerns the loans of 3e pupils")
             if record.no_gift:
-                return _("the head decided that this tablet is not given at the end of 3e (R24a)")
+                return _("the head decided that this tablet is not given at the end of 3e")
         elif kind in OVERDUE_STEPS:
             if not record.is_overdue:
                 return _("the return is not overdue (the loan ends on %s)",

@@ -105,14 +105,14 @@ class TabletLoan(models.Model):
     signed_date = fields.Date(string="Signed on", tracking=True, copy=False)
     signed_by_id = fields.Many2one(
         "res.partner", string="Signed by", tracking=True, copy=False, ondelete="restrict",
-        help="A legal representative for a minor pupil (R11); the borrower themselves otherwise.",
+        help="A legal representative for a minor pupil; the borrower themselves otherwise.",
     )
     # Stated as the exception (one signature is enough), so that a loan created in bulk (SQL,
     # no defaults) waits for every legal representative, the rule.
     one_representative_signs = fields.Boolean(
         string="One Representative Signs", tracking=True,
         help="The collège's choice for this pupil: one legal representative's signature is enough. "
-             "Otherwise every legal representative signs (both where there are two) (R11).",
+             "Otherwise every legal representative signs (both where there are two).",
     )
     signature_ids = fields.One2many("tablet.loan.signature", "loan_id", string="Signatures")
     signed_contract_id = fields.Many2one(
@@ -120,32 +120,32 @@ class TabletLoan(models.Model):
         # set null: only the anonymisation deletes the file (ir_attachment.py), and the loan stays.
         ondelete="set null",
         help="The contract rendered once with the hand-over signatures, or its scanned paper copy: "
-             "kept as it is, its SHA-256 digest in the chatter (R11).",
+             "kept as it is, its SHA-256 digest in the chatter.",
     )
     signed_return_id = fields.Many2one(
         "ir.attachment", string="Signed Return", readonly=True, copy=False, index="btree_not_null",
         # set null: only the anonymisation deletes the file (ir_attachment.py), and the loan stays.
         ondelete="set null",
         help="The contract rendered again once the return is signed, with both moments' signatures, "
-             "or its scanned paper copy (R15).",
+             "or its scanned paper copy.",
     )
     home_use_allowed = fields.Boolean(
         string="Home Use", compute="_compute_home_use_allowed", store=True,
         help="The collège's convention allows home use and the contract is signed by a legal "
-             "representative (R12); never for a tablet that must stay at the collège (R24c).",
+             "representative; never for a tablet that must stay at the collège.",
     )
     date_start = fields.Date(string="Handed over on", tracking=True, copy=False)
     date_end = fields.Date(
         string="Loan Ends on", tracking=True, copy=False,
-        help="The day the user leaves the collège: the tablet is due back by then (R14).",
+        help="The day the user leaves the collège: the tablet is due back by then.",
     )
     date_return = fields.Date(string="Returned on", tracking=True, copy=False)
     no_gift = fields.Boolean(string="No Gift at the End of 3e", tracking=True,
-                             help="Counterpart of a replacement decided by the head (R24a).")
+                             help="Counterpart of a replacement decided by the head.")
     stays_at_college = fields.Boolean(string="Stays at the Collège", tracking=True,
-                                      help="Counterpart of a replacement: the tablet no longer goes home (R24c).")
+                                      help="Counterpart of a replacement: the tablet no longer goes home.")
     data_wiped_date = fields.Date(string="Data Erased on", tracking=True, copy=False,
-                                  help="All data is erased when the tablet comes back; there is no backup (R16).")
+                                  help="All data is erased when the tablet comes back; there is no backup.")
     donated_date = fields.Date(string="Given to the Pupil on", tracking=True, copy=False)
     cover_delivered = fields.Boolean(string="Cover Delivered", default=True)
     charger_delivered = fields.Boolean(string="Charger Delivered", default=True)
@@ -160,7 +160,7 @@ class TabletLoan(models.Model):
     returned_powers_on = fields.Boolean(string="Powers On at Return", copy=False, tracking=True)
     returned_mdm_released = fields.Boolean(
         string="Released from the MDM", copy=False, tracking=True,
-        help="The tablet is released from the pupil's profile in the Département's MDM (R10, R16).")
+        help="The tablet is released from the pupil's profile in the Département's MDM.")
     return_note = fields.Text(string="Return Notes", copy=False)
     incident_ids = fields.One2many("tablet.incident", "loan_id", string="Incidents")
     is_overdue = fields.Boolean(string="Return Overdue", compute="_compute_is_overdue", search="_search_is_overdue")
@@ -176,7 +176,7 @@ class TabletLoan(models.Model):
     history_loan_ids = fields.Many2many(string="Other Loans of the Borrower")
     reissue_override_reason = fields.Text(
         string="Lent Despite an Unpaid Charge", readonly=True, copy=False,
-        help="The head's reason for lending a tablet although a charge of the family is overdue (issue 14).",
+        help="The head's reason for lending a tablet although a charge of the family is overdue.",
     )
 
     _sql_constraints = [
@@ -281,7 +281,7 @@ class TabletLoan(models.Model):
                 if loan.borrower_id.school_role == "pupil":
                     raise ValidationError(_(
                         "%(signer)s is not a legal representative of %(pupil)s: only one of them (%(reps)s) "
-                        "signs the loan contract of a pupil (R11).",
+                        "signs the loan contract of a pupil.",
                         signer=loan.signed_by_id.display_name, pupil=loan.borrower_id.display_name,
                         reps=", ".join(loan.borrower_id.legal_representative_ids.mapped("name")) or _("none recorded"),
                     ))
@@ -337,7 +337,7 @@ class TabletLoan(models.Model):
                 problems.append(_("tablet %(tablet)s is not in the stock of %(college)s",
                                   tablet=tablet_name(), college=college_name()))
             elif tablet_id in unwiped:
-                problems.append(_("the data of tablet %s has not been erased since its last return (R16)",
+                problems.append(_("the data of tablet %s has not been erased since its last return",
                                   tablet_name()))
             elif tablet["tablet_state"] != "stock":
                 problems.append(_("tablet %(tablet)s is not in stock (%(state)s)", tablet=tablet_name(),
@@ -346,7 +346,7 @@ class TabletLoan(models.Model):
                 problems.append(_("%(person)s is not a pupil or staff member of %(college)s",
                                   person=Partner.browse(person_id).display_name, college=college_name()))
             elif (person_id, college_id, row["school_year"]) not in listed:
-                problems.append(_("%(person)s is not on the validated list of users of %(college)s for %(year)s (R3)",
+                problems.append(_("%(person)s is not on the validated list of users of %(college)s for %(year)s",
                                   person=Partner.browse(person_id).display_name, college=college_name(),
                                   year=row["school_year"]))
             if not row["convention_id"]:
@@ -369,16 +369,16 @@ class TabletLoan(models.Model):
             college = convention.college_id.name
             if not convention.charter_adopted_date or date_start < convention.charter_adopted_date:
                 problems.append(_("%s adopts its usage charter for digital tools before any tablet is "
-                                  "handed over (R6)", college))
+                                  "handed over", college))
             if pupil:
                 if not convention.teacher_deployment_date or date_start < convention.teacher_deployment_date:
                     problems.append(_("pupils of %(college)s receive their tablets after the teachers' deployment "
-                                      "date (%(date)s) (R9)", college=college,
+                                      "date (%(date)s)", college=college,
                                       date=convention.teacher_deployment_date or _("not set")))
                 elif not convention.broadband_ready_date or date_start < convention.broadband_ready_date:
-                    problems.append(_("very-high-speed internet is not in service at %s: pupils wait for it (R9)", college))
+                    problems.append(_("very-high-speed internet is not in service at %s: pupils wait for it", college))
             elif not convention.wifi_ready_date or date_start < convention.wifi_ready_date:
-                problems.append(_("Wi-Fi is not in service at %s: teachers wait for it (R9)", college))
+                problems.append(_("Wi-Fi is not in service at %s: teachers wait for it", college))
         return problems
 
     @api.model
@@ -430,7 +430,7 @@ class TabletLoan(models.Model):
         if vals.keys() & {"no_gift", "stays_at_college"} and not self.env.su and not (
                 self.env.user.has_group("tablet_loan.group_college_head")
                 or self.env.user.has_group("tablet_loan.group_department_manager")):
-            raise AccessError(_("Only the head of the collège sets the counterparts of a replacement (R24)."))
+            raise AccessError(_("Only the head of the collège sets the counterparts of a replacement."))
         if vals.keys() & {"borrower_id", "equipment_id", "college_id", "school_year"}:
             if self.filtered(lambda l: l.state != "draft"):
                 raise UserError(_("Only a draft loan can change borrower, tablet, collège or school year: "
@@ -686,7 +686,7 @@ class TabletLoan(models.Model):
                               new_tablet.display_name))
         # R16: a replacement is erased and in working order (an out-of-order tablet is not in stock).
         if self.search_count([("equipment_id", "=", new_tablet.id), ("state", "=", "returned")]):
-            raise UserError(_("The replacement tablet %s has not been erased since its last return (R16): "
+            raise UserError(_("The replacement tablet %s has not been erased since its last return: "
                               "confirm the erasure of its data on that loan first.", new_tablet.display_name))
         old_tablet = self.equipment_id
         # Written directly, past the draft-only check of `write`: the pupil keeps the same
@@ -701,7 +701,7 @@ class TabletLoan(models.Model):
         """R13 concerns pupils only: a teacher or staff member keeps the tablet over the summer."""
         others = self.filtered(lambda l: l.borrower_role != "pupil")
         if others:
-            raise UserError(_("%(action)s is for pupils' tablets only (R13): teachers and staff keep theirs over "
+            raise UserError(_("%(action)s is for pupils' tablets only: teachers and staff keep theirs over "
                               "the summer. Not a pupil's loan: %(loans)s.",
                               action=action, loans=", ".join(others[:MAX_LISTED].mapped("display_name"))))
 
@@ -737,7 +737,7 @@ class TabletLoan(models.Model):
         if away:
             labels = dict(self.env["maintenance.equipment"]._fields["tablet_state"]._description_selection(self.env))
             raise UserError(_(
-                "Summer custody keeps at the collège only tablets the pupils hand in (R13); these are not with "
+                "Summer custody keeps at the collège only tablets the pupils hand in; these are not with "
                 "their pupil: %s.", ", ".join(f"{loan.equipment_id.display_name} ({labels[loan.equipment_id.tablet_state].lower()})"
                                               for loan in away[:MAX_LISTED])))
         self._write_state({"state": "custody"})
@@ -982,7 +982,7 @@ class TabletLoan(models.Model):
         for leaving_date, group in loans.grouped(lambda l: l.borrower_id.leaving_date).items():
             ended |= group._end_on(leaving_date)
         ended._message_log_batch(bodies={loan.id: self.env._(
-            "The loan ends on %(date)s: the user leaves the collège. The tablet is due back by then (R14).",
+            "The loan ends on %(date)s: the user leaves the collège. The tablet is due back by then.",
             date=format_date(self.env, loan.date_end)) for loan in ended})
         ended._ask_for_return()
         return ended
@@ -1055,20 +1055,20 @@ class TabletLoan(models.Model):
             (["|", ("borrower_role", "!=", "pupil"), ("grade_level", "!=", "3e")],
              _("only pupils finishing 3e receive their tablet")),
             ([active, ("borrower_id.leaving_date", "<", today)],
-             _("the pupil left the collège without returning the tablet (R14)")),
+             _("the pupil left the collège without returning the tablet")),
             ([active, ("equipment_id.tablet_state", "!=", "assigned")],
              _("the tablet is not with the pupil in working order (lost, stolen, at the supplier or out of order)")),
             ([("state", "=", "closed"), "|", "|", "|", ("date_return", "=", False),
               ("return_condition", "not in", ("good", "worn")), ("returned_powers_on", "=", False),
               ("data_wiped_date", "=", False)],
-             _("the tablet was not returned in working order with its data erased (R16)")),
+             _("the tablet was not returned in working order with its data erased")),
             ([("state", "=", "closed"), ("equipment_id.tablet_state", "!=", "stock")],
              _("the returned tablet is no longer in the collège's stock")),
             ([("state", "=", "closed"), ("id", "not in", self._latest_loan_of_tablets())],
              _("the tablet was lent to someone else after its return")),
             ([("state", "=", "closed"), ("borrower_id", "in", self._borrowers_with_open_loan())],
              _("the pupil holds another tablet: the gift is that one")),
-            ([("no_gift", "=", True)], _("no gift: counterpart of a replacement decided by the head (R24a)")),
+            ([("no_gift", "=", True)], _("no gift: counterpart of a replacement decided by the head")),
             ([("incident_ids.state", "in", ("declared", "validated"))], _("an incident is still open on this loan")),
             ([("borrower_id", "in", self._borrowers_at_fault())],
              _("a fault over the pupil's years in the programme (damage qualified as deliberate or negligent, "

@@ -65,7 +65,7 @@ class TabletLoanSignature(models.Model):
             if signature.signer_id not in allowed:
                 raise ValidationError(_(
                     "Signed by: %(signer)s is not a legal representative of %(pupil)s; the contract is "
-                    "signed by %(allowed)s (R11).", signer=signature.signer_id.display_name,
+                    "signed by %(allowed)s.", signer=signature.signer_id.display_name,
                     pupil=borrower.display_name,
                     allowed=", ".join(allowed.mapped("name")) or _("none recorded")))
 
@@ -81,7 +81,7 @@ class TabletLoanSignature(models.Model):
     def write(self, vals):
         """Signatures are records of what happened: nothing of them changes, not even in an action."""
         raise UserError(_("A signature of a loan contract cannot be changed: it is the proof of what was "
-                          "signed, by whom and when (R11). Record a new signature instead."))
+                          "signed, by whom and when. Record a new signature instead."))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_after_anonymisation(self):
@@ -93,5 +93,5 @@ class TabletLoanSignature(models.Model):
         if kept:
             raise UserError(_(
                 "The signature of %(signer)s on %(loan)s cannot be deleted: the collège keeps it until the "
-                "borrower's personal data is anonymised (R11, R29).",
+                "borrower's personal data is anonymised.",
                 signer=kept[0].signer_id.display_name, loan=kept[0].loan_id.display_name))

@@ -15,7 +15,7 @@ READERS = ("tablet_loan.group_department_officer", ACADEMY, "tablet_loan.group_c
 # programme manager, the académie's officer, the head of the collège.
 VALIDATOR_OF_PARTY = {"department": MANAGER, "academy": ACADEMY, "college": HEAD}
 VALIDATE_ROLE = _lt("the party's own validator: the Département's programme manager for the Département's register, "
-                    "the académie's officer for the académie's, the head for the collège's (R29)")
+                    "the académie's officer for the académie's, the head for the collège's")
 # The register's content: a change after the DPO's validation calls for a new validation.
 CONTENT_FIELDS = ("name", "controller", "purposes", "legal_basis", "data_subjects", "data_categories", "recipients",
                   "retention", "geolocation", "rights", "security_measures", "transfers", "dpo_name", "dpo_email",
@@ -62,7 +62,7 @@ class TabletProcessingActivity(models.Model):
     withdraws it, so a validated register is always the one the DPO saw."""
 
     _name = "tablet.processing.activity"
-    _description = "Register of Processing Activities (R29)"
+    _description = "Register of Processing Activities"
     _inherit = ["tablet.workflow.mixin", "mail.thread"]
     _order = "company_id, party_type, id"
     _check_company_auto = True

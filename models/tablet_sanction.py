@@ -10,9 +10,9 @@ from .tablet_workflow_mixin import ALL_FIELDS, in_action, tablet_action
 _lt = LazyTranslate(__name__)
 
 HEAD = "tablet_loan.group_college_head"
-HEAD_ROLE = _lt("the head of the pupil's collège (R26)")
+HEAD_ROLE = _lt("the head of the pupil's collège")
 DEPARTMENT = "tablet_loan.group_department_officer"
-DEPARTMENT_ROLE = _lt("the Département's officers and programme manager (R22)")
+DEPARTMENT_ROLE = _lt("the Département's officers and programme manager")
 # Measures that withdraw home use for their period (R26): the tablet stays at the collège.
 HOME_USE_KINDS = ("restricted_use", "kept_at_school")
 # The Département's own follow-up of a wilful-damage case (R22): written by its users only.
@@ -71,17 +71,17 @@ class TabletSanction(models.Model):
          ("exclusion", "Exclusion from the programme"), ("referral", "Disciplinary referral")],
         string="Measure", required=True, default="restricted_use", tracking=True,
         help="Restricted use and tablet kept at the collège withdraw home use for the measure's period; "
-             "an exclusion ends the loan and the tablet is returned; a referral has no effect on the loan (R26).",
+             "an exclusion ends the loan and the tablet is returned; a referral has no effect on the loan.",
     )
     ground = fields.Text(string="Ground", tracking=True,
-                         help="The breach of the charter or of the contract the measure answers (R26).")
+                         help="The breach of the charter or of the contract the measure answers.")
     date_start = fields.Date(string="Start Date", required=True, tracking=True,
                              default=lambda self: fields.Date.context_today(self))
     date_end = fields.Date(string="End Date", tracking=True,
                            help="Home use comes back the day after; leave empty for a measure ended by hand.")
     wilful_damage = fields.Boolean(
         string="Wilful Damage", tracking=True,
-        help="The tablet was damaged on purpose (R22): the Département sees the case and may act.",
+        help="The tablet was damaged on purpose: the Département sees the case and may act.",
     )
     incident_id = fields.Many2one(
         "tablet.incident", string="Incident", tracking=True, ondelete="restrict",
@@ -96,12 +96,12 @@ class TabletSanction(models.Model):
     loan_stayed_before = fields.Boolean(
         string="Home Use Already Withdrawn", readonly=True, copy=False,
         help="Home use was already withdrawn when the measure came into force (another measure, or a "
-             "replacement's counterpart, R24c): the end of this measure does not give it back.")
+             "replacement's counterpart): the end of this measure does not give it back.")
     department_action = fields.Selection(
         [("none", "No action"), ("reminder", "Reminder letter"), ("claim", "Claim for reimbursement"),
          ("complaint", "Complaint filed")],
         string="Département's Action", tracking=True, copy=False,
-        help="What the Département does about the wilful damage (R22); written by its officers only.",
+        help="What the Département does about the wilful damage; written by its officers only.",
     )
     department_note = fields.Text(string="Département's Note", copy=False)
     department_action_date = fields.Date(string="Action Recorded on", readonly=True, copy=False, tracking=True)
@@ -134,7 +134,7 @@ class TabletSanction(models.Model):
         for sanction in self:
             if not (sanction.ground or "").strip():
                 raise ValidationError(_(
-                    "Ground: write the breach of the charter or of the contract that the measure answers (R26)."))
+                    "Ground: write the breach of the charter or of the contract that the measure answers."))
 
     @api.constrains("date_start", "date_end")
     def _check_dates(self):
@@ -149,10 +149,10 @@ class TabletSanction(models.Model):
         for sanction in self:
             if sanction.wilful_damage and not sanction.incident_id:
                 raise ValidationError(_(
-                    "Incident: wilful damage (R22) needs the incident the head qualified as deliberate damage."))
+                    "Incident: wilful damage needs the incident the head qualified as deliberate damage."))
             if sanction.wilful_damage and sanction.incident_id.qualification != "deliberate":
                 raise ValidationError(_(
-                    "Incident: %(incident)s is not qualified as deliberate damage; wilful damage (R22) needs "
+                    "Incident: %(incident)s is not qualified as deliberate damage; wilful damage needs "
                     "an incident whose replacement decision qualified the facts as deliberate.",
                     incident=sanction.incident_id.display_name))
             if sanction.incident_id and sanction.incident_id.borrower_id != sanction.borrower_id:
@@ -164,7 +164,7 @@ class TabletSanction(models.Model):
     def _check_pupil(self):
         for sanction in self:
             if sanction.borrower_id.school_role != "pupil" or not sanction.borrower_id.college_id:
-                raise ValidationError(_("Pupil: %(name)s is not a pupil of a collège; a measure (R26) is taken "
+                raise ValidationError(_("Pupil: %(name)s is not a pupil of a collège; a measure is taken "
                                         "on a pupil's programme file.", name=sanction.borrower_id.name))
 
     # ------------------------------------------------------------------ CRUD
@@ -175,10 +175,10 @@ class TabletSanction(models.Model):
             return
         user = self.env.user
         if vals.keys() & set(DEPARTMENT_FIELDS) and not user.has_group(DEPARTMENT):
-            raise AccessError(_("The Département's action on wilful damage (R22) is written by the "
+            raise AccessError(_("The Département's action on wilful damage is written by the "
                                 "Département's officers and programme manager only."))
         if vals.keys() - set(DEPARTMENT_FIELDS) and not user.has_group(HEAD):
-            raise AccessError(_("A measure on a pupil's programme file (R26) is recorded by the head of "
+            raise AccessError(_("A measure on a pupil's programme file is recorded by the head of "
                                 "the pupil's collège only."))
 
     @api.model_create_multi
@@ -232,7 +232,7 @@ class TabletSanction(models.Model):
         self._ensure_state(("in_force", "ended"), _("Recording the Département's action"))
         not_wilful = self.filtered(lambda s: not s.wilful_damage)
         if not_wilful:
-            raise UserError(_("%(measures)s: the Département acts on wilful damage only (R22).",
+            raise UserError(_("%(measures)s: the Département acts on wilful damage only.",
                               measures=", ".join(not_wilful.mapped("display_name"))))
         missing = self.filtered(lambda s: not s.department_action)
         if missing:
@@ -269,13 +269,13 @@ class TabletSanction(models.Model):
             loans = (home - stayed).loan_id.filtered(lambda l: not l.stays_at_college)
             loans.write({"stays_at_college": True})
             loans._message_log_batch(bodies={loan.id: self.env._(
-                "Home use withdrawn by a measure of the head (R26): the tablet stays at the collège.")
+                "Home use withdrawn by a measure of the head: the tablet stays at the collège.")
                 for loan in loans})
         exclusions = with_loan.filtered(lambda s: s.kind == "exclusion")
         for date_start, group in exclusions.grouped("date_start").items():
             ended = group.loan_id._end_on(date_start)
             ended._message_log_batch(bodies={loan.id: self.env._(
-                "The pupil is excluded from the programme (R26): the loan ends on %(date)s and the tablet is "
+                "The pupil is excluded from the programme: the loan ends on %(date)s and the tablet is "
                 "due back.", date=format_date(self.env, loan.date_end)) for loan in ended})
             ended._ask_for_return()
         due._write_state({"loan_effect_applied": True})
@@ -293,7 +293,7 @@ class TabletSanction(models.Model):
         loans = home.loan_id - still.loan_id
         loans.write({"stays_at_college": False})
         loans._message_log_batch(bodies={loan.id: self.env._(
-            "The head's measure has ended (R26): the tablet may go home again.") for loan in loans})
+            "The head's measure has ended: the tablet may go home again.") for loan in loans})
 
     @api.model
     def _cron_sanction_dates(self):

@@ -79,7 +79,7 @@ class TabletUserList(models.Model):
         if "return_reason" in vals and not in_action(self.env) and not self.env.user.has_group(ACADEMY_GROUP):
             # R3: the Académie validates the list; its reason for sending it back is its own word.
             raise AccessError(_("The Reason for Sending Back of a nominative list is written by the Académie "
-                                "only (R3)."))
+                                "only."))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -100,7 +100,7 @@ class TabletUserList(models.Model):
             user_list.line_ids = [Command.create({"partner_id": p.id}) for p in people]
         return True
 
-    @tablet_action(HEAD_GROUP, role=_lt("the head of the collège (R3)"))
+    @tablet_action(HEAD_GROUP, role=_lt("the head of the collège"))
     def action_submit(self):
         """Only the head sets the list (B 4)."""
         for user_list in self:
@@ -111,14 +111,14 @@ class TabletUserList(models.Model):
         self._write_state({"state": "submitted"})
         return True
 
-    @tablet_action(ACADEMY_GROUP, role=_lt("an officer of the collège's Académie (R3)"))
+    @tablet_action(ACADEMY_GROUP, role=_lt("an officer of the collège's Académie"))
     def action_validate(self):
         if self.filtered(lambda l: l.state != "submitted"):
             raise UserError(_("Only a submitted list can be validated."))
         self._write_state({"state": "validated", "validated_date": fields.Date.context_today(self), "return_reason": False})
         return True
 
-    @tablet_action(ACADEMY_GROUP, role=_lt("an officer of the collège's Académie (R3)"))
+    @tablet_action(ACADEMY_GROUP, role=_lt("an officer of the collège's Académie"))
     def action_send_back(self):
         for user_list in self:
             if user_list.state != "submitted":
@@ -128,7 +128,7 @@ class TabletUserList(models.Model):
         self._write_state({"state": "returned"})
         return True
 
-    @tablet_action(HEAD_GROUP, role=_lt("the head of the collège (R3)"))
+    @tablet_action(HEAD_GROUP, role=_lt("the head of the collège"))
     def action_reopen(self):
         """A validated list is reopened (draft) to add arrivals, then validated again."""
         if self.filtered(lambda l: l.state != "validated"):

@@ -58,7 +58,7 @@ class TabletWarrantyClaim(models.Model):
         "tablet.incident", string="Incident", required=True, index=True, ondelete="restrict",
         domain="[('state', '=', 'validated'), ('incident_type', 'in', ('breakage', 'failure'))]",
         groups=PERSONAL_DATA_GROUPS, check_company=True,
-        help="The validated breakage or failure incident. Hidden from the supplier: it names the pupil (R29).",
+        help="The validated breakage or failure incident. Hidden from the supplier: it names the pupil.",
     )
     equipment_id = fields.Many2one(
         "maintenance.equipment", string="Tablet", index=True, ondelete="restrict",
@@ -83,12 +83,12 @@ class TabletWarrantyClaim(models.Model):
     # The référent's record of the tablet's condition (R20, R21).
     surface_damage = fields.Boolean(
         string="Shocks, Scratches or Marks", tracking=True,
-        help="The tablet shows shocks, scratches or marks on its surface: the warranty does not apply (R20).",
+        help="The tablet shows shocks, scratches or marks on its surface: the warranty does not apply.",
     )
     opened_by_user = fields.Boolean(
         string="Opened or Repaired by the User", tracking=True,
         help="Opened, dismantled or repaired by the user: the warranty is void and the legal "
-             "representative is asked to reimburse the equipment (R21).",
+             "representative is asked to reimburse the equipment.",
     )
     fault_type = fields.Selection(
         [("component", "Failure of a component"),
@@ -99,27 +99,27 @@ class TabletWarrantyClaim(models.Model):
     )
     claim_date = fields.Date(
         string="Claimed on", required=True, default=fields.Date.context_today, tracking=True,
-        help="The day the claim is made: the tablet's warranty must still run then (R20).",
+        help="The day the claim is made: the tablet's warranty must still run then.",
     )
     warranty_date = fields.Date(related="equipment_id.warranty_date", string="Warranty Ends on")
     fault_description = fields.Text(
         string="Fault Description",
-        help="Read by the supplier: describe the fault, never the pupil or the family (R29).",
+        help="Read by the supplier: describe the fault, never the pupil or the family.",
     )
     eligible = fields.Boolean(string="Eligible for the Warranty", compute="_compute_eligible", store=True, index=True)
     ineligibility_reason = fields.Char(string="Why Not Eligible", compute="_compute_eligible", store=True)
     warranty_void = fields.Boolean(
         string="Warranty Void", compute="_compute_warranty_void", store=True, index=True,
-        help="The user opened, dismantled or repaired the tablet (R21).",
+        help="The user opened, dismantled or repaired the tablet.",
     )
     charge_id = fields.Many2one(
         "tablet.charge", string="Reimbursement Charge", readonly=True, copy=False,
         groups="tablet_loan.group_department_officer,tablet_loan.group_college_head",
-        help="R21: the equipment's reimbursement asked from the legal representative.",
+        help="The equipment's reimbursement asked from the legal representative.",
     )
     reimbursement_requested = fields.Boolean(
         string="Reimbursement to Request", readonly=True, copy=False, tracking=True,
-        help="The warranty is void: the Département asks the legal representative to reimburse the equipment (R21).",
+        help="The warranty is void: the Département asks the legal representative to reimburse the equipment.",
     )
     state = fields.Selection(
         [("draft", "Draft"), ("sent", "Sent to the Supplier"), ("answered", "Answered"),
@@ -168,15 +168,15 @@ class TabletWarrantyClaim(models.Model):
         for claim in self:
             warranty_end = claim.equipment_id.warranty_date
             if warranty_end and claim.claim_date and claim.claim_date > warranty_end:
-                reason = _("the warranty of the tablet ended on %(end)s, before the claim of %(claim)s (R20)",
+                reason = _("the warranty of the tablet ended on %(end)s, before the claim of %(claim)s",
                            end=format_date(self.env, warranty_end), claim=format_date(self.env, claim.claim_date))
             elif claim.fault_type and claim.fault_type not in COVERED_FAULTS:
                 reason = _("the warranty covers only failures of a component or of the whole tablet and "
-                           "system problems attributable to the manufacturer (R20)")
+                           "system problems attributable to the manufacturer")
             elif claim.surface_damage:
-                reason = _("the tablet shows shocks, scratches or marks on its surface (R20)")
+                reason = _("the tablet shows shocks, scratches or marks on its surface")
             elif claim.opened_by_user:
-                reason = _("the tablet was opened, dismantled or repaired by the user: the warranty is void (R21)")
+                reason = _("the tablet was opened, dismantled or repaired by the user: the warranty is void")
             elif not claim.fault_type:
                 reason = _("the fault is not recorded")
             else:
@@ -356,16 +356,16 @@ class TabletWarrantyClaim(models.Model):
         heads = self.env["tablet.loan"]._head_users(void.college_id)
         for claim in void:
             claim.message_post(body=_(
-                "The tablet was opened, dismantled or repaired by the user: the warranty is void (R21). "
+                "The tablet was opened, dismantled or repaired by the user: the warranty is void. "
                 "A reimbursement of the equipment is to be asked from the legal representative."))
             head = heads.get(claim.college_id.id, self.env.user)
             claim.activity_schedule(
                 "mail.mail_activity_data_todo", user_id=head.id,
-                summary=_("Ask the legal representative to reimburse the equipment (R21)"),
+                summary=_("Ask the legal representative to reimburse the equipment"),
             )
 
     @tablet_action("tablet_loan.group_college_head", "tablet_loan.group_department_officer",
-                   role=_lt("the head of the collège or the Département's staff, who manage charges (R21)"))
+                   role=_lt("the head of the collège or the Département's staff, who manage charges"))
     def action_create_reimbursement_charge(self):
         """R21: the charge to the legal representative, from the collège's tariff for a
         warranty voided by the user (made by the head or the Département, who manage charges)."""

@@ -62,7 +62,7 @@ class ReportDepartmentSummaryXlsx(models.AbstractModel):
                           self._columns(Incident, "incident_type"))
         late = self._pivot(Incident, incident_domain, "late_declaration", "__count")
         self._pivot_sheet(
-            workbook, fmt, _("Late Declarations"), _("Incidents Declared More Than 48 Hours Late (R18)"), scope,
+            workbook, fmt, _("Late Declarations"), _("Incidents Declared More Than 48 Hours Late"), scope,
             late, [(True, _("Late Declarations")), (False, _("Declared in Time"))], total_label=_("Incidents"),
             share=(True, _("Share Declared Late")))
 

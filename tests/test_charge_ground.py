@@ -147,7 +147,7 @@ class TestChargeQualification(TabletLoanCase):
         with self.assertRaises(exception) as err:
             incident.with_user(self.head_alpha).action_decide()
         if text:
-            self.assertIn(text, str(err.exception))
+            self.assertRegex(str(err.exception), text)
         self.assertRecordValues(incident, [{"decision_date": False, "charge_id": False}])
         self.assertEqual(self.loan.equipment_id, self.tablets[0], "nothing half-done")
         self.assertFalse(self.env["tablet.charge"].search([("incident_id", "=", incident.id)]))
@@ -196,7 +196,7 @@ class TestChargeQualification(TabletLoanCase):
         self._assert_refused(incident, UserError)
         incident.write({"qualification": "negligence", "decision": "no_replacement",
                         "replacement_equipment_id": False})
-        self._assert_refused(incident, UserError, "R24")  # "only with a replacement" (R23, R24)
+        self._assert_refused(incident, UserError, "only with a replacement|n'accompagne qu'un remplacement")  # R23, R24
         failure = self._prepare(self._incident("failure"), "failure")
         self._assert_refused(failure, UserError)
         under_warranty = self._prepare(self._incident(), "negligence")
@@ -242,9 +242,10 @@ class TestChargeGround(TabletLoanCase):
         return str(err.exception)
 
     def test_no_decision_no_tariff(self):
-        self.assertIn("R23", self._refused_create(self._vals()))
+        self.assertRegex(self._refused_create(self._vals()), "financial counterpart|participation financière")  # R23
         decide_for_charge(self.incident)
-        self.assertIn("R24b", self._refused_create(self._vals(tariff_line_id=False)))
+        self.assertRegex(self._refused_create(self._vals(tariff_line_id=False)),
+                         "no tariff line|aucune ligne de tarif")  # R24b
         self._refused_create(self._vals(amount=999.0))
         self._refused_create(self._vals(payer_id=self.rep_beta.id))
         charge = self.env["tablet.charge"].with_user(self.head_alpha).create(self._vals())

@@ -55,7 +55,7 @@ class TestConvention(TabletLoanCase):
         convention = self._convention(self.college_alpha, ca_deliberation_date=date(2026, 3, 1))
         with self.assertRaises(UserError) as err:
             convention.action_sign()
-        self.assertIn("(R5)", str(err.exception))
+        self.assertIn("conseil d'administration", str(err.exception))
 
     def test_isere_model_without_academy(self):
         convention = self._convention(self.college_alpha, academy_id=False, date_signed_academy=False)

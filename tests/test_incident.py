@@ -51,7 +51,7 @@ class TestIncident(TabletLoanCase):
         self.assertEqual(theft.activity_ids.activity_type_id, reminder)
         with self.assertRaises(UserError) as err:
             theft.action_validate()
-        self.assertIn("R19", str(err.exception))
+        self.assertRegex(str(err.exception), "complaint|plainte")  # R19
         self.assertEqual(theft.state, "declared")
         self.assertEqual(self.tablets[0].tablet_state, "assigned")
         complaint = self.env["ir.attachment"].create({

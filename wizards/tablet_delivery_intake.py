@@ -80,7 +80,7 @@ class TabletDeliveryIntake(models.TransientModel):
     purchase_id = fields.Many2one(
         "purchase.order", string="Purchase Order", check_company=True,
         domain="[('state', 'in', ('purchase', 'done')), ('company_id', '=', company_id)]",
-        help="The Département's order to the supplier this delivery fulfils (issue 15).")
+        help="The Département's order to the supplier this delivery fulfils.")
     purchase_line_id = fields.Many2one(
         "purchase.order.line", string="Order Line", check_company=True,
         domain="[('order_id', '=', purchase_id)]",

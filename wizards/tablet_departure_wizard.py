@@ -50,7 +50,7 @@ class TabletDepartureWizard(models.TransientModel):
         drafts = self.loan_ids.filtered(lambda l: l.state == "draft")
         ended = self.loan_ids._end_on(self.end_date)
         for loan in ended:
-            loan.message_post(body=_("The loan ends on %(date)s: %(reason)s. The tablet is due back by then (R14).",
+            loan.message_post(body=_("The loan ends on %(date)s: %(reason)s. The tablet is due back by then.",
                                      date=self.end_date, reason=reason.lower()))
         if ended.filtered("is_overdue"):
             self.env["tablet.loan"]._cron_overdue_returns()

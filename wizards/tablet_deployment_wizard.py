@@ -136,14 +136,14 @@ class TabletDeploymentWizard(models.TransientModel):
         user_list, people = self._people_to_equip()
         if not user_list:
             raise UserError(_("%(college)s has no validated list of users for %(year)s: tablets go only to "
-                              "people on the list validated by the Académie (R3).",
+                              "people on the list validated by the Académie.",
                               college=self.college_id.name, year=self.school_year))
         if not people:
             raise UserError(_("Nobody left to equip: everyone in this selection already has a tablet, "
                               "or the class “%s” has no pupil.", self.school_class or ""))
         unlisted = people - user_list.line_ids.partner_id
         if unlisted:
-            raise UserError(_("These pupils are not on the validated list of users (R3): ask the head to add "
+            raise UserError(_("These pupils are not on the validated list of users: ask the head to add "
                               "them and the Académie to validate the list again.\n%s",
                               _listing(unlisted.mapped("name"))))
         # Issue 14: the people whose family has an overdue charge are left out of the run and

@@ -120,7 +120,7 @@ class TabletLoanSignatureWizard(models.TransientModel):
             if signer not in allowed:
                 problems.append(_(
                     "%(signer)s is not a legal representative of %(pupil)s: the contract is signed by "
-                    "%(allowed)s (R11).", signer=signer.display_name, pupil=loan.borrower_id.display_name,
+                    "%(allowed)s.", signer=signer.display_name, pupil=loan.borrower_id.display_name,
                     allowed=", ".join(allowed.mapped("name")) or _("none recorded")))
             if signer in seen or signer in already:
                 problems.append(_("%s has already signed this moment of the contract.", signer.display_name))

@@ -56,7 +56,7 @@ class TabletReissueOverrideWizard(models.TransientModel):
         then hands it over as usual."""
         self.ensure_one()
         if not self.env.su and not any(self.env.user.has_group(g) for g in OVERRIDERS):
-            raise AccessError(_("Only the head of the collège lends a tablet despite an unpaid charge (issue 14)."))
+            raise AccessError(_("Only the head of the collège lends a tablet despite an unpaid charge."))
         reason = (self.reason or "").strip()
         if not reason:
             raise UserError(_("Give the reason for lending a tablet despite the unpaid charge."))

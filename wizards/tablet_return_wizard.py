@@ -22,12 +22,12 @@ class TabletReturnWizard(models.TransientModel):
     powers_on = fields.Boolean(string="Powers On", default=True,
                                help="A tablet that does not power on opens a failure incident from the return.")
     mdm_released = fields.Boolean(string="Released from the MDM", default=True,
-                                  help="Released from the pupil's profile in the Département's MDM (R10, R16).")
+                                  help="Released from the pupil's profile in the Département's MDM.")
     cover_returned = fields.Boolean(string="Cover Returned", default=True)
     charger_returned = fields.Boolean(string="Charger Returned", default=True)
     cable_returned = fields.Boolean(string="Cable Returned", default=True)
     data_wiped = fields.Boolean(string="Data Erased", default=True,
-                                help="All data on the tablet is erased; there is no backup (R16).")
+                                help="All data on the tablet is erased; there is no backup.")
     data_wiped_date = fields.Date(string="Data Erased on", default=fields.Date.context_today)
     note = fields.Text(string="Notes")
 

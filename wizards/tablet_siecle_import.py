@@ -70,7 +70,7 @@ class TabletSiecleImport(models.TransientModel):
     staff_count = fields.Integer(string="Teachers and Staff", readonly=True)
     blocking = fields.Boolean(string="Blocking Problems", readonly=True)
     problems = fields.Text(string="Problems", readonly=True)
-    left_out = fields.Text(string="Left Out (R29)", readonly=True)
+    left_out = fields.Text(string="Left Out", readonly=True)
 
     @api.model
     def default_get(self, fields_list):
@@ -348,7 +348,7 @@ class TabletSiecleImport(models.TransientModel):
         lines = {r["id"]: r["line"] for r in eleves.records}
         for eleve_id in sorted(plan["seen_pupils"] - set(links), key=lambda i: lines[i]):
             warnings.append(_("%(file)s, line %(line)s: %(name)s (ELEVE_ID %(id)s) has no legal representative in "
-                              "%(reps)s: the loan contract cannot be signed (R11).", file=eleves.filename,
+                              "%(reps)s: the loan contract cannot be signed.", file=eleves.filename,
                               line=lines[eleve_id], name=names[eleve_id], id=eleve_id, reps=export.filename))
         existing = {p.siecle_personne_id: p for p in self._people([("siecle_personne_id", "!=", False)])}
         company = self.college_id.company_id.id
@@ -404,7 +404,7 @@ class TabletSiecleImport(models.TransientModel):
             lines.append(_("%s persons who are contacts or persons in charge, not legal representatives "
                            "(NIVEAU_RESPONSABILITE 2 or 3).", plan["contacts_left_out"]))
         if lines:
-            lines.insert(0, _("Not imported, the loan does not use them (R29):"))
+            lines.insert(0, _("Not imported, the loan does not use them:"))
         untouched = self.env["res.partner"].search_count([
             ("college_id", "=", self.college_id.id), ("school_role", "in", ("pupil", "teacher", "head", "staff")),
             ("siecle_college_id", "=", False)])

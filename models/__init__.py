@@ -10,6 +10,7 @@ from . import res_partner
 from . import res_company
 from . import account_journal
 from . import res_users
+from . import tablet_convention_model
 from . import tablet_convention
 from . import tablet_convention_amendment
 from . import maintenance_equipment

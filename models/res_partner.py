@@ -187,7 +187,7 @@ class ResPartner(models.Model):
     tablet_academy_party = fields.Boolean(
         string="Académie Is a Party", compute="_compute_tablet_academy_party", store=True,
         help="The collège's convention makes the Académie a party: its officers see the collège's records "
-             "and validate its list of users (R1, R3). Not under the Isère model.",
+             "and validate its list of users. Not under the Isère model.",
     )
     # Issue 14: the notice to the family
     tablet_accounting_office = fields.Char(

@@ -128,7 +128,7 @@ class TabletConvention(models.Model):
     )
     home_use_allowed = fields.Boolean(
         string="Home Use Allowed", tracking=True,
-        help="Tablets go home once the legal representatives have signed (R12): as the collège decides, "
+        help="Tablets go home once the legal representatives have signed: as the collège decides, "
              "where the convention model leaves it to the collège.",
     )
     model_home_use = fields.Selection(related="model_id.home_use")

@@ -53,6 +53,7 @@
         "views/tablet_annual_report_views.xml",
         "views/tablet_sanction_views.xml",
         "views/tablet_committee_meeting_views.xml",
+        "views/tablet_college_overview_views.xml",
         "views/tablet_today_views.xml",
         "views/tablet_fleet_need_views.xml",
         "views/tablet_processing_activity_views.xml",

@@ -37,6 +37,7 @@ from . import tablet_annual_report
 from . import tablet_today
 from . import tablet_campaign
 from . import tablet_fleet_need
+from . import tablet_college_overview
 from . import tablet_processing_activity
 from . import tablet_letter
 from . import tablet_sanction

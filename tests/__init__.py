@@ -38,6 +38,7 @@ from . import test_fleet_lifecycle
 from . import test_charge_notice
 from . import test_charge_follow_up
 from . import test_fleet_needs
+from . import test_college_overview
 from . import test_procurement
 from . import test_asset_register
 from . import test_siecle_import

@@ -10,6 +10,7 @@ from . import res_partner
 from . import res_company
 from . import account_journal
 from . import res_users
+from . import tablet_convention_model
 from . import tablet_convention
 from . import tablet_convention_amendment
 from . import maintenance_equipment
@@ -36,6 +37,7 @@ from . import tablet_annual_report
 from . import tablet_today
 from . import tablet_campaign
 from . import tablet_fleet_need
+from . import tablet_college_overview
 from . import tablet_processing_activity
 from . import tablet_letter
 from . import tablet_sanction

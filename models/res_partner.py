@@ -183,6 +183,12 @@ class ResPartner(models.Model):
     tablet_loan_count = fields.Integer(compute="_compute_tablet_loan_count")
     college_member_count = fields.Integer(compute="_compute_college_member_count")
     tablet_convention_count = fields.Integer(compute="_compute_tablet_convention_count")
+    tablet_convention_ids = fields.One2many("tablet.convention", "college_id", string="Conventions")
+    tablet_academy_party = fields.Boolean(
+        string="Académie Is a Party", compute="_compute_tablet_academy_party", store=True,
+        help="The collège's convention makes the Académie a party: its officers see the collège's records "
+             "and validate its list of users. Not under the Isère model.",
+    )
     # Issue 14: the notice to the family
     tablet_accounting_office = fields.Char(
         string="Accounting Office", tracking=True,
@@ -258,6 +264,29 @@ class ResPartner(models.Model):
         Loan = self.env["tablet.loan"]
         loans = Loan._search([("state", "in", Loan._open_states())])
         return [("id", "in" if (operator == "=") == value else "not in", loans.subselect("borrower_id"))]
+
+    @api.depends("is_college", "tablet_convention_ids.state", "tablet_convention_ids.model_id.academy_party")
+    def _compute_tablet_academy_party(self):
+        """The Académie's record rules read this: a collège under a convention without the Académie
+        keeps its people out of the Académie's sight (R1, R29)."""
+        colleges = self.filtered("is_college")
+        current = self.env["tablet.convention"]._current_for(colleges)
+        for partner in self:
+            convention = current.get(partner.id)
+            partner.tablet_academy_party = convention.model_id.academy_party if convention else True
+
+    def _tablet_convention_model(self):
+        """The convention model the collège runs now (its signed convention, else its draft)."""
+        self.ensure_one()
+        convention = self.env["tablet.convention"]._current_for(self).get(self.id)
+        return convention.model_id if convention else self.env["tablet.convention.model"]
+
+    def _tablet_funding_statement(self):
+        """R30 (I 5): who carries out and funds the programme, as the collège's convention model words it."""
+        self.ensure_one()
+        model = self._tablet_convention_model() or self.env.ref(
+            "tablet_loan.tablet_convention_model_department", raise_if_not_found=False)
+        return model.funding_statement if model else ""
 
     def _compute_tablet_convention_count(self):
         counts = {}
@@ -369,6 +398,7 @@ class ResPartner(models.Model):
                 raise AccessError(_("%s is set by the anonymisation of personal data only.",
                                     self._fields["tablet_anonymized"].get_description(self.env)["string"]))
             self._check_siecle_vals(vals)
+            self._check_academy_party_vals(vals)
             self._prepare_school_vals(vals)
             if vals.get("school_role") in COLLEGE_MEMBER_ROLES and "arrival_date" not in vals:
                 vals["arrival_date"] = fields.Date.context_today(self)
@@ -382,11 +412,18 @@ class ResPartner(models.Model):
             raise AccessError(_("%s is set by the anonymisation of personal data only.",
                                 self._fields["tablet_anonymized"].get_description(self.env)["string"]))
         self._check_siecle_vals(vals)
+        self._check_academy_party_vals(vals)
         self._prepare_school_vals(vals)
         res = super().write(vals)
         if vals.get("tablet_journal_id"):
             self.tablet_journal_id._tablet_ensure_payment_methods()
         return res
+
+    def _check_academy_party_vals(self, vals):
+        """The Académie's rules read the flag: it follows the collège's convention, nobody writes it."""
+        if "tablet_academy_party" in vals and not in_action(self.env):
+            raise AccessError(_("%s follows the collège's convention model: change the convention (by amendment).",
+                                self._fields["tablet_academy_party"].get_description(self.env)["string"]))
 
     def _check_siecle_vals(self, vals):
         """Issue 16: SIECLE and STS-web identifiers come from the import only (their rules row in the README)."""

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.translate import LazyTranslate
 
 from .school_year import check_school_year, school_year_bounds
+from .tablet_convention_model import VALIDITY_TYPES
 from .tablet_workflow_mixin import ALL_FIELDS, as_action, in_action, tablet_action
 from .utils import count_by, user_env, window_action
 
@@ -20,7 +21,7 @@ ACCOUNTANT_GROUP = "tablet_loan.group_college_accountant"
 SIGNED_FIELDS = {
     "company_id", "academy_id", "college_id", "ca_deliberation_date", "ca_deliberation_ref",
     "date_signed_department", "date_signed_academy", "date_signed_college",
-    "validity_type", "school_year", "date_start", "date_end",
+    "model_id", "validity_type", "school_year", "date_start", "date_end",
 }
 # R5: each party records its own signature, and only its own.
 PARTY_SIGNATURES = {
@@ -72,11 +73,18 @@ class TabletConvention(models.Model):
         check_company=True, ondelete="restrict",
         domain="[('is_college', '=', True)]",
     )
+    model_id = fields.Many2one(
+        "tablet.convention.model", string="Convention Model", required=True, index=True, tracking=True,
+        ondelete="restrict", check_company=True, default=lambda self: self._default_model(),
+        help="The kind of convention signed: it sets, for the collège, whether the Académie is a party, "
+             "whether the contract is signed before the hand-over, the gift at the end of 3e, the validity, "
+             "home use and the funding statement of its documents.",
+    )
     academy_id = fields.Many2one(
         "res.partner", string="Académie", index=True, tracking=True, ondelete="restrict",
         compute="_compute_academy_id", store=True, readonly=False, precompute=True,
         domain="[('is_academy', '=', True)]",
-        help="Leave empty for a convention between the Département and the collège only (Isère model).",
+        help="The collège's Académie, where the convention model makes it a party.",
     )
     user_id = fields.Many2one(
         "res.users", string="Département Follow-up", tracking=True,
@@ -96,8 +104,8 @@ class TabletConvention(models.Model):
         help="Date of the last signature required: the convention takes effect then.",
     )
     validity_type = fields.Selection(
-        [("three_years", "3 years from signature"), ("school_year", "One school year")],
-        string="Validity", required=True, default="three_years", tracking=True,
+        VALIDITY_TYPES, string="Validity", compute="_compute_from_model", store=True, precompute=True,
+        readonly=True, help="Set by the convention model.",
     )
     school_year = fields.Char(string="School Year", help="Written as 2026-2027.", tracking=True)
     date_start = fields.Date(
@@ -120,8 +128,11 @@ class TabletConvention(models.Model):
     )
     home_use_allowed = fields.Boolean(
         string="Home Use Allowed", tracking=True,
-        help="The collège lets tablets go home once the legal representatives have signed.",
+        help="Tablets go home once the legal representatives have signed: as the collège decides, "
+             "where the convention model leaves it to the collège.",
     )
+    model_home_use = fields.Selection(related="model_id.home_use")
+    funding_statement = fields.Text(related="model_id.funding_statement")
     wifi_ready_date = fields.Date(string="Wi-Fi in Service since", tracking=True,
                                   help="Teachers receive their tablets once Wi-Fi works.")
     broadband_ready_date = fields.Date(string="Very-High-Speed Internet since", tracking=True,
@@ -145,10 +156,43 @@ class TabletConvention(models.Model):
         ),
     ]
 
-    @api.depends("college_id")
+    def _default_model(self):
+        """The Département's own model when it has one, else the module's general one."""
+        return self.env["tablet.convention.model"].search(
+            [("company_id", "=", self.env.company.id)], limit=1) or self.env.ref(
+            "tablet_loan.tablet_convention_model_department", raise_if_not_found=False)
+
+    @api.depends("college_id", "model_id.academy_party")
     def _compute_academy_id(self):
         for convention in self:
-            convention.academy_id = convention.college_id.academy_id
+            convention.academy_id = convention.model_id.academy_party and convention.college_id.academy_id
+
+    @api.depends("model_id.validity_type")
+    def _compute_from_model(self):
+        """R5: the model sets the validity (3 years from signature, I 6, or a school year, B 9)."""
+        for convention in self:
+            convention.validity_type = convention.model_id.validity_type or "three_years"
+
+    @api.model
+    def _current_for(self, colleges):
+        """{collège id: its convention now}: the signed one, else the newest draft (one query)."""
+        if not colleges:
+            return {}
+        current = {}
+        for convention in self.sudo().search([("college_id", "in", colleges.ids), ("state", "!=", "expired")],
+                                             order="id"):
+            if convention.state == "signed" or current.get(convention.college_id.id, self).state != "signed":
+                current[convention.college_id.id] = convention
+        # sudo: the switches of a collège's convention apply to whoever acts there; the records go
+        # back to the caller's environment.
+        return {college_id: convention.with_env(self.env) for college_id, convention in current.items()}
+
+    @api.onchange("model_id")
+    def _onchange_model_id(self):
+        """R12: home use as the model sets it, unless it leaves it to the collège."""
+        for convention in self:
+            if convention.model_id.home_use in ("always", "never"):
+                convention.home_use_allowed = convention.model_id.home_use == "always"
 
     @api.depends("date_signed_department", "date_signed_academy", "date_signed_college", "academy_id")
     def _compute_signature_date(self):
@@ -211,11 +255,37 @@ class TabletConvention(models.Model):
                         field=self._field_label(fname), name=convention.name, date=convention[fname],
                     ))
 
-    @api.constrains("academy_id", "college_id")
-    def _check_academy(self):
-        """The Académie party is the collège's own (or none, on the Isère model): the
-        convention is not shown to another académie."""
+    @api.constrains("validity_type", "home_use_allowed", "model_id")
+    def _check_model_switches(self):
+        """A client may write a stored compute: what the model sets, it keeps."""
         for convention in self:
+            model = convention.model_id
+            if convention.validity_type != model.validity_type:
+                raise ValidationError(_(
+                    "The validity of convention %(name)s is set by its model %(model)s (%(validity)s).",
+                    name=convention.name, model=model.display_name,
+                    validity=dict(VALIDITY_TYPES)[model.validity_type]))
+            if model.home_use != "college" and convention.home_use_allowed != (model.home_use == "always"):
+                raise ValidationError(_(
+                    "Home use at %(college)s is set by the convention model %(model)s: %(home_use)s.",
+                    college=convention.college_id.display_name, model=model.display_name,
+                    home_use=dict(model._fields["home_use"]._description_selection(self.env))[model.home_use]))
+
+    @api.constrains("academy_id", "college_id", "model_id", "date_signed_academy")
+    def _check_academy(self):
+        """The Académie party is the collège's own where the model makes it a party, and none
+        otherwise (Isère model): the convention is not shown to another académie."""
+        for convention in self:
+            if (convention.academy_id or convention.date_signed_academy) and not convention.model_id.academy_party:
+                raise ValidationError(_(
+                    "Under the convention model %(model)s the Académie is not a party: convention %(name)s "
+                    "binds the Département and the collège only.",
+                    model=convention.model_id.display_name, name=convention.name))
+            if convention.model_id.academy_party and convention.college_id.academy_id and not convention.academy_id:
+                raise ValidationError(_(
+                    "Under the convention model %(model)s the Académie is a party: convention %(name)s names "
+                    "%(academy)s.", model=convention.model_id.display_name, name=convention.name,
+                    academy=convention.college_id.academy_id.display_name))
             if convention.academy_id and convention.academy_id != convention.college_id.academy_id:
                 raise ValidationError(_(
                     "The Académie of convention %(name)s must be the one of %(college)s (%(academy)s), or none "
@@ -239,7 +309,11 @@ class TabletConvention(models.Model):
     def create(self, vals_list):
         """The reference is the sequence's: a client cannot give a convention another one's."""
         trusted = in_action(self.env)
+        Model = self.env["tablet.convention.model"]
         for vals in vals_list:
+            model = Model.browse(vals["model_id"]) if vals.get("model_id") else self._default_model()
+            if model.home_use in ("always", "never") and "home_use_allowed" not in vals:
+                vals["home_use_allowed"] = model.home_use == "always"
             self._check_party_fields(vals)
             if not trusted:
                 self._tablet_check_vals(vals, creating=True)  # the reference is an action field
@@ -250,6 +324,11 @@ class TabletConvention(models.Model):
         return super(TabletConvention, as_action(self)).create(vals_list).with_env(self.env)
 
     def write(self, vals):
+        if vals.get("model_id") and "home_use_allowed" not in vals:
+            # R12: a model that decides home use decides it for the draft moved under it.
+            home_use = self.env["tablet.convention.model"].browse(vals["model_id"]).home_use
+            if home_use in ("always", "never"):
+                vals = dict(vals, home_use_allowed=home_use == "always")
         self._check_party_fields(vals)
         locked = SIGNED_FIELDS & vals.keys()
         if locked:

@@ -352,8 +352,27 @@ class TabletLoan(models.Model):
             if not row["convention_id"]:
                 problems.append(_("%s has no signed partnership convention", college_name()))
         problems += self._deployment_order_problems()
+        problems += self.filtered(lambda l: l.state in ("active", "custody"))._handover_signature_problems()
         if problems:
             raise UserError(_("These tablets cannot be lent:\n%s", _listing(list(dict.fromkeys(problems)))))
+
+    def _handover_signature_problems(self):
+        """I 3.2: where the collège's convention model says so, the loan contract is signed before
+        the tablet is handed over (elsewhere the tablet is handed over first and stays at school
+        until the legal representatives sign, R12)."""
+        waiting = self.filtered(lambda l: l.convention_id.model_id.signature_before_handover
+                                and not l._contract_signed())
+        return [_("the contract of %(person)s is not signed yet: under the convention of %(college)s the tablet "
+                  "is handed over once the contract is signed", person=loan.borrower_id.display_name,
+                  college=loan.college_id.name) for loan in waiting[:MAX_LISTED]]
+
+    def _contract_signed(self):
+        """Every hand-over signature the contract needs is recorded (or its signed copy kept)."""
+        self.ensure_one()
+        if self.signed_contract_id:
+            return True
+        return bool(self.signature_ids.filtered(lambda s: s.moment == "handover")) \
+            and not self._signatures_missing("handover")
 
     def _deployment_order_problems(self):
         """R6 (I 4, B 3.3): the usage charter is adopted before deployment. R9 (I 3.3): teachers
@@ -714,7 +733,7 @@ class TabletLoan(models.Model):
         today = fields.Date.context_today(self)
         for loan in self.filtered(lambda l: not l.date_start):
             loan.date_start = today
-        problems = self._deployment_order_problems()
+        problems = self._deployment_order_problems() + self._handover_signature_problems()
         if problems:
             raise UserError(_("These tablets cannot be handed over yet:\n%s", _listing(list(dict.fromkeys(problems)))))
         self._write_state({"state": "active"})
@@ -1054,6 +1073,9 @@ class TabletLoan(models.Model):
             ([("state", "not in", GIFT_LOAN_STATES)], _("the loan is neither active nor closed after a return")),
             (["|", ("borrower_role", "!=", "pupil"), ("grade_level", "!=", "3e")],
              _("only pupils finishing 3e receive their tablet")),
+            # I 3.2: the Isère convention forbids any cession, even free of charge.
+            ([("convention_id.model_id.gift_allowed", "=", False)],
+             _("the collège's convention forbids giving a tablet away: every tablet comes back to the Département")),
             ([active, ("borrower_id.leaving_date", "<", today)],
              _("the pupil left the collège without returning the tablet")),
             ([active, ("equipment_id.tablet_state", "!=", "assigned")],

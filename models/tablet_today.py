@@ -17,9 +17,10 @@ Card = namedtuple("Card", "key section action filters label help tone group", de
 
 # Each role's home, in the order shown; a user sees every section of their groups
 # (a head also sees the référent's, implied by their group).
+# The head's own decisions come first: nobody else can take them (issue 19).
 SECTIONS = [
-    Section("college", "tablet_loan.group_college_referent", _lt("My Collège: Today's Work")),
     Section("head", "tablet_loan.group_college_head", _lt("Decisions of the Head")),
+    Section("college", "tablet_loan.group_college_referent", _lt("My Collège: Today's Work")),
     Section("accountant", "tablet_loan.group_college_accountant", _lt("Charges to Follow")),
     Section("department", "tablet_loan.group_department_officer", _lt("Département: Fleet and Claims to Follow")),
     Section("academy", "tablet_loan.group_academy_officer", _lt("Académie: Lists and Conventions")),
@@ -66,6 +67,12 @@ CARDS = [
          "warning"),
     Card("charges_unpaid", "accountant", "tablet_loan.tablet_charge_action", ("filter_unpaid",),
          _lt("Unpaid Invoices"), _lt("Invoiced charges whose payment is still expected"), "danger"),
+    Card("colleges_missing_tablets", "department", "tablet_loan.tablet_college_overview_action", ("filter_missing",),
+         _lt("Collèges Missing Tablets"), _lt("Fewer tablets held than pupils, teachers and staff to equip"),
+         "danger"),
+    Card("colleges_convention_to_sign", "department", "tablet_loan.tablet_college_overview_action",
+         ("filter_to_sign",),
+         _lt("Collèges without a Signed Convention"), _lt("No convention yet, or a draft to sign"), "warning"),
     Card("tablets_in_repair", "department", "tablet_loan.maintenance_equipment_action_tablet", ("filter_repair",),
          _lt("Tablets in Repair"), _lt("Broken or failing tablets out of use"), "warning"),
     Card("tablets_lost", "department", "tablet_loan.maintenance_equipment_action_tablet", ("filter_lost",),

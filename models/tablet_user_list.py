@@ -108,18 +108,33 @@ class TabletUserList(models.Model):
                 raise UserError(_("Only a draft or sent-back list can be submitted (%s).", user_list.name))
             if not user_list.line_ids:
                 raise UserError(_("The list %s has no user: add them before submitting.", user_list.name))
-        self._write_state({"state": "submitted"})
+        final = self._without_academy()
+        (self - final)._write_state({"state": "submitted"})
+        if final:
+            # I 3.2: under a convention between the Département and the collège only, the head's list
+            # is the one the tablets follow; the Académie neither sees nor validates it.
+            final._write_state({"state": "validated", "validated_date": fields.Date.context_today(self),
+                                "return_reason": False})
+            final._message_log_batch(bodies={user_list.id: self.env._(
+                "List set by the head: under the convention model %s the Académie does not validate it.",
+                user_list.college_id._tablet_convention_model().display_name) for user_list in final})
         return True
+
+    def _without_academy(self):
+        """The lists of collèges whose convention does not make the Académie a party."""
+        return self.filtered(lambda l: not l.college_id.tablet_academy_party)
 
     @tablet_action(ACADEMY_GROUP, role=_lt("an officer of the collège's Académie"))
     def action_validate(self):
         if self.filtered(lambda l: l.state != "submitted"):
             raise UserError(_("Only a submitted list can be validated."))
+        self._check_academy_party()
         self._write_state({"state": "validated", "validated_date": fields.Date.context_today(self), "return_reason": False})
         return True
 
     @tablet_action(ACADEMY_GROUP, role=_lt("an officer of the collège's Académie"))
     def action_send_back(self):
+        self._check_academy_party()
         for user_list in self:
             if user_list.state != "submitted":
                 raise UserError(_("Only a submitted list can be sent back (%s).", user_list.name))
@@ -127,6 +142,13 @@ class TabletUserList(models.Model):
                 raise UserError(_("Write the reason for sending back the list %s to the head.", user_list.name))
         self._write_state({"state": "returned"})
         return True
+
+    def _check_academy_party(self):
+        outside = self._without_academy()
+        if outside:
+            raise UserError(_(
+                "The Académie is not a party to the convention of %s: the head's list is final and is not "
+                "validated nor sent back by the Académie.", ", ".join(outside.college_id.mapped("name"))))
 
     @tablet_action(HEAD_GROUP, role=_lt("the head of the collège"))
     def action_reopen(self):

@@ -1,5 +1,6 @@
 from . import test_uai
 from . import test_convention
+from . import test_convention_models
 from . import test_access
 from . import test_demo
 from . import test_delivery_intake
@@ -37,6 +38,7 @@ from . import test_fleet_lifecycle
 from . import test_charge_notice
 from . import test_charge_follow_up
 from . import test_fleet_needs
+from . import test_college_overview
 from . import test_procurement
 from . import test_asset_register
 from . import test_siecle_import

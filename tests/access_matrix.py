@@ -240,6 +240,8 @@ class MatrixFixtures:
         # R8: the collège's line of its 5e pupils in the needs-and-fleet view (read from the database).
         env.flush_all()
         self.records.setdefault("tablet.fleet.need", {})[key] = env["tablet.fleet.need"]._line(college, "5e")
+        # Issue 19: the collège's line of the Département's overview.
+        self.records.setdefault("tablet.college.overview", {})[key] = env["tablet.college.overview"].browse(college.id)
 
     # -- what a cell expects -------------------------------------------------
     def cases(self, model, scope):

@@ -626,6 +626,7 @@ class RulesFixtures:
         ("tablet.charge.instalment", "plan"): _plan,
         ("tablet.charge.tariff", ""): lambda self: self.tariff,
         ("tablet.charge.tariff.line", ""): lambda self: self.lines["breakage"],
+        ("tablet.convention.model", ""): lambda self: self.env.ref("tablet_loan.tablet_convention_model_isere"),
         ("tablet.convention", "draft"): lambda self: self._draft_convention(every_signature=False),
         ("tablet.convention", "draft, every signature recorded"): lambda self: self._draft_convention(True),
         ("tablet.convention", "signed"): lambda self: self.convention,
@@ -760,6 +761,8 @@ class RulesFixtures:
         ("tablet.user.list", "academy_id"): lambda self, record: self.academy_out.id,
         ("tablet.annual.report", "academy_id"): lambda self, record: self.academy_out.id,
         ("tablet.convention", "academy_id"): lambda self, record: self.academy_out.id,
+        ("tablet.convention", "model_id"): lambda self, record: self.env.ref(
+            "tablet_loan.tablet_convention_model_isere").id,
         ("tablet.loan", "convention_id"): lambda self, record: self.beta_convention.id,
         ("tablet.loan", "borrower_id"): lambda self, record: self.pupils[1].id,
         ("tablet.loan", "equipment_id"): _stock_tablet,

@@ -26,14 +26,15 @@ class TestConvention(TabletLoanCase):
 
     def test_school_year_validity(self):
         """R5 (B 9): one school year, ending on 31 August."""
-        convention = self._convention(self.college_alpha, validity_type="school_year", school_year="2025-2026")
+        bdr = self.env.ref("tablet_loan.tablet_convention_model_bouches_du_rhone")
+        convention = self._convention(self.college_alpha, model_id=bdr.id, school_year="2025-2026")
         self.assertEqual(convention.date_start, date(2026, 1, 15))
         self.assertEqual(convention.date_end, date(2026, 8, 31))
         with self.assertRaises(ValidationError) as err:
             convention.school_year = "2025-2027"
         self.assertIn("2026-2027", str(err.exception))
         with self.assertRaises(ValidationError):
-            self._convention(self.college_beta, validity_type="school_year")
+            self._convention(self.college_beta, model_id=bdr.id)
 
     def test_end_before_start_refused_and_nothing_changes(self):
         convention = self._convention(self.college_alpha)
@@ -58,9 +59,15 @@ class TestConvention(TabletLoanCase):
         self.assertIn("conseil d'administration", str(err.exception))
 
     def test_isere_model_without_academy(self):
-        convention = self._convention(self.college_alpha, academy_id=False, date_signed_academy=False)
+        """R1 (I 2): under the Isère model the Académie is not a party: no Académie, no signature of it."""
+        isere = self.env.ref("tablet_loan.tablet_convention_model_isere")
+        convention = self._convention(self.college_alpha, model_id=isere.id, date_signed_academy=False)
+        self.assertFalse(convention.academy_id)
         convention.action_sign()
         self.assertEqual(convention.state, "signed")
+        self.assertFalse(self.college_alpha.tablet_academy_party)
+        with self.assertRaises(ValidationError):
+            self._convention(self.college_beta, model_id=isere.id)  # an Académie signature given
 
     def test_one_signed_convention_per_college(self):
         first = self._convention(self.college_alpha)

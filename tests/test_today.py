@@ -66,7 +66,7 @@ class TestToday(TabletLoanCase):
         self.assertEqual(self._home(self.head_alpha)["head"]["replacements_to_decide"], 0)
         (self.late | self.loss).with_user(self.referent_alpha).action_validate()
         home = self._home(self.head_alpha)
-        self.assertEqual(list(home), ["college", "head"])
+        self.assertEqual(list(home), ["head", "college"], "the head's own decisions first (issue 19)")
         self.assertEqual(home["head"]["replacements_to_decide"], 2)
 
     def test_each_role_has_its_home(self):

@@ -48,9 +48,20 @@ class TabletDeploymentWizard(models.TransientModel):
     stock_count = fields.Integer(string="Tablets in Stock", compute="_compute_stock_count")
     date_start = fields.Date(string="Handed over on", required=True, default=fields.Date.context_today)
     hand_over_now = fields.Boolean(
-        string="Tablets Handed Over Now", default=True,
+        string="Tablets Handed Over Now", compute="_compute_hand_over_now", store=True, readonly=False,
         help="Unticked, the loans are prepared as drafts and handed over later.",
     )
+    signature_before_handover = fields.Boolean(
+        string="Contract Signed before Hand-over", compute="_compute_hand_over_now", store=True)
+
+    @api.depends("college_id")
+    def _compute_hand_over_now(self):
+        """I 3.2: where the convention wants the contract signed first, the loans are prepared,
+        signed, then handed over."""
+        for wizard in self:
+            first = bool(wizard.college_id) and wizard.college_id._tablet_convention_model().signature_before_handover
+            wizard.signature_before_handover = first
+            wizard.hand_over_now = not first
 
     @api.depends("college_id", "school_year", "source", "school_class")
     def _compute_people(self):
@@ -161,6 +172,11 @@ class TabletDeploymentWizard(models.TransientModel):
             if len(tablets) < len(people):
                 raise UserError(_("%(count)s tablets are needed but %(college)s has only %(stock)s in stock.",
                                   count=len(people), college=self.college_id.name, stock=len(tablets)))
+        if self.hand_over_now and self.college_id._tablet_convention_model().signature_before_handover:
+            raise UserError(_(
+                "Under the convention of %s the loan contract is signed before the tablet is handed over: "
+                "untick “Tablets Handed Over Now”, have the contracts signed, then hand the tablets over.",
+                self.college_id.name))
         state = "active" if self.hand_over_now else "draft"
         loans = self.env["tablet.loan"]._bulk_create_loans([{
             "borrower_id": person.id, "equipment_id": tablet.id, "college_id": self.college_id.id,

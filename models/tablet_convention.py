@@ -1,6 +1,8 @@
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.translate import LazyTranslate
 
@@ -17,6 +19,10 @@ ACADEMY_GROUP = "tablet_loan.group_academy_officer"
 HEAD_GROUP = "tablet_loan.group_college_head"
 REFERENT_GROUP = "tablet_loan.group_college_referent"
 ACCOUNTANT_GROUP = "tablet_loan.group_college_accountant"
+SUPPLIER_GROUP = "tablet_loan.group_supplier_agent"
+# R2 (I 2.2, B 3.3): a référent is collège staff; these roles are not (the officer's group
+# is implied by the programme manager's).
+NOT_REFERENT_GROUPS = (OFFICER_GROUP, ACADEMY_GROUP, SUPPLIER_GROUP)
 # Once every party has signed, these describe what was signed: change them by avenant.
 SIGNED_FIELDS = {
     "company_id", "academy_id", "college_id", "ca_deliberation_date", "ca_deliberation_ref",
@@ -119,8 +125,10 @@ class TabletConvention(models.Model):
     referent_ids = fields.Many2many(
         "res.partner", "tablet_convention_referent_rel", "convention_id", "partner_id",
         string="Digital Referents",
-        domain="[('college_id', '=', college_id), ('school_role', 'in', ('teacher', 'staff', 'head'))]",
-        help="Référents numériques named by the collège; the Département is told of every change.",
+        domain="[('college_id', '=', college_id), ('school_role', 'in', ('teacher', 'staff', 'head')), "
+               "('user_ids.share', '=', False)]",
+        help="Référents numériques named by the collège among its users: once the convention is signed, "
+             "they get the digital referent role for the collège. The Département is told of every change.",
     )
     charter_adopted_date = fields.Date(
         string="Usage Charter Adopted on", tracking=True,
@@ -304,6 +312,7 @@ class TabletConvention(models.Model):
                     college=convention.college_id.display_name,
                     names=", ".join(strangers.mapped("display_name")),
                 ))
+        self._check_referent_users()
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -341,6 +350,7 @@ class TabletConvention(models.Model):
                     fields=", ".join(self._field_label(f) for f in sorted(locked)),
                 ))
         old_referents = {c: c.referent_ids for c in self} if "referent_ids" in vals else {}
+        referent_access = self._referent_access_before(vals)
         res = super().write(vals)
         if VALIDITY_FIELDS & vals.keys() and self._is_academy_only():
             moved = self.filtered(lambda c: (c.date_start, c.date_end) != c._validity_dates())
@@ -349,6 +359,7 @@ class TabletConvention(models.Model):
         for convention, before in old_referents.items():
             if convention.referent_ids != before:
                 convention._notify_referent_change()
+        self._referent_access_after(referent_access)
         return res
 
     @api.ondelete(at_uninstall=False)
@@ -490,3 +501,109 @@ class TabletConvention(models.Model):
                 user_id=(convention.user_id or self.env.user).id,
                 summary=_("Renew the convention of %s", convention.college_id.name),
             )
+
+    # ------------------------------------------------------- référents' access (R2)
+    def _check_referent_users(self):
+        """R2 (I 2.2, B 3.3): the référent role follows the convention (`_sync_referent_access`),
+        so only collège staff who log in may be named: an active internal account, and no
+        Département, Académie or supplier role. Read as superuser: the check must see every
+        account of the person, whatever the writer may read; it writes nothing."""
+        outsiders = self.env["res.groups"].browse([self.env.ref(xmlid).id for xmlid in NOT_REFERENT_GROUPS])
+        for convention in self.sudo():
+            for partner in convention.referent_ids:
+                users = partner.with_context(active_test=False).user_ids.filtered(lambda u: u.active and not u.share)
+                if not users:
+                    raise ValidationError(_(
+                        "%(name)s cannot be a digital referent of %(college)s: a digital referent is a user of the "
+                        "collège. Expected a member of the collège's staff with an active internal user account.",
+                        name=partner.display_name, college=convention.college_id.display_name,
+                    ))
+                roles = users.groups_id & outsiders
+                if roles:
+                    raise ValidationError(_(
+                        "%(name)s cannot be a digital referent of %(college)s: their account holds the role "
+                        "%(roles)s. A digital referent is a member of the collège's staff, not of the Département, "
+                        "an Académie or a supplier.",
+                        name=partner.display_name, college=convention.college_id.display_name,
+                        roles=", ".join(roles.mapped("full_name")),
+                    ))
+
+    def _referent_access_before(self, vals):
+        """{convention: référents its signature makes référents} before a write that changes the
+        status or the référents (None otherwise): a draft or expired convention names nobody."""
+        if not {"state", "referent_ids"} & vals.keys():
+            return None
+        return {convention: convention._signed_referents() for convention in self}
+
+    def _referent_access_after(self, before):
+        """After the write: the référents a signed convention gained get the role, those it lost
+        (removed, or the convention expired) lose it; a draft's référents change nothing."""
+        if not before:
+            return
+        grant, revoke = [], []
+        for convention, old in before.items():
+            new = convention._signed_referents()
+            if new - old:
+                grant.append((convention.college_id, new - old))
+            if old - new:
+                revoke.append((convention.college_id, old - new))
+        if grant or revoke:
+            self._sync_referent_access(grant, revoke)
+
+    def _signed_referents(self):
+        self.ensure_one()
+        return self.referent_ids if self.state == "signed" else self.referent_ids.browse()
+
+    def _sync_referent_access(self, grant, revoke):
+        """R2 (issue 18): the référent group and the collège in `tablet_college_ids` follow the
+        signed convention. `grant` and `revoke` are lists of (collège, partners).
+
+        A user loses the collège unless a signed convention of that collège still names them or
+        they are its head or accountant (the same field gives them their scope); they lose the
+        group unless a signed convention still names them or they are a head (who implies it).
+
+        sudo: writing res.users needs the user administration right, which the head of the
+        collège does not hold. It is safe: this one write adds or removes only the référent
+        group and the convention's own collège, and only on the accounts of people that
+        `_check_referent_users` accepted as staff of that collège when they were named."""
+        Users = self.env["res.users"].sudo().with_context(active_test=False)
+        group = self.env.ref(REFERENT_GROUP)
+        keepers = self.env.ref(HEAD_GROUP) | self.env.ref(ACCOUNTANT_GROUP)
+        head = self.env.ref(HEAD_GROUP)
+        partners = self.env["res.partner"].concat(*(p for _college, p in grant + revoke))
+        users_of = defaultdict(Users.browse)
+        for user in Users.search([("partner_id", "in", partners.ids), ("share", "=", False)]):
+            users_of[user.partner_id.id] |= user
+        # What signed conventions still name, after the write (one query).
+        named = defaultdict(set)
+        revoked = self.env["res.partner"].concat(*(p for _college, p in revoke))
+        if revoked:
+            for convention in self.sudo().search([("state", "=", "signed"), ("referent_ids", "in", revoked.ids)]):
+                for partner in convention.referent_ids & revoked:
+                    named[partner.id].add(convention.college_id.id)
+        # user -> (collèges to link, collèges to unlink, add the group, remove the group)
+        changes = defaultdict(lambda: [set(), set(), False, False])
+        for college, people in grant:
+            for partner in people:
+                for user in users_of[partner.id].filtered("active"):
+                    changes[user][0].add(college.id)
+                    changes[user][2] = True
+        for college, people in revoke:
+            for partner in people:
+                for user in users_of[partner.id]:
+                    if college.id not in named[partner.id] and college.id not in changes[user][0] \
+                            and not user.groups_id & keepers:
+                        changes[user][1].add(college.id)
+                    if not named[partner.id] and not changes[user][2] and head not in user.groups_id:
+                        changes[user][3] = True
+        by_change = defaultdict(Users.browse)
+        for user, (link, unlink, add, remove) in changes.items():
+            by_change[(frozenset(link), frozenset(unlink), add, remove)] |= user
+        for (link, unlink, add, remove), users in by_change.items():
+            vals = {}
+            if link or unlink:
+                vals["tablet_college_ids"] = [Command.link(c) for c in link] + [Command.unlink(c) for c in unlink]
+            if add or remove:
+                vals["groups_id"] = [Command.link(group.id) if add else Command.unlink(group.id)]
+            if vals:
+                users.write(vals)

@@ -290,10 +290,22 @@ class TabletSanction(models.Model):
             return
         still = self.search([("loan_id", "in", home.loan_id.ids), ("state", "=", "in_force"),
                              ("loan_effect_applied", "=", True), ("kind", "in", HOME_USE_KINDS)])
-        loans = home.loan_id - still.loan_id
+        loans = home.loan_id - still.loan_id - self._tablet_counterpart_loans(home.loan_id)
         loans.write({"stays_at_college": False})
         loans._message_log_batch(bodies={loan.id: self.env._(
             "The head's measure has ended: the tablet may go home again.") for loan in loans})
+
+    @api.model
+    def _tablet_counterpart_loans(self, loans):
+        """Loans that a replacement's counterpart keeps at the collège (R24c): decided while a
+        measure was in force, it found `stays_at_college` already set and recorded nothing on
+        the loan, so the decided incidents are what say it. One query for all the loans."""
+        if not loans:
+            return loans
+        incidents = self.env["tablet.incident"].search([
+            ("loan_id", "in", loans.ids), ("decision", "=", "replace"), ("counterpart_stays", "=", True),
+            ("decision_date", "!=", False), ("state", "!=", "cancelled")])
+        return loans & incidents.loan_id
 
     @api.model
     def _cron_sanction_dates(self):

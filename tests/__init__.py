@@ -1,6 +1,7 @@
 from . import test_uai
 from . import test_convention
 from . import test_convention_models
+from . import test_convention_referents
 from . import test_access
 from . import test_demo
 from . import test_delivery_intake

@@ -3,9 +3,9 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from psycopg2 import IntegrityError
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import TabletLoanCase
@@ -116,6 +116,10 @@ class TestConvention(TabletLoanCase):
     def test_referent_change_informs_departement(self):
         """R2: the collège tells the Département about any change of référent."""
         convention = self._convention(self.college_alpha, user_id=self.manager_a.id)
+        # A référent is a user of the collège (issue 18): Prof Alpha gets an account.
+        new_test_user(self.env, login="t_prof_alpha", groups="base.group_user", name="Prof Alpha",
+                      partner_id=self.teacher_alpha.id,
+                      company_id=self.dept_a.id, company_ids=[Command.set(self.dept_a.ids)])
         convention.referent_ids = self.teacher_alpha
         message = convention.message_ids[0]
         self.assertIn("Prof Alpha", message.body)

@@ -94,6 +94,26 @@ class TestSanction(RefusalMixin, TabletLoanCase):
         (first | second).action_end()
         self.assertTrue(self.loan.stays_at_college)
 
+    def test_counterpart_decided_during_a_measure_survives_its_end(self):
+        """R24c decided while a measure keeps the tablet at the collège: the loan already stayed,
+        so only the decided incident says the counterpart requires it; the measure's end keeps it."""
+        sanction = self._new()
+        sanction.action_confirm()
+        self.assertTrue(self.loan.stays_at_college)
+        incident = self.env["tablet.incident"].create({
+            "incident_type": "breakage", "loan_id": self.loan.id, "circumstances": "Écran cassé par négligence.",
+            "event_datetime": fields.Datetime.now() - timedelta(hours=2)})
+        incident.action_validate()
+        incident.with_user(self.head_alpha).write({
+            "decision": "replace", "qualification": "negligence", "counterpart_stays": True,
+            "replacement_equipment_id": self.tablets[1].id})
+        incident.with_user(self.head_alpha).action_decide()
+        self.assertEqual(self.loan.equipment_id, self.tablets[1])
+        sanction.with_user(self.head_alpha).action_end()
+        self.assertEqual(sanction.state, "ended")
+        self.assertTrue(self.loan.stays_at_college, "the replacement's counterpart keeps the tablet at the collège")
+        self.assertFalse(self.loan.home_use_allowed)
+
     def test_two_measures_home_use_comes_back_after_the_last(self):
         first = self._new()
         first.action_confirm()

@@ -56,7 +56,7 @@ class TabletWarrantyClaim(models.Model):
 
     incident_id = fields.Many2one(
         "tablet.incident", string="Incident", required=True, index=True, ondelete="restrict",
-        domain="[('state', '=', 'validated'), ('incident_type', 'in', ('breakage', 'failure'))]",
+        domain="[('warranty_claim_possible', '=', True)]",
         groups=PERSONAL_DATA_GROUPS, check_company=True,
         help="The validated breakage or failure incident. Hidden from the supplier: it names the pupil (R29).",
     )
@@ -213,9 +213,12 @@ class TabletWarrantyClaim(models.Model):
             if incident.incident_type not in ("breakage", "failure"):
                 raise ValidationError(_("A warranty claim is made for a breakage or a failure, not for %s.",
                                         incident.display_name))
-            if incident.state != "validated" and claim.state == "draft":
+            if incident.state not in ("validated", "decided") and claim.state == "draft":
                 raise ValidationError(_("Validate the incident %s before claiming the warranty.",
                                         incident.display_name))
+            # R20, R21: no claim where the incident already says the warranty cannot apply (issue 19).
+            if claim.state == "draft" and (incident.surface_damage or incident.opened_by_user):
+                raise ValidationError(incident._warranty_claim_refusal())
         open_claims = self.search([("incident_id", "in", self.incident_id.ids), ("state", "in", OPEN_CLAIM_STATES)])
         by_incident = {}
         for claim in open_claims:

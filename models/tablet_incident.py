@@ -235,8 +235,11 @@ class TabletIncident(models.Model):
 
     @api.depends("state", "incident_type", "surface_damage", "opened_by_user")
     def _compute_warranty_claim_possible(self):
+        """R20, R21: the button shows only where `_warranty_claim_refusal` would let the claim through."""
         for incident in self:
-            incident.warranty_claim_possible = not incident._warranty_claim_refusal()
+            incident.warranty_claim_possible = (
+                incident.state in CHECKED_STATES and incident.incident_type in ("breakage", "failure")
+                and not incident.surface_damage and not incident.opened_by_user)
 
     def _warranty_claim_refusal(self):
         """Why no warranty claim is made for this incident (R20, R21), or False."""

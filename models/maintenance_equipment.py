@@ -425,7 +425,7 @@ class MaintenanceEquipment(models.Model):
         """{tablet id: its latest validated (or closed) loss or theft incident, of the type of its
         status}: what a write-off stands on (R19). One search for the batch."""
         incidents = self.env["tablet.incident"].search([
-            ("equipment_id", "in", self.ids), ("state", "in", ("validated", "closed")),
+            ("equipment_id", "in", self.ids), ("state", "in", ("validated", "decided", "closed")),
             ("incident_type", "in", tuple(MISSING_INCIDENT_TYPES.values())),
         ], order="validated_date desc, id desc")
         found = {}

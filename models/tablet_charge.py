@@ -262,7 +262,7 @@ class TabletCharge(models.Model):
         if incident.state == "cancelled":
             problems.append(_("the incident %s is cancelled.", incident.display_name))
         if self.case == "warranty_void":
-            if not incident.warranty_claim_ids.filtered("warranty_void"):
+            if not (incident.opened_by_user or incident.warranty_claim_ids.filtered("warranty_void")):
                 problems.append(_("no warranty claim of the incident was voided by the user."))
             value = self.equipment_id.sudo().cost
             if self.currency_id.compare_amounts(self.amount, value) > 0:

@@ -84,7 +84,7 @@ class TabletGeolocationRequest(models.Model):
             return
         incidents = self.env["tablet.incident"].search([
             ("equipment_id", "in", requests.equipment_id.ids), ("incident_type", "in", ("loss", "theft")),
-            ("state", "in", ("validated", "closed")),
+            ("state", "in", ("validated", "decided", "closed")),
         ], order="event_datetime desc, id desc")
         for request in requests:
             request.incident_id = incidents.filtered(

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 from odoo.tools.translate import LazyTranslate
 
-from .maintenance_equipment import MISSING_STATES, OUT_OF_FLEET_STATES
+from .maintenance_equipment import MISSING_STATES, OUT_OF_FLEET_STATES, TABLET_STATES
 from .relation_guard import check_link_targets
 from .tablet_charge_tariff_line import CASE_OF_QUALIFICATION, QUALIFICATIONS, QUALIFICATIONS_OF_TYPE
 from .tablet_workflow_mixin import ALL_FIELDS, as_action, tablet_action
@@ -27,6 +27,12 @@ COLLEGE_STAFF_ROLE = _lt("the collège's référents and head, or the Départeme
 READERS = ("tablet_loan.group_college_referent", "tablet_loan.group_department_officer")
 READERS_ROLE = _lt("the collège's référents and head, or the Département's staff")
 HEAD = "tablet_loan.group_college_head"
+# Issue 19: a tablet declared lost or stolen is no longer with its pupil from the declaration on.
+MISSING_STATE_OF_INCIDENT = {"loss": "lost", "theft": "stolen"}
+# Statuses in which the collège acts on a checked incident (warranty claim, closing, write-off, geolocation).
+CHECKED_STATES = ("validated", "decided")
+# Types of incident the head decides a replacement for (R23).
+TO_DECIDE_TYPES = ("breakage", "loss", "theft")
 
 
 class TabletIncident(models.Model):
@@ -41,10 +47,13 @@ class TabletIncident(models.Model):
     _order = "declaration_datetime desc, id desc"
     _check_company_auto = True
     # Facts only the actions record; what a validated incident no longer changes (R18, R19, R25).
-    _tablet_action_fields = ("validated_date", "decision_date", "decided_by_id", "charge_id")
+    _tablet_action_fields = ("validated_date", "decision_date", "decided_by_id", "charge_id", "tablet_state_before")
     _tablet_frozen_fields = {
         "validated": ("incident_type", "loan_id", "event_datetime", "declaration_datetime",
                       "complaint_date", "complaint_attachment_ids"),
+        # Decided (R23): as validated; the decision itself is frozen by its date (`_tablet_frozen_fields_of`).
+        "decided": ("incident_type", "loan_id", "event_datetime", "declaration_datetime",
+                    "complaint_date", "complaint_attachment_ids"),
         "closed": ALL_FIELDS,
         "cancelled": ALL_FIELDS,
     }
@@ -96,16 +105,46 @@ class TabletIncident(models.Model):
         string="Complaint", groups="tablet_loan.group_department_manager,tablet_loan.group_college_referent",
         copy=False,
     )
+    complaint_deadline = fields.Datetime(
+        string="Complaint Due by", compute="_compute_complaint_deadline", store=True, index=True,
+        help="A theft's police or gendarmerie complaint is due within 48 hours of the event.",
+    )
+    complaint_overdue = fields.Boolean(
+        string="Complaint Overdue", compute="_compute_complaint_overdue", search="_search_complaint_overdue",
+        help="A theft whose complaint is still missing after its deadline.",
+    )
     has_complaint = fields.Boolean(compute="_compute_has_complaint", store=True, string="Complaint Attached")
     missing_complaint = fields.Boolean(
         string="Missing Complaint", compute="_compute_has_complaint", store=True, index=True,
         help="A theft without the police or gendarmerie complaint.",
     )
     state = fields.Selection(
-        [("declared", "Declared"), ("validated", "Validated"), ("closed", "Closed"), ("cancelled", "Cancelled")],
+        [("declared", "Declared"), ("validated", "Validated"), ("decided", "Decided"), ("closed", "Closed"),
+         ("cancelled", "Cancelled")],
         string="Status", default="declared", required=True, readonly=True, copy=False, index=True, tracking=True,
     )
     validated_date = fields.Date(string="Validated on", readonly=True, copy=False)
+    tablet_state_before = fields.Selection(
+        TABLET_STATES, string="Tablet Status before the Declaration", readonly=True, copy=False,
+        help="The tablet's status before a loss or a theft was declared: it comes back to it if the incident "
+             "is cancelled.",
+    )
+    next_step = fields.Char(string="Next Step", compute="_compute_next_step")
+    # The tablet's condition, which decides whether the supplier's warranty may apply (R20, R21).
+    surface_damage = fields.Boolean(
+        string="Shocks, Scratches, Marks or Cracked Screen", tracking=True,
+        help="The supplier's warranty does not apply to a tablet showing shocks, scratches or marks, nor to a "
+             "cracked screen.",
+    )
+    opened_by_user = fields.Boolean(
+        string="Opened or Repaired by the User", tracking=True,
+        help="Opened, dismantled or repaired by the user: the warranty is void and the legal representative is "
+             "asked to reimburse the equipment.",
+    )
+    warranty_claim_possible = fields.Boolean(
+        string="Warranty Claim Possible", compute="_compute_warranty_claim_possible", store=True,
+        help="A checked breakage or failure of a tablet without surface damage, not opened by the user.",
+    )
     warranty_claim_ids = fields.One2many("tablet.warranty.claim", "incident_id", string="Warranty Claims")
     # Issue 17: the acknowledgement and the decision written to the family (R4).
     letter_ids = fields.One2many("tablet.letter", "incident_id", string="Letters",
@@ -170,6 +209,69 @@ class TabletIncident(models.Model):
             incident.has_complaint = bool(incident.complaint_attachment_ids)
             incident.missing_complaint = incident.incident_type == "theft" and not incident.has_complaint
 
+    @api.depends("incident_type", "event_datetime")
+    def _compute_complaint_deadline(self):
+        """R19: the complaint is due within 48 hours of the theft."""
+        for incident in self:
+            theft = incident.incident_type == "theft" and incident.event_datetime
+            incident.complaint_deadline = incident.event_datetime + DECLARATION_DELAY if theft else False
+
+    @api.depends("missing_complaint", "complaint_deadline", "state")
+    def _compute_complaint_overdue(self):
+        now = fields.Datetime.now()
+        for incident in self:
+            incident.complaint_overdue = bool(
+                incident.missing_complaint and incident.state != "cancelled"
+                and incident.complaint_deadline and incident.complaint_deadline < now)
+
+    def _search_complaint_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Complaint Overdue is searched as true or false only."))
+        now = fields.Datetime.now()
+        if (operator == "=") == value:
+            return [("missing_complaint", "=", True), ("state", "!=", "cancelled"), ("complaint_deadline", "<", now)]
+        return ["|", "|", ("missing_complaint", "=", False), ("state", "=", "cancelled"),
+                "|", ("complaint_deadline", "=", False), ("complaint_deadline", ">=", now)]
+
+    @api.depends("state", "incident_type", "surface_damage", "opened_by_user")
+    def _compute_warranty_claim_possible(self):
+        """R20, R21: the button shows only where `_warranty_claim_refusal` would let the claim through."""
+        for incident in self:
+            incident.warranty_claim_possible = (
+                incident.state in CHECKED_STATES and incident.incident_type in ("breakage", "failure")
+                and not incident.surface_damage and not incident.opened_by_user)
+
+    def _warranty_claim_refusal(self):
+        """Why no warranty claim is made for this incident (R20, R21), or False."""
+        self.ensure_one()
+        if self.state not in CHECKED_STATES or self.incident_type not in ("breakage", "failure"):
+            return _("A warranty claim is made for a validated breakage or failure incident (%s).", self.display_name)
+        if self.surface_damage:
+            return _("%s: the tablet shows shocks, scratches, marks or a cracked screen: the supplier's warranty "
+                     "does not apply.", self.display_name)
+        if self.opened_by_user:
+            return _("%s: the tablet was opened, dismantled or repaired by the user: the warranty is void. Ask the "
+                     "legal representative to reimburse the equipment instead.", self.display_name)
+        return False
+
+    @api.depends("state", "incident_type", "missing_complaint", "decision_date", "warranty_claim_possible")
+    def _compute_next_step(self):
+        """What the collège does next, shown on the form (issue 19)."""
+        for incident in self:
+            state = incident.state
+            if state == "declared":
+                step = (_("Attach the police or gendarmerie complaint, then validate the declaration.")
+                        if incident.missing_complaint else _("Check the declaration, then validate it."))
+            elif state == "validated" and incident.incident_type in TO_DECIDE_TYPES and not incident.decision_date:
+                step = _("The head of the collège decides whether the tablet is replaced.")
+            elif state in CHECKED_STATES and incident.warranty_claim_possible and incident.incident_type == "failure":
+                step = _("Claim the supplier's warranty, then close the incident once the tablet is back.")
+            elif state in CHECKED_STATES:
+                step = _("Close the incident once everything it calls for is done.")
+            else:
+                step = False
+            incident.next_step = step
+
     @api.depends("incident_type", "college_id", "equipment_id", "event_datetime")
     def _compute_tariff_line_id(self):
         Tariff = self.env["tablet.charge.tariff"]
@@ -227,6 +329,7 @@ class TabletIncident(models.Model):
         for vals in vals_list:
             self._check_client_values(vals)
         incidents = super().create(vals_list)
+        incidents._mark_tablet_missing()
         incidents.filtered("missing_complaint")._remind_complaint()
         for incident in incidents.filtered("late_declaration"):
             incident.message_post(body=_("Declared more than 48 hours after the event."))
@@ -234,7 +337,40 @@ class TabletIncident(models.Model):
 
     def write(self, vals):
         self._check_client_values(vals)
-        return super().write(vals)
+        # A declared incident whose type or loan changes gives its tablet back, then marks the right one.
+        changed = self.filtered(lambda i: i.state == "declared") if vals.keys() & {"incident_type", "loan_id"} \
+            else self.browse()
+        if changed:
+            changed.check_access("write")  # the tablet moves only for whoever may change the incident
+        changed._restore_tablet_state()
+        res = super().write(vals)
+        changed._mark_tablet_missing()
+        return res
+
+    def _mark_tablet_missing(self):
+        """Issue 19: a tablet declared lost or stolen leaves "Assigned" at the declaration, through the
+        same write as the validation's; its status before is kept for a cancellation. One that is
+        already missing or out of the fleet keeps its status (issue 15)."""
+        for incident_type, tablet_state in MISSING_STATE_OF_INCIDENT.items():
+            incidents = self.filtered(lambda i: i.incident_type == incident_type and i.equipment_id
+                                      and i.equipment_id.tablet_state not in (*MISSING_STATES, *OUT_OF_FLEET_STATES))
+            for before in set(incidents.equipment_id.mapped("tablet_state")):
+                as_action(incidents.filtered(lambda i: i.equipment_id.tablet_state == before)).write(
+                    {"tablet_state_before": before})
+            if incidents:
+                as_action(incidents.equipment_id).write({"tablet_state": tablet_state})
+
+    def _restore_tablet_state(self):
+        """A cancelled (or retyped) loss or theft gives the tablet back its status before the
+        declaration, if it is still lost or stolen by it; a lent tablet then follows its loan again."""
+        to_restore = self.filtered(lambda i: i.tablet_state_before and i.equipment_id == i.loan_id.equipment_id
+                                   and i.equipment_id.tablet_state == MISSING_STATE_OF_INCIDENT.get(i.incident_type))
+        for before in set(to_restore.mapped("tablet_state_before")):
+            as_action(to_restore.filtered(lambda i: i.tablet_state_before == before).equipment_id).write(
+                {"tablet_state": before})
+        if to_restore:
+            as_action(to_restore).write({"tablet_state_before": False})
+            to_restore.loan_id._sync_tablet_state()
 
     def _check_client_values(self, vals):
         check_link_targets(self, vals, ("loan_id", "replacement_equipment_id"))
@@ -302,12 +438,13 @@ class TabletIncident(models.Model):
         if self.filtered(lambda i: i.state == "closed"):
             raise UserError(_("A closed incident cannot be cancelled."))
         self._write_state({"state": "cancelled"})
+        self._restore_tablet_state()
         return True
 
     @tablet_action(*COLLEGE_STAFF, role=COLLEGE_STAFF_ROLE)
     def action_close(self):
-        if self.filtered(lambda i: i.state != "validated"):
-            raise UserError(_("Only a validated incident can be closed."))
+        if self.filtered(lambda i: i.state not in CHECKED_STATES):
+            raise UserError(_("Only a validated or decided incident can be closed."))
         self._write_state({"state": "closed"})
         return True
 
@@ -337,6 +474,7 @@ class TabletIncident(models.Model):
                     incident, case, amount=incident.charge_amount)
             incident.activity_feedback(["mail.mail_activity_data_todo"])
             incident.message_post(body=incident._decision_summary())
+        self._write_state({"state": "decided"})
         return True
 
     def _check_decision(self):
@@ -407,9 +545,9 @@ class TabletIncident(models.Model):
         """A broken or failing tablet goes to the supplier's warranty (R20): open the
         incident's claim, or a new one with the incident filled in."""
         self.ensure_one()
-        if self.state != "validated" or self.incident_type not in ("breakage", "failure"):
-            raise UserError(_("A warranty claim is made for a validated breakage or failure incident (%s).",
-                              self.display_name))
+        refusal = self._warranty_claim_refusal()
+        if refusal:
+            raise UserError(refusal)
         action = self.env["ir.actions.act_window"]._for_xml_id("tablet_loan.tablet_warranty_claim_action")
         open_claim = self.warranty_claim_ids.filtered(lambda c: c.state in ("draft", "sent", "answered"))[:1]
         action.update(views=[(False, "form")], view_mode="form", res_id=open_claim.id or False,

@@ -1091,7 +1091,7 @@ class TabletLoan(models.Model):
             ([("state", "=", "closed"), ("borrower_id", "in", self._borrowers_with_open_loan())],
              _("the pupil holds another tablet: the gift is that one")),
             ([("no_gift", "=", True)], _("no gift: counterpart of a replacement decided by the head")),
-            ([("incident_ids.state", "in", ("declared", "validated"))], _("an incident is still open on this loan")),
+            ([("incident_ids.state", "in", ("declared", "validated", "decided"))], _("an incident is still open on this loan")),
             ([("borrower_id", "in", self._borrowers_at_fault())],
              _("a fault over the pupil's years in the programme (damage qualified as deliberate or negligent, "
                "a charge, or a warranty voided by the user)")),

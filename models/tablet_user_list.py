@@ -1,10 +1,12 @@
+from markupsafe import Markup
+
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.translate import LazyTranslate
 
 from .res_partner import COLLEGE_MEMBER_ROLES
 from .school_year import check_school_year, school_year_of
-from .tablet_workflow_mixin import ALL_FIELDS, in_action, tablet_action
+from .tablet_workflow_mixin import ALL_FIELDS, as_action, in_action, tablet_action
 from .utils import count_by
 
 _lt = LazyTranslate(__name__)
@@ -27,7 +29,7 @@ class TabletUserList(models.Model):
     _inherit = ["tablet.workflow.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "school_year desc, college_id"
     _check_company_auto = True
-    _tablet_action_fields = ("validated_date",)
+    _tablet_action_fields = ("validated_date", "sent_partner_ids", "removed_names", "resubmitted")
     # Submitted: the Académie reads what the head sent (it writes only its reason for sending
     # it back); validated: the basis of the year's loans, reopened by the head to change it.
     _tablet_frozen_fields = {"submitted": ("college_id", "school_year", "line_ids"), "validated": ALL_FIELDS}
@@ -52,6 +54,17 @@ class TabletUserList(models.Model):
     line_count = fields.Integer(compute="_compute_line_count")
     return_reason = fields.Text(string="Reason for Sending Back", tracking=True)
     validated_date = fields.Date(string="Validated on", readonly=True, copy=False, tracking=True)
+    # Issue 19: what the Académie reads of a resubmitted list, against its last submission (the
+    # validated one after a reopening, or the one it sent back).
+    sent_partner_ids = fields.Many2many(
+        "res.partner", "tablet_user_list_sent_partner_rel", "list_id", "partner_id",
+        string="People as Last Submitted", readonly=True, copy=False,
+        help="The people on the list when it was last submitted to the Académie.",
+    )
+    resubmitted = fields.Boolean(string="Resubmitted", readonly=True, copy=False,
+                                 help="Submitted again after a validation or after being sent back.")
+    removed_names = fields.Text(string="Removed since the Last Submission", readonly=True, copy=False)
+    added_count = fields.Integer(string="Added since the Last Submission", compute="_compute_added_count")
 
     _sql_constraints = [
         ("college_year_unique", "UNIQUE(college_id, school_year)",
@@ -68,6 +81,11 @@ class TabletUserList(models.Model):
         counts = count_by(self.env["tablet.user.list.line"], "list_id", self)
         for user_list in self:
             user_list.line_count = counts.get(user_list, 0)
+
+    @api.depends("line_ids.added_since_last_submission")
+    def _compute_added_count(self):
+        for user_list in self:
+            user_list.added_count = len(user_list.line_ids.filtered("added_since_last_submission"))
 
     @api.constrains("school_year")
     def _check_school_year(self):
@@ -108,6 +126,7 @@ class TabletUserList(models.Model):
                 raise UserError(_("Only a draft or sent-back list can be submitted (%s).", user_list.name))
             if not user_list.line_ids:
                 raise UserError(_("The list %s has no user: add them before submitting.", user_list.name))
+        self._record_changes_since_last_submission()
         final = self._without_academy()
         (self - final)._write_state({"state": "submitted"})
         if final:
@@ -157,6 +176,39 @@ class TabletUserList(models.Model):
             raise UserError(_("Only a validated list can be reopened."))
         self._write_state({"state": "draft"})
         return True
+
+    def _record_changes_since_last_submission(self):
+        """On a new submission, against the previous one (the validated list after a reopening, or
+        the list the Académie sent back): marks the people added, keeps the names of those removed
+        and posts the summary for the Académie. Set-based: one write per kind of change."""
+        Line = self.env["tablet.user.list.line"]
+        added_lines, other_lines = Line, Line
+        for user_list in self:
+            before, now = user_list.sent_partner_ids, user_list.line_ids.partner_id
+            added = user_list.line_ids.filtered(lambda l: before and l.partner_id not in before)
+            added_lines |= added
+            other_lines |= user_list.line_ids - added
+            removed = (before - now).sorted("name")
+            removed_names = "\n".join(removed.mapped("display_name")) or False
+            as_action(user_list).write({"resubmitted": bool(before), "removed_names": removed_names,
+                                        "sent_partner_ids": [Command.set(now.ids)]})
+            if before:
+                user_list.message_post(body=user_list._changes_summary(added.partner_id, removed))
+        if added_lines:
+            as_action(added_lines).write({"added_since_last_submission": True})
+        other_lines = other_lines.filtered("added_since_last_submission")
+        if other_lines:
+            as_action(other_lines).write({"added_since_last_submission": False})
+
+    def _changes_summary(self, added, removed):
+        """The chatter's account of a resubmission: who was added, who was removed."""
+        nobody = _("nobody")
+
+        def names(partners):
+            return Markup(", ").join(partners.sorted("name").mapped("display_name")) or nobody
+        return Markup("<p>%s</p><ul><li>%s %s</li><li>%s %s</li></ul>") % (
+            _("Resubmitted to the Académie. Changes since the last submission:"),
+            _("Added (%s):", len(added)), names(added), _("Removed (%s):", len(removed)), names(removed))
 
     @api.model
     def _validated_pairs(self, partners, colleges, school_years):

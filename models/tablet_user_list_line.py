@@ -11,6 +11,7 @@ class TabletUserListLine(models.Model):
     _description = "Nominative List Line"
     _inherit = ["tablet.workflow.mixin"]
     _tablet_state_field = False
+    _tablet_action_fields = ("added_since_last_submission",)
     _order = "school_role, school_class, partner_id"
 
     list_id = fields.Many2one("tablet.user.list", string="List", required=True, index=True, ondelete="cascade")
@@ -19,6 +20,9 @@ class TabletUserListLine(models.Model):
     partner_id = fields.Many2one("res.partner", string="Person", required=True, index=True, ondelete="restrict")
     school_role = fields.Selection(related="partner_id.school_role", store=True)
     school_class = fields.Char(related="partner_id.school_class", store=True)
+    # Issue 19: set when the list is submitted again, for the Académie to see who is new.
+    added_since_last_submission = fields.Boolean(string="Added since the Last Submission", readonly=True,
+                                                 copy=False)
 
     _sql_constraints = [
         ("person_unique", "UNIQUE(list_id, partner_id)", "A person appears once on a list."),

@@ -19,7 +19,10 @@ SUPPLIER_STATES = ("sent", "answered", "returned")
 # R20: the only faults the supplier warranty covers.
 COVERED_FAULTS = ("component", "whole_device", "system")
 # What a supplier agent may write on a claim addressed to their company (R29).
-SUPPLIER_WRITABLE_FIELDS = {"rma_number", "answer", "refusal_reason", "new_serial_no", "new_imei", "returned_date"}
+SUPPLIER_WRITABLE_FIELDS = {"rma_number", "answer", "refusal_reason", "new_serial_no", "new_imei", "returned_date",
+                            "repair_report"}
+# Written by the supplier's warranty desk only (issue 19): its own account of the repair.
+SUPPLIER_ONLY_FIELDS = {"repair_report"}
 # Roles of the programme that may see the incident, hence the pupil (R29).
 PERSONAL_DATA_GROUPS = "tablet_loan.group_department_officer,tablet_loan.group_college_referent,tablet_loan.group_college_head"
 # Who takes each step (README, "Warranty claims" and "Supplier desk").
@@ -56,7 +59,7 @@ class TabletWarrantyClaim(models.Model):
 
     incident_id = fields.Many2one(
         "tablet.incident", string="Incident", required=True, index=True, ondelete="restrict",
-        domain="[('state', '=', 'validated'), ('incident_type', 'in', ('breakage', 'failure'))]",
+        domain="[('warranty_claim_possible', '=', True)]",
         groups=PERSONAL_DATA_GROUPS, check_company=True,
         help="The validated breakage or failure incident. Hidden from the supplier: it names the pupil.",
     )
@@ -142,6 +145,16 @@ class TabletWarrantyClaim(models.Model):
     new_equipment_id = fields.Many2one("maintenance.equipment", string="Replacement Tablet", readonly=True,
                                        copy=False, check_company=True, groups=PERSONAL_DATA_GROUPS)
     returned_date = fields.Date(string="Returned on", copy=False, tracking=True)
+    repair_report = fields.Text(
+        string="Repair Report", copy=False, tracking=True,
+        help="Written by the supplier's warranty desk: what was found and done on the tablet.",
+    )
+    # Stored, hence computed as superuser: the supplier reads where to send the tablet back,
+    # not the collège's record itself (R29: a collège's address names no pupil).
+    return_address = fields.Text(
+        string="Return Address", compute="_compute_return_address", store=True,
+        help="Where the supplier sends the tablet back: the collège's address.",
+    )
     # Stored for the dashboards (pivot, graph); a school year names no pupil (R29).
     school_year = fields.Char(related="incident_id.loan_id.school_year", store=True, index=True,
                               string="School Year")
@@ -154,6 +167,14 @@ class TabletWarrantyClaim(models.Model):
             claim.equipment_id = incident.equipment_id
             claim.college_id = incident.college_id
             claim.company_id = incident.company_id
+
+    @api.depends("college_id.name", "college_id.street", "college_id.street2", "college_id.zip", "college_id.city",
+                 "college_id.country_id")
+    def _compute_return_address(self):
+        for claim in self:
+            college = claim.college_id
+            address = college._display_address(without_company=True).strip() if college else ""
+            claim.return_address = "\n".join(part for part in (college.name, address) if part) or False
 
     @api.depends("equipment_id")
     def _compute_supplier_id(self):
@@ -213,9 +234,12 @@ class TabletWarrantyClaim(models.Model):
             if incident.incident_type not in ("breakage", "failure"):
                 raise ValidationError(_("A warranty claim is made for a breakage or a failure, not for %s.",
                                         incident.display_name))
-            if incident.state != "validated" and claim.state == "draft":
+            if incident.state not in ("validated", "decided") and claim.state == "draft":
                 raise ValidationError(_("Validate the incident %s before claiming the warranty.",
                                         incident.display_name))
+            # R20, R21: no claim where the incident already says the warranty cannot apply (issue 19).
+            if claim.state == "draft" and (incident.surface_damage or incident.opened_by_user):
+                raise ValidationError(incident._warranty_claim_refusal())
         open_claims = self.search([("incident_id", "in", self.incident_id.ids), ("state", "in", OPEN_CLAIM_STATES)])
         by_incident = {}
         for claim in open_claims:
@@ -237,6 +261,7 @@ class TabletWarrantyClaim(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_supplier_only_fields(vals)
             check_link_targets(self, vals, ("incident_id", "supplier_id"))
         claims = super().create(vals_list)
         claims._request_reimbursement()
@@ -254,11 +279,20 @@ class TabletWarrantyClaim(models.Model):
             if self.filtered(lambda c: c.state not in ("sent", "answered")):
                 raise AccessError(_("The supplier's answer is recorded only on a claim sent to them and not yet "
                                     "returned."))
+        else:
+            self._check_supplier_only_fields(vals)
         check_link_targets(self, vals, ("incident_id", "supplier_id"))
         res = super().write(vals)
         if vals.get("opened_by_user"):
             self._request_reimbursement()
         return res
+
+    def _check_supplier_only_fields(self, vals):
+        """The repair report is the supplier's own word: nobody else writes it (issue 19)."""
+        fnames = vals.keys() & SUPPLIER_ONLY_FIELDS
+        if fnames and not in_action(self.env) and not self._is_supplier_agent():
+            raise AccessError(_("%s is written by the supplier's warranty desk only.",
+                                ", ".join(self._fields[f].get_description(self.env)["string"] for f in sorted(fnames))))
 
     def _write_internal(self, vals):
         """State changes made by the actions, which check their own preconditions."""

@@ -53,7 +53,7 @@ class TestIncident(TabletLoanCase):
             theft.action_validate()
         self.assertRegex(str(err.exception), "complaint|plainte")  # R19
         self.assertEqual(theft.state, "declared")
-        self.assertEqual(self.tablets[0].tablet_state, "assigned")
+        self.assertEqual(self.tablets[0].tablet_state, "stolen", "stolen from the declaration on (issue 19)")
         complaint = self.env["ir.attachment"].create({
             "name": "plainte.pdf", "datas": base64.b64encode(b"%PDF-1.4 plainte"),
             "res_model": "tablet.incident", "res_id": theft.id})

@@ -4,7 +4,7 @@ from odoo.tools import SQL, drop_view_if_exists
 from .tablet_fleet_need import ADULT_ROLES, LENT_LOAN_STATES, UNAVAILABLE_STATES
 
 RENEWAL_NOTICE_DAYS = 60
-OPEN_INCIDENT_STATES = ("declared", "validated")
+OPEN_INCIDENT_STATES = ("declared", "validated", "decided")
 
 
 class TabletCollegeOverview(models.Model):
@@ -44,7 +44,7 @@ class TabletCollegeOverview(models.Model):
     missing_count = fields.Integer(string="Tablets Missing", readonly=True,
                                    help="Tablets needed beyond those the collège holds.")
     incident_count = fields.Integer(string="Open Incidents", readonly=True,
-                                    help="Declared or validated, not closed nor cancelled.")
+                                    help="Declared, validated or decided, not closed nor cancelled.")
     unpaid_count = fields.Integer(string="Unpaid Charges", readonly=True)
     unpaid_amount = fields.Float(string="Amount Unpaid", readonly=True, digits=(16, 2),
                                  help="What families still owe on invoiced charges.")

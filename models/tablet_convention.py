@@ -145,6 +145,12 @@ class TabletConvention(models.Model):
         ),
     ]
 
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Convention drawn up.")
+
     @api.depends("college_id")
     def _compute_academy_id(self):
         for convention in self:

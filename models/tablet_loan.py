@@ -197,6 +197,12 @@ class TabletLoan(models.Model):
     _replaced_indexes = ("college_id", "company_id", "convention_id", "school_year", "state", "school_class",
                          "home_use_allowed", "date_start", "date_end")
 
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Loan contract drawn up.")
+
     def init(self):
         for fname in self._replaced_indexes:
             drop_index(self.env.cr, make_index_name(self._table, fname), self._table)

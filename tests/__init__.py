@@ -44,3 +44,4 @@ from . import test_processing_activity
 from . import test_privacy_trace
 from . import test_letters
 from . import test_sanction
+from . import test_forms

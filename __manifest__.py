@@ -50,6 +50,7 @@
         "views/tablet_warranty_claim_views.xml",
         "views/tablet_charge_tariff_views.xml",
         "views/tablet_charge_views.xml",
+        "views/res_partner_school_person_views.xml",
         "views/tablet_annual_report_views.xml",
         "views/tablet_sanction_views.xml",
         "views/tablet_committee_meeting_views.xml",

@@ -75,6 +75,24 @@ EXIT_REASONS = {"donated": _lt("Given to the pupil"), "written_off": _lt("Writte
                 "scrapped": _lt("Scrapped")}
 
 
+# Issue 19: the Maintenance app's fields that mean nothing for a tablet of the programme (teams,
+# technicians, failure statistics, colour index...): the tablet views do not offer them as
+# measures, groupings or sort keys. Only presentation: the fields stay Maintenance's own.
+MAINTENANCE_ONLY_FIELDS = (
+    "color", "maintenance_team_id", "technician_user_id", "owner_user_id", "maintenance_ids",
+    "maintenance_count", "maintenance_open_count", "expected_mtbf", "mtbf", "mttr", "estimated_next_failure",
+    "latest_failure_date", "period", "next_action_date", "maintenance_duration", "location", "assign_date",
+    "scrap_date", "effective_date", "equipment_properties", "partner_ref", "match_serial", "employee_id",
+    "department_id", "equipment_assign_to",
+)
+# The tablet views of the module (the Tablets menu's action): what `get_views` recognises.
+TABLET_VIEW_XMLIDS = (
+    "tablet_loan.maintenance_equipment_view_form_tablet", "tablet_loan.maintenance_equipment_view_list_tablet",
+    "tablet_loan.maintenance_equipment_view_kanban_tablet", "tablet_loan.maintenance_equipment_view_pivot_tablet",
+    "tablet_loan.maintenance_equipment_view_graph_tablet", "tablet_loan.maintenance_equipment_view_search_tablet",
+)
+
+
 def linear_value(cost, purchase_date, on_date, years):
     """The purchase cost depreciated linearly to zero over `years` years from the purchase date
     (a tablet without asset); no purchase date: the cost."""
@@ -176,6 +194,37 @@ class MaintenanceEquipment(models.Model):
         ("imei_unique", "UNIQUE(imei)", "This IMEI is already registered on another tablet."),
         ("mdm_device_id_unique", "UNIQUE(mdm_device_id)", "This MDM device ID is already registered on another tablet."),
     ]
+
+    def _creation_message(self):
+        """A tablet's chatter starts with its arrival in the fleet, not "Maintenance Equipment
+        created" (whose French participle does not even agree); other equipment keeps mail's."""
+        self.ensure_one()
+        if self.is_tablet:
+            return _("Tablet added to the fleet.")
+        return super()._creation_message()
+
+    def get_formview_id(self, access_uid=None):
+        """A tablet opens the tablet form wherever it is clicked (a loan's, an incident's or a
+        claim's tablet); other equipment opens Maintenance's form."""
+        if len(self) == 1 and self.is_tablet:
+            return self.env["ir.model.data"]._xmlid_to_res_id("tablet_loan.maintenance_equipment_view_form_tablet")
+        return super().get_formview_id(access_uid=access_uid)
+
+    @api.model
+    def get_views(self, views, options=None):
+        """The tablet views offer no maintenance figure as a measure, grouping or sort key
+        (pivot's "Couleur", "MTBF"...): their fields' descriptions say so. Keyed on the views
+        asked for, since the web client sends no other context to get_views."""
+        result = super().get_views(views, options)
+        tablet_views = {self.env["ir.model.data"]._xmlid_to_res_id(xmlid, raise_if_not_found=False)
+                        for xmlid in TABLET_VIEW_XMLIDS}
+        if any(view_id in tablet_views for view_id, _view_type in views if view_id):
+            descriptions = result.get("models", {}).get(self._name, {}).get("fields", {})
+            for fname in MAINTENANCE_ONLY_FIELDS:
+                if fname in descriptions:
+                    descriptions[fname] = dict(descriptions[fname], groupable=False, sortable=False,
+                                               aggregator=None)
+        return result
 
     def init(self):
         """Campaigns change the status of tens of thousands of tablets at once (summer custody,

@@ -514,6 +514,14 @@ class ResPartner(models.Model):
         field = partner._fields[fname]
         return (field.convert_to_write(partner[fname], partner) or False) != (value or False)
 
+    def get_formview_id(self, access_uid=None):
+        """A pupil, legal representative or member of staff opens the programme's form wherever
+        they are clicked (a loan's borrower, a charge's payer...): no VAT, job position or sales
+        tab for them. Collèges, académies and every other contact keep the contact form."""
+        if len(self) == 1 and self.school_role and not self.is_college and not self.is_academy:
+            return self.env["ir.model.data"]._xmlid_to_res_id("tablet_loan.res_partner_view_form_school_person")
+        return super().get_formview_id(access_uid=access_uid)
+
     @tablet_action(*COLLEGE_READER_GROUPS, role=_lt("the programme's users"))
     def action_open_college_members(self):
         self.ensure_one()

@@ -162,6 +162,12 @@ class TabletAnnualReport(models.Model):
     ]
 
     # ------------------------------------------------------------------ defaults
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Annual report opened as a draft.")
+
     @api.model
     def _default_college_id(self):
         """The head's collège, when they have only one: the year's report in one step."""

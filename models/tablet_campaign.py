@@ -99,6 +99,12 @@ class TabletCampaign(models.Model):
     error = fields.Text(string="Error", readonly=True)
     date_done = fields.Datetime(string="Finished on", readonly=True)
 
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Campaign launched.")
+
     @api.model_create_multi
     def create(self, vals_list):
         if not in_action(self.env):

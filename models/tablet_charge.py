@@ -144,6 +144,12 @@ class TabletCharge(models.Model):
         ("amount_not_negative", "CHECK(amount >= 0)", "The amount of a charge cannot be negative."),
     ]
 
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Financial contribution recorded.")
+
     @api.depends("incident_type", "borrower_id")
     def _compute_display_name(self):
         types = dict(self._fields["incident_type"]._description_selection(self.env))

@@ -65,6 +65,12 @@ class TabletChargeTariff(models.Model):
          "The depreciation period must be at least one year."),
     ]
 
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Tariff recorded.")
+
     @api.depends("college_id", "ca_deliberation_ref", "effective_date")
     def _compute_display_name(self):
         for tariff in self:

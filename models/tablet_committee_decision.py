@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 
 
 class TabletCommitteeDecision(models.Model):
@@ -21,6 +21,12 @@ class TabletCommitteeDecision(models.Model):
     user_id = fields.Many2one("res.users", string="Owner", help="Who carries the decision out.")
     date_due = fields.Date(string="Due on")
     done = fields.Boolean(string="Done")
+
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Committee decision recorded.")
 
     @api.model_create_multi
     def create(self, vals_list):

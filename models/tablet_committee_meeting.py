@@ -64,6 +64,12 @@ class TabletCommitteeMeeting(models.Model):
         string="Status", default="planned", required=True, readonly=True, copy=False, index=True, tracking=True,
     )
 
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Committee meeting planned.")
+
     @api.depends("date")
     def _compute_school_year(self):
         for meeting in self:

@@ -164,6 +164,12 @@ class TabletConvention(models.Model):
         ),
     ]
 
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Convention drawn up.")
+
     def _default_model(self):
         """The Département's own model when it has one, else the module's general one."""
         return self.env["tablet.convention.model"].search(

@@ -75,6 +75,12 @@ class TabletGeolocationRequest(models.Model):
     result = fields.Text(string="Result", tracking=True, help="What the MDM reported; kept only as long as needed.")
     closed_date = fields.Date(string="Closed on", readonly=True, copy=False, tracking=True)
 
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Geolocation request opened.")
+
     @api.depends("equipment_id", "reason")
     def _compute_incident_id(self):
         """The latest validated (or closed) loss or theft of the tablet, whatever its status says."""

@@ -186,6 +186,12 @@ class TabletIncident(models.Model):
     decision_date = fields.Date(string="Decided on", readonly=True, copy=False, tracking=True)
     decided_by_id = fields.Many2one("res.users", string="Decided by", readonly=True, copy=False)
 
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Incident recorded.")
+
     @api.depends("loan_id")
     def _compute_from_loan(self):
         for incident in self:

@@ -163,6 +163,17 @@ class TabletLoan(models.Model):
         help="The tablet is released from the pupil's profile in the Département's MDM.")
     return_note = fields.Text(string="Return Notes", copy=False)
     incident_ids = fields.One2many("tablet.incident", "loan_id", string="Incidents")
+    # Figures of the loans pivot (issue 19): stored so that they add up per collège and status;
+    # computed only, so the workflow guard refuses a client's write like any computed field.
+    home_use_count = fields.Integer(
+        string="Home Use Allowed", compute="_compute_pivot_figures", store=True, aggregator="sum",
+        help="1 when the tablet may go home: the pivot adds up the contracts allowing home use.")
+    incident_count = fields.Integer(
+        string="Incidents Declared", compute="_compute_pivot_figures", store=True, aggregator="sum",
+        help="Incidents declared on this loan (breakage, failure, loss, theft), cancelled ones excepted.")
+    missing_accessory_count = fields.Integer(
+        string="Accessories Missing at Return", compute="_compute_pivot_figures", store=True, aggregator="sum",
+        help="Cover, charger or cable handed over but not brought back with the tablet.")
     is_overdue = fields.Boolean(string="Return Overdue", compute="_compute_is_overdue", search="_search_is_overdue")
     # Issue 17: the collège's letters to the family (R4) and the overdue escalation they record.
     letter_ids = fields.One2many("tablet.letter", "loan_id", string="Letters",
@@ -196,6 +207,12 @@ class TabletLoan(models.Model):
     # tablet keep their own index (history of a person or a tablet, deletion checks).
     _replaced_indexes = ("college_id", "company_id", "convention_id", "school_year", "state", "school_class",
                          "home_use_allowed", "date_start", "date_end")
+
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Loan contract drawn up.")
 
     def init(self):
         for fname in self._replaced_indexes:
@@ -233,6 +250,20 @@ class TabletLoan(models.Model):
                 loan.convention_id.home_use_allowed and not loan.stays_at_college
                 and loan.signed_date and loan._signed_by_right_person()
             )
+
+    @api.depends("home_use_allowed", "incident_ids.state", "state", "cover_delivered", "charger_delivered",
+                 "cable_delivered", "cover_returned", "charger_returned", "cable_returned")
+    def _compute_pivot_figures(self):
+        """The loans pivot's measures; the incidents are read with the batch (one query)."""
+        returned = ("returned", "closed")
+        for loan in self:
+            loan.home_use_count = int(bool(loan.home_use_allowed))
+            loan.incident_count = len(loan.incident_ids.filtered(lambda i: i.state != "cancelled"))
+            loan.missing_accessory_count = 0 if loan.state not in returned else sum(
+                1 for delivered, back in ((loan.cover_delivered, loan.cover_returned),
+                                          (loan.charger_delivered, loan.charger_returned),
+                                          (loan.cable_delivered, loan.cable_returned))
+                if delivered and not back)
 
     def _signed_by_right_person(self):
         self.ensure_one()

@@ -108,6 +108,12 @@ class TabletProcessingActivity(models.Model):
                                           tracking=True)
     active = fields.Boolean(default=True)
 
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Register entry recorded.")
+
     @api.depends("college_id")
     def _compute_academy_id(self):
         for record in self.filtered("college_id"):

@@ -108,6 +108,12 @@ class TabletSanction(models.Model):
     department_action_by_id = fields.Many2one("res.users", string="Action Recorded by", readonly=True, copy=False)
 
     # ------------------------------------------------------------------ computes
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Measure recorded.")
+
     @api.depends("borrower_id")
     def _compute_college_id(self):
         for sanction in self:

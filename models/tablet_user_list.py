@@ -71,6 +71,12 @@ class TabletUserList(models.Model):
          "A collège has one nominative list per school year."),
     ]
 
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Nominative list drawn up.")
+
     @api.depends("college_id.name", "school_year")
     def _compute_name(self):
         for user_list in self:

@@ -160,6 +160,12 @@ class TabletWarrantyClaim(models.Model):
                               string="School Year")
 
     # ------------------------------------------------------------------ computes
+    def _creation_message(self):
+        """The chatter's first line: mail's "<description> created" reads wrong in French
+        (the participle does not agree with the document's gender); a sentence of its own."""
+        self.ensure_one()
+        return _("Warranty claim opened.")
+
     @api.depends("incident_id")
     def _compute_from_incident(self):
         for claim in self:

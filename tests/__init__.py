@@ -48,3 +48,4 @@ from . import test_privacy_trace
 from . import test_letters
 from . import test_sanction
 from . import test_incident_status
+from . import test_forms

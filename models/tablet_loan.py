@@ -393,7 +393,7 @@ class TabletLoan(models.Model):
         until the legal representatives sign, R12)."""
         waiting = self.filtered(lambda l: l.convention_id.model_id.signature_before_handover
                                 and not l._contract_signed())
-        return [_("the contract of %(person)s is not signed yet: under the convention of %(college)s the tablet "
+        return [self.env._("the contract of %(person)s is not signed yet: under the convention of %(college)s the tablet "
                   "is handed over once the contract is signed", person=loan.borrower_id.display_name,
                   college=loan.college_id.name) for loan in waiting[:MAX_LISTED]]
 

@@ -102,3 +102,36 @@ class TestSignatureTour(HttpCase):
         if target:
             with open(target, "wb") as file:
                 file.write(pdf)
+
+
+@tagged("post_install", "-at_install")
+class TestRoleTours(HttpCase):
+    """Issue 19: every role's main path starts on its Today page, in a few clicks: the
+    accountant invoices a charge, the supplier answers a claim with its repair report, the
+    Académie reads an annual report, the Département opens its overview."""
+
+    def test_accountant_invoices_a_charge(self):
+        charge = self.env["tablet.charge"].search([("state", "=", "confirmed")])
+        self.assertEqual(len(charge), 1, "the demo's charge to invoice")
+        self.start_tour("/odoo/tablet-today", "tablet_loan_accountant_tour", login="accountant", timeout=120)
+        self.env.invalidate_all()
+        self.assertEqual(charge.state, "invoiced")
+        self.assertTrue(charge.invoice_id)
+
+    def test_supplier_answers_a_claim(self):
+        claim = self.env["tablet.warranty.claim"].search([("state", "=", "sent")])
+        self.assertEqual(len(claim), 1, "the demo's claim at the supplier")
+        self.start_tour("/odoo/tablet-today", "tablet_loan_supplier_tour", login="supplier", timeout=120)
+        self.env.invalidate_all()
+        self.assertEqual((claim.state, claim.rma_number, claim.answer), ("answered", "RMA-TOUR-1", "repaired"))
+        self.assertIn("Connecteur", claim.repair_report)
+
+    def test_academy_reads_an_annual_report(self):
+        report = self.env["tablet.annual.report"].search([("state", "=", "submitted")])
+        self.assertEqual(len(report), 1)
+        self.start_tour("/odoo/tablet-today", "tablet_loan_academy_tour", login="academy", timeout=120)
+        self.env.invalidate_all()
+        self.assertTrue(report.academy_read_date)
+
+    def test_department_opens_its_overview(self):
+        self.start_tour("/odoo/tablet-today", "tablet_loan_department_tour", login="dept_manager", timeout=120)

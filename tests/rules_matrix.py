@@ -759,6 +759,7 @@ class RulesFixtures:
         ("res.partner", "tablet_iban"): lambda self, record: "FR7630001007941234567890185",
         ("res.partner", "tablet_bic"): lambda self, record: "TRPUFRP1",
         ("tablet.user.list", "academy_id"): lambda self, record: self.academy_out.id,
+        ("tablet.user.list", "sent_partner_ids"): lambda self, record: [Command.set(self.pupils[1].ids)],
         ("tablet.annual.report", "academy_id"): lambda self, record: self.academy_out.id,
         ("tablet.convention", "academy_id"): lambda self, record: self.academy_out.id,
         ("tablet.convention", "model_id"): lambda self, record: self.env.ref(

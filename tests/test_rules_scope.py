@@ -361,6 +361,9 @@ class TestRulesScopeRpc(HttpCase):
         cls.lac_bleu = ref("tablet_loan.demo_college_lac_bleu")
         cls.signed = ref("tablet_loan.demo_convention_lac_bleu")
         cls.draft = ref("tablet_loan.demo_convention_pierre_seche")
+        # The demo's draft runs the Isère model, where the Académie is no party (issue 18): here
+        # it is drafted under the Département's own model, with the Académie, whose officer signs.
+        cls.draft.model_id = ref("tablet_loan.tablet_convention_model_department")
         cls.user_list = ref("tablet_loan.demo_user_list_lac_bleu")
         cls.report = ref("tablet_loan.demo_annual_report_lac_bleu")
         cls.tariff_line = ref("tablet_loan.demo_tariff_lac_bleu").line_ids[:1]

@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL, drop_view_if_exists
 
-from .tablet_fleet_need import ADULT_ROLES, LENT_LOAN_STATES, UNAVAILABLE_STATES
+from .tablet_fleet_need import LENT_LOAN_STATES
 
 RENEWAL_NOTICE_DAYS = 60
 OPEN_INCIDENT_STATES = ("declared", "validated", "decided")
@@ -38,7 +38,8 @@ class TabletCollegeOverview(models.Model):
     signed_count = fields.Integer(string="Contracts Signed", readonly=True)
     unsigned_count = fields.Integer(string="Contracts to Sign", readonly=True)
     needed_count = fields.Integer(string="Tablets Needed", readonly=True,
-                                  help="One tablet per active pupil, teacher and staff member.")
+                                  help="Once the convention is signed: one tablet per active pupil, teacher and "
+                                       "staff member (the needs and fleet report).")
     held_count = fields.Integer(string="Tablets Held", readonly=True,
                                 help="Lent, in stock or waiting at the collège (repair, out of order, found).")
     missing_count = fields.Integer(string="Tablets Missing", readonly=True,
@@ -58,24 +59,17 @@ class TabletCollegeOverview(models.Model):
                   FROM tablet_convention v
                  WHERE v.state IN ('draft', 'signed')
                  ORDER BY v.college_id, (v.state = 'signed') DESC, v.id DESC
-            ), people AS (
-                SELECT p.college_id, count(*) AS needed
-                  FROM res_partner p
-                 WHERE p.active AND p.college_id IS NOT NULL AND NOT COALESCE(p.tablet_anonymized, FALSE)
-                   AND p.school_role IN %(roles)s
-                   AND (p.leaving_date IS NULL OR p.leaving_date > CURRENT_DATE)
+            ), needs AS (
+                -- The needs and the fleet are tablet.fleet.need's (R8), summed per collège: one
+                -- definition of a person to equip and of a tablet held for both reports.
+                SELECT n.college_id, sum(n.needed_count) AS needed, sum(n.held_count) AS held
+                  FROM tablet_fleet_need n
                  GROUP BY 1
             ), loans AS (
                 SELECT l.college_id, count(*) AS loans,
                        count(*) FILTER (WHERE l.signed_date IS NOT NULL) AS signed
                   FROM tablet_loan l
                  WHERE l.state IN %(lent_states)s
-                 GROUP BY 1
-            ), fleet AS (
-                SELECT e.college_id, count(*) AS waiting
-                  FROM maintenance_equipment e
-                 WHERE e.is_tablet AND e.active AND e.college_id IS NOT NULL
-                   AND (e.tablet_state = 'stock' OR e.tablet_state IN %(unavailable)s)
                  GROUP BY 1
             ), incidents AS (
                 SELECT i.college_id, count(*) AS open
@@ -100,20 +94,18 @@ class TabletCollegeOverview(models.Model):
                    COALESCE(loans.loans, 0) AS loan_count,
                    COALESCE(loans.signed, 0) AS signed_count,
                    COALESCE(loans.loans, 0) - COALESCE(loans.signed, 0) AS unsigned_count,
-                   COALESCE(people.needed, 0) AS needed_count,
-                   COALESCE(loans.loans, 0) + COALESCE(fleet.waiting, 0) AS held_count,
-                   GREATEST(COALESCE(people.needed, 0) - COALESCE(loans.loans, 0) - COALESCE(fleet.waiting, 0), 0)
-                       AS missing_count,
+                   COALESCE(needs.needed, 0) AS needed_count,
+                   COALESCE(needs.held, 0) AS held_count,
+                   GREATEST(COALESCE(needs.needed, 0) - COALESCE(needs.held, 0), 0) AS missing_count,
                    COALESCE(incidents.open, 0) AS incident_count,
                    COALESCE(charges.unpaid, 0) AS unpaid_count,
                    COALESCE(charges.amount, 0) AS unpaid_amount
               FROM res_partner c
               LEFT JOIN convention ON convention.college_id = c.id
-              LEFT JOIN people ON people.college_id = c.id
+              LEFT JOIN needs ON needs.college_id = c.id
               LEFT JOIN loans ON loans.college_id = c.id
-              LEFT JOIN fleet ON fleet.college_id = c.id
               LEFT JOIN incidents ON incidents.college_id = c.id
               LEFT JOIN charges ON charges.college_id = c.id
              WHERE c.is_college AND c.active
-            )""", view=SQL.identifier(self._table), roles=("pupil", *ADULT_ROLES), lent_states=LENT_LOAN_STATES,
-            unavailable=UNAVAILABLE_STATES, incident_states=OPEN_INCIDENT_STATES, notice=RENEWAL_NOTICE_DAYS))
+            )""", view=SQL.identifier(self._table), lent_states=LENT_LOAN_STATES,
+            incident_states=OPEN_INCIDENT_STATES, notice=RENEWAL_NOTICE_DAYS))

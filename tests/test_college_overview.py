@@ -1,6 +1,5 @@
 from datetime import date
 
-from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
@@ -15,6 +14,10 @@ class TestCollegeOverview(TabletLoanCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.pupil_two, _rep = cls._pupil_with_representative("Deux", cls.college_alpha, "5e", "5e A")
+        # Five pupils arrive: more people to equip than tablets held.
+        cls.newcomers = cls.env["res.partner"].create([{
+            "name": f"Élève Nouveau {i}", "school_role": "pupil", "college_id": cls.college_alpha.id,
+            "grade_level": "6e", "school_class": "6e A"} for i in range(5)])
         cls._deployable(cls.college_alpha, cls.pupil_alpha + cls.pupil_two + cls.teacher_alpha)
         cls.tablets = cls._tablets(cls.college_alpha, 4)
         cls.loan = cls._loan(cls.pupil_alpha, cls.tablets[0])
@@ -28,16 +31,20 @@ class TestCollegeOverview(TabletLoanCase, HttpCase):
         alpha = self.Overview.browse(self.college_alpha.id)
         self.assertEqual(alpha.convention_state, "signed")
         self.assertEqual((alpha.loan_count, alpha.signed_count, alpha.unsigned_count), (2, 1, 1))
-        # Needed: two pupils and a teacher; held: two lent and two in stock.
-        self.assertEqual((alpha.needed_count, alpha.held_count, alpha.missing_count), (3, 4, 0))
+        # Needed: seven pupils and a teacher; held: two lent and two in stock (R8, the needs and
+        # fleet report's own figures, summed).
+        self.assertEqual((alpha.needed_count, alpha.held_count, alpha.missing_count), (8, 4, 4))
+        needs = self.env["tablet.fleet.need"].search([("college_id", "=", self.college_alpha.id)])
+        self.assertEqual(alpha.needed_count, sum(needs.mapped("needed_count")))
+        self.assertEqual(alpha.held_count, sum(needs.mapped("held_count")))
+        self.assertIn(alpha, self.Overview.search([("missing_count", ">", 0)]))
         beta = self.Overview.browse(self.college_beta.id)
         self.assertEqual(beta.convention_state, "none")
-        self.assertEqual((beta.needed_count, beta.held_count, beta.missing_count), (1, 0, 1))
-        self.assertIn(beta, self.Overview.search([("missing_count", ">", 0)]))
+        self.assertEqual((beta.needed_count, beta.missing_count), (0, 0), "no convention yet: no need counted")
         # The whole Département, as the list's totals and the graph read it.
         totals = self.Overview.with_user(self.manager_a).read_group(
             [], ["needed_count:sum", "missing_count:sum"], [])[0]
-        self.assertEqual((totals["needed_count"], totals["missing_count"]), (4, 1))
+        self.assertEqual((totals["needed_count"], totals["missing_count"]), (8, 4))
 
     def test_each_role_reads_its_colleges_only(self):
         self.env.flush_all()
@@ -76,7 +83,7 @@ class TestCollegeOverview(TabletLoanCase, HttpCase):
     def test_department_today_opens_the_overview(self):
         home = self.env["tablet.today"].with_user(self.manager_a).get_today()
         cards = {card["key"]: card["count"] for section in home["sections"] for card in section["cards"]}
-        self.assertEqual(cards["colleges_missing_tablets"], 1, "Beta has nobody's tablet")
+        self.assertEqual(cards["colleges_missing_tablets"], 1, "Alpha lacks four tablets")
         self.assertEqual(cards["colleges_convention_to_sign"], 1)
         action = self.env["tablet.today"].with_user(self.manager_a).action_open_card("colleges_missing_tablets")
         self.assertEqual(action["res_model"], "tablet.college.overview")

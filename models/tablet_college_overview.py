@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL, drop_view_if_exists
 
 from .tablet_fleet_need import LENT_LOAN_STATES
@@ -19,7 +19,6 @@ class TabletCollegeOverview(models.Model):
     _description = "Programme Overview per Collège"
     _auto = False
     _order = "company_id, college_name"
-    _rec_name = "college_id"
 
     college_id = fields.Many2one("res.partner", string="Collège", readonly=True)
     college_name = fields.Char(string="Collège Name", readonly=True)
@@ -49,6 +48,12 @@ class TabletCollegeOverview(models.Model):
     unpaid_count = fields.Integer(string="Unpaid Charges", readonly=True)
     unpaid_amount = fields.Float(string="Amount Unpaid", readonly=True, digits=(16, 2),
                                  help="What families still owe on invoiced charges.")
+
+    @api.depends("college_id")
+    def _compute_display_name(self):
+        """A line is its collège."""
+        for line in self:
+            line.display_name = line.college_name or ""
 
     def init(self):
         drop_view_if_exists(self.env.cr, self._table)

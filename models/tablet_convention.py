@@ -205,8 +205,9 @@ class TabletConvention(models.Model):
     def _onchange_model_id(self):
         """R12: home use as the model sets it, unless it leaves it to the collège."""
         for convention in self:
-            if convention.model_id.home_use in ("always", "never"):
-                convention.home_use_allowed = convention.model_id.home_use == "always"
+            decided = convention.model_id._home_use_decided() if convention.model_id else None
+            if decided is not None:
+                convention.home_use_allowed = decided
 
     @api.depends("date_signed_department", "date_signed_academy", "date_signed_college", "academy_id")
     def _compute_signature_date(self):
@@ -279,7 +280,7 @@ class TabletConvention(models.Model):
                     "The validity of convention %(name)s is set by its model %(model)s (%(validity)s).",
                     name=convention.name, model=model.display_name,
                     validity=dict(VALIDITY_TYPES)[model.validity_type]))
-            if model.home_use != "college" and convention.home_use_allowed != (model.home_use == "always"):
+            if model._home_use_decided() not in (None, convention.home_use_allowed):
                 raise ValidationError(_(
                     "Home use at %(college)s is set by the convention model %(model)s: %(home_use)s.",
                     college=convention.college_id.display_name, model=model.display_name,
@@ -327,8 +328,8 @@ class TabletConvention(models.Model):
         Model = self.env["tablet.convention.model"]
         for vals in vals_list:
             model = Model.browse(vals["model_id"]) if vals.get("model_id") else self._default_model()
-            if model.home_use in ("always", "never") and "home_use_allowed" not in vals:
-                vals["home_use_allowed"] = model.home_use == "always"
+            if model and "home_use_allowed" not in vals and model._home_use_decided() is not None:
+                vals["home_use_allowed"] = model._home_use_decided()
             self._check_party_fields(vals)
             if not trusted:
                 self._tablet_check_vals(vals, creating=True)  # the reference is an action field
@@ -341,9 +342,9 @@ class TabletConvention(models.Model):
     def write(self, vals):
         if vals.get("model_id") and "home_use_allowed" not in vals:
             # R12: a model that decides home use decides it for the draft moved under it.
-            home_use = self.env["tablet.convention.model"].browse(vals["model_id"]).home_use
-            if home_use in ("always", "never"):
-                vals = dict(vals, home_use_allowed=home_use == "always")
+            decided = self.env["tablet.convention.model"].browse(vals["model_id"])._home_use_decided()
+            if decided is not None:
+                vals = dict(vals, home_use_allowed=decided)
         self._check_party_fields(vals)
         locked = SIGNED_FIELDS & vals.keys()
         if locked:

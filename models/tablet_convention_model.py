@@ -66,6 +66,12 @@ class TabletConventionModel(models.Model):
     convention_ids = fields.One2many("tablet.convention", "model_id", string="Conventions")
     convention_count = fields.Integer(compute="_compute_convention_count")
 
+    def _home_use_decided(self):
+        """True or False where the model decides home use for its collèges (R12), None where it
+        leaves the decision to each collège."""
+        self.ensure_one()
+        return {"always": True, "never": False}.get(self.home_use)
+
     def _compute_convention_count(self):
         counts = count_by(self.env["tablet.convention"], "model_id", self)
         for model in self:

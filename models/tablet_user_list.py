@@ -140,9 +140,10 @@ class TabletUserList(models.Model):
             # is the one the tablets follow; the Académie neither sees nor validates it.
             final._write_state({"state": "validated", "validated_date": fields.Date.context_today(self),
                                 "return_reason": False})
+            current = self.env["tablet.convention"]._current_for(final.college_id)
             final._message_log_batch(bodies={user_list.id: self.env._(
                 "List set by the head: under the convention model %s the Académie does not validate it.",
-                user_list.college_id._tablet_convention_model().display_name) for user_list in final})
+                current[user_list.college_id.id].model_id.display_name) for user_list in final})
         return True
 
     def _without_academy(self):

@@ -228,3 +228,27 @@ class TestConventionModelsRpc(HttpCase):
                                       [model.ids, {"gift_allowed": True}])
         self.assertIn("AccessError", status)
         self.assertFalse(model.gift_allowed)
+
+    def test_what_the_screens_show_read_only_is_refused_over_json_rpc(self):
+        """The deployment wizard's hand-over box (read-only under the Isère model), the
+        convention's validity and home use (set by its model) and the collège's Académie flag
+        (set by its convention): the demo programme manager writes none of them over JSON-RPC."""
+        manager = self.env.ref("tablet_loan.user_dept_manager")
+        college = self.env.ref("tablet_loan.demo_college_pierre_seche")
+        draft = self.env.ref("tablet_loan.demo_convention_pierre_seche")
+        status, wizard_id = execute_kw(self, manager, "tablet.deployment.wizard", "create", [{
+            "college_id": college.id, "school_year": "2026-2027", "hand_over_now": True}])
+        self.assertEqual(status, "ok")
+        status, message = execute_kw(self, manager, "tablet.deployment.wizard", "action_deploy", [[wizard_id]])
+        self.assertIn("UserError", status)
+        self.assertRegex(message, "signed before|signé avant")
+        for vals in ({"validity_type": "school_year"}, {"home_use_allowed": False}):
+            status, _message = execute_kw(self, manager, "tablet.convention", "write", [draft.ids, vals])
+            self.assertNotEqual(status, "ok", vals)
+        status, _message = execute_kw(self, manager, "res.partner", "write",
+                                      [college.ids, {"tablet_academy_party": True}])
+        self.assertIn("AccessError", status)
+        self.env.invalidate_all()
+        self.assertEqual((draft.validity_type, draft.home_use_allowed), ("three_years", True))
+        self.assertFalse(college.tablet_academy_party)
+        self.assertFalse(self.env["tablet.loan"].search_count([("college_id", "=", college.id)]))

@@ -144,6 +144,12 @@ class TabletDeploymentWizard(models.TransientModel):
 
     def _deploy(self):
         self.ensure_one()
+        # I 3.2, first: a client may send the box the form shows read-only.
+        if self.hand_over_now and self.college_id._tablet_convention_model().signature_before_handover:
+            raise UserError(_(
+                "Under the convention of %s the loan contract is signed before the tablet is handed over: "
+                "untick “Tablets Handed Over Now”, have the contracts signed, then hand the tablets over.",
+                self.college_id.name))
         user_list, people = self._people_to_equip()
         if not user_list:
             raise UserError(_("%(college)s has no validated list of users for %(year)s: tablets go only to "
@@ -172,11 +178,6 @@ class TabletDeploymentWizard(models.TransientModel):
             if len(tablets) < len(people):
                 raise UserError(_("%(count)s tablets are needed but %(college)s has only %(stock)s in stock.",
                                   count=len(people), college=self.college_id.name, stock=len(tablets)))
-        if self.hand_over_now and self.college_id._tablet_convention_model().signature_before_handover:
-            raise UserError(_(
-                "Under the convention of %s the loan contract is signed before the tablet is handed over: "
-                "untick “Tablets Handed Over Now”, have the contracts signed, then hand the tablets over.",
-                self.college_id.name))
         state = "active" if self.hand_over_now else "draft"
         loans = self.env["tablet.loan"]._bulk_create_loans([{
             "borrower_id": person.id, "equipment_id": tablet.id, "college_id": self.college_id.id,

@@ -429,6 +429,7 @@ class MaintenanceEquipment(models.Model):
                     college=college.display_name, college_company=college.company_id.name,
                 ))
 
+    @api.readonly
     @tablet_action(*LOAN_READERS.split(","))
     def action_open_loans(self):
         self.ensure_one()
@@ -587,6 +588,7 @@ class MaintenanceEquipment(models.Model):
         self.ensure_one()
         return linear_value(self.cost, self.purchase_date, on_date, years)
 
+    @api.readonly
     @tablet_action(*DEPARTMENT, role=DEPARTMENT_ROLE)
     def action_open_asset(self):
         """The tablet's asset in the Département's register, acquisition to disposal (smart button);
@@ -596,12 +598,14 @@ class MaintenanceEquipment(models.Model):
                 "domain": [("equipment_id", "=", self.id)], "views": [(False, "list"), (False, "form")],
                 "view_mode": "list,form", "context": {"active_test": False}}
 
+    @api.readonly
     @tablet_action("tablet_loan.group_department_officer")
     def action_export_fleet_inventory_xlsx(self):
         """Tablets list header button: the selected tablets, else all those the list shows."""
         return self.env["report.tablet_loan.xlsx_abstract"]._export_action(
             "tablet_loan.report_fleet_inventory_xlsx", self)
 
+    @api.readonly
     @tablet_action("tablet_loan.group_department_officer")
     def action_export_department_summary_xlsx(self):
         """Tablets list header button: the summary of the user's current Département."""

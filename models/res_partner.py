@@ -522,6 +522,7 @@ class ResPartner(models.Model):
             return self.env["ir.model.data"]._xmlid_to_res_id("tablet_loan.res_partner_view_form_school_person")
         return super().get_formview_id(access_uid=access_uid)
 
+    @api.readonly
     @tablet_action(*COLLEGE_READER_GROUPS, role=_lt("the programme's users"))
     def action_open_college_members(self):
         self.ensure_one()
@@ -530,11 +531,13 @@ class ResPartner(models.Model):
             [("college_id", "=", self.id)], {"default_college_id": self.id, "search_default_group_school_role": 1},
         )
 
+    @api.readonly
     @tablet_action(*LOAN_READER_GROUPS, role=_lt("the Département and the collège's référents and head"))
     def action_open_tablet_loans(self):
         self.ensure_one()
         return window_action(self.env, "tablet_loan.tablet_loan_action", [("borrower_id", "=", self.id)], {})
 
+    @api.readonly
     @tablet_action(MANAGER_GROUP, REFERENT_GROUP, role=_lt("the Département's programme manager and the "
                                                            "collège's référents and head"))
     def action_open_departure_wizard(self):
@@ -547,6 +550,7 @@ class ResPartner(models.Model):
             "context": {"active_model": self._name, "active_ids": self.ids},
         }
 
+    @api.readonly
     @tablet_action(*COLLEGE_READER_GROUPS, role=_lt("the programme's users"))
     def action_open_tablet_conventions(self):
         self.ensure_one()

@@ -474,6 +474,7 @@ class TabletAnnualReport(models.Model):
         return window_action(self.env, "tablet_loan.tablet_annual_report_action",
                              [("school_year", "=", year)], {"search_default_group_college": 1})
 
+    @api.readonly
     @tablet_action(OFFICER_GROUP, ACADEMY_GROUP, REFERENT_GROUP, role=_lt("the readers of the annual report"))
     def action_print(self):
         return self.env.ref("tablet_loan.action_report_annual_report").report_action(self)

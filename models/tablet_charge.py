@@ -514,6 +514,7 @@ class TabletCharge(models.Model):
         prefix = {0: "Avis", 1: "Premier rappel", 2: "Second rappel", 3: "Mise en demeure"}[reminder_level]
         return pdf, "%s - %s.pdf" % (prefix, self._reference())
 
+    @api.readonly
     @tablet_action(*CHARGE_MANAGERS, role=CHARGE_MANAGERS_ROLE)
     def action_print_notice(self):
         """The notice to the family (avis des sommes à payer) of invoiced or paid charges."""
@@ -552,6 +553,7 @@ class TabletCharge(models.Model):
             charge.message_post(body=_("Cancelled by the credit note %s.", charge.credit_note_id._get_html_link()))
         return True
 
+    @api.readonly
     @tablet_action("account.group_account_invoice", "account.group_account_readonly",
                    role=_lt("the collège's accountant and the Département's staff, who read invoices"))
     def action_open_invoice(self):

@@ -482,6 +482,7 @@ class TabletConvention(models.Model):
         self._write_state({"state": "expired"})
         return True
 
+    @api.readonly
     @tablet_action(OFFICER_GROUP, ACADEMY_GROUP, REFERENT_GROUP, ACCOUNTANT_GROUP,
                    role=_lt("the readers of the convention"))
     def action_open_amendments(self):

@@ -101,6 +101,7 @@ class TabletConventionModel(models.Model):
         if self.env["tablet.convention"].sudo().search_count([("model_id", "in", self.ids)], limit=1):
             raise UserError(_("A convention model used by a convention cannot be deleted: archive it instead."))
 
+    @api.readonly
     def action_open_conventions(self):
         self.ensure_one()
         self.check_access("read")

@@ -546,6 +546,7 @@ class TabletIncident(models.Model):
                            currency=self.currency_id.symbol or ""))
         return _("Decision of the head: %s.", "; ".join(parts))
 
+    @api.readonly
     @tablet_action(*READERS, role=READERS_ROLE)
     def action_open_warranty_claim(self):
         """A broken or failing tablet goes to the supplier's warranty (R20): open the
@@ -560,6 +561,7 @@ class TabletIncident(models.Model):
                       context={"default_incident_id": self.id})
         return action
 
+    @api.readonly
     @tablet_action(*READERS, role=READERS_ROLE)
     def action_open_warranty_claims(self):
         self.ensure_one()

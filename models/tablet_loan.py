@@ -801,6 +801,7 @@ class TabletLoan(models.Model):
         self._sync_tablet_state()
         return True
 
+    @api.readonly
     @tablet_action(*LOAN_ACTORS)
     def action_open_return_wizard(self):
         self._ensure_state(("active", "custody"), _("Returning"))
@@ -879,11 +880,13 @@ class TabletLoan(models.Model):
                            "state": "closed"})
         return True
 
+    @api.readonly
     @tablet_action(*LOAN_READERS)
     def action_print_contract(self):
         return self.env.ref("tablet_loan.action_report_loan_contract").report_action(self)
 
     # -------------------------------------------------------------- signatures
+    @api.readonly
     @tablet_action(*LOAN_ACTORS)
     def action_open_signature_wizard(self):
         """One action records the signatures at the desk, with its defaults (R11, R15)."""
@@ -898,6 +901,7 @@ class TabletLoan(models.Model):
             "context": {"default_loan_id": self.id},
         }
 
+    @api.readonly
     @tablet_action(*LOAN_READERS, *LOAN_ACTORS)
     def action_open_signed_contract(self):
         """The kept signed copy, as it was rendered or scanned: never rendered again."""

@@ -183,6 +183,7 @@ class TabletProcessingActivity(models.Model):
                            "dpo_validated_by_id": self.env.uid})
         return True
 
+    @api.readonly
     @tablet_action(MANAGER, HEAD, *READERS, role=_lt("the programme's users"))
     def action_print_notice(self):
         """The families' information notice, from this register and its Département's."""

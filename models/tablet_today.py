@@ -117,6 +117,7 @@ class TabletToday(models.AbstractModel):
     _name = "tablet.today"
     _description = "Today's Work of the Tablet Programme"
 
+    @api.readonly
     @api.model
     def get_today(self):
         """The sections of the user's roles, each with its cards and their counts."""
@@ -139,6 +140,7 @@ class TabletToday(models.AbstractModel):
                 sections.append({"key": section.key, "title": self.env._(section.title), "cards": cards})
         return {"sections": sections}
 
+    @api.readonly
     @api.model
     def action_open_card(self, key):
         """The list behind a card, with the card's filters switched on (and removable)."""

@@ -553,6 +553,7 @@ class TabletWarrantyClaim(models.Model):
                           supplier=claim.supplier_id.name, tablet=claim.equipment_id.display_name),
             )
 
+    @api.readonly
     @tablet_action(*ANSWERING, role=ANSWERING_ROLE)
     def action_export_claims_xlsx(self):
         """Claims list header button: the selected claims, else all those the list shows,

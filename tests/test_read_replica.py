@@ -8,9 +8,11 @@ a warning and plays the request again on the primary: the user sees nothing, the
 nothing. HttpCase's cursors of read-only routes are read-only (`SET TRANSACTION READ ONLY`), so
 these tests go through the very routes as each demo role and fail on the first such retry.
 """
+import importlib.util
 import json
 import logging
 from contextlib import contextmanager
+from pathlib import Path
 from unittest.mock import patch
 
 from urllib.parse import urlencode
@@ -23,6 +25,14 @@ from odoo.tools import mute_logger
 from odoo.tools.safe_eval import safe_eval
 
 from .common import DEMO_LOGINS, demo_users
+
+# The specification of a view's fields, as tools/replica.py's end-to-end check builds it too.
+_spec = importlib.util.spec_from_file_location(
+    "tablet_loan_replica", Path(__file__).resolve().parent.parent / "tools" / "replica.py")
+replica_tool = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(replica_tool)
+view_spec = replica_tool.view_spec
+REPORT_INPUTS = replica_tool.REPORT_INPUTS
 
 RETRY = "retrying with a read/write cursor"
 LIST_LIMIT = 80  # the web client's page
@@ -53,16 +63,6 @@ READONLY_METHODS = [
     ("tablet.charge", "action_open_invoice", True),
     ("tablet.annual.report", "action_print", True),
 ]
-# What each report is printed from when ids alone are not its input: (domain of the records,
-# whether their ids go in the URL, the `data` the period wizards send).
-PERIOD = {"date_from": "2000-01-01", "date_to": "2100-12-31"}
-REPORT_INPUTS = {
-    "tablet_loan.report_tablet_charge_notice": [([("invoice_id", "!=", False)], True, None)],
-    "tablet_loan.report_fleet_exits_xlsx": [([], False, PERIOD)],
-    "tablet_loan.report_charges_xlsx": [([], True, None), ([], False, PERIOD)],
-    "tablet_loan.report_department_summary_xlsx": [([], True, None), ([], False, {})],
-    "tablet_loan.report_fleet_inventory_xlsx": [([], True, None), ([], False, {})],
-}
 # A refusal found by this test and outside its scope (read-only routes): the head may print the
 # notice of an invoiced charge (the report's groups) but reads no invoice, which the notice prints.
 # Reported to the integrator; the request is still read-only.
@@ -126,29 +126,6 @@ class TestReadReplica(HttpCase):
         self.assertFalse(error, f"{args[:2]}: {error}")
         return result
 
-    # ------------------------------------------------------------------ specifications
-    @classmethod
-    def _spec(cls, node, fields, models):
-        """The fields a view's arch asks for, as the web client's `specification`: the
-        display name of many2ones, the columns of an x2many's own list, no nested view's fields."""
-        spec = {}
-        for child in node.iterchildren(etree.Element):
-            name = child.get("name")
-            if child.tag == "field" and name in fields:
-                desc = fields[name]
-                if desc["type"] == "many2one":
-                    spec[name] = {"fields": {"display_name": {}}}
-                elif desc["type"] in ("one2many", "many2many"):
-                    sub = child.find("list")
-                    sub_fields = models.get(desc["relation"], {}).get("fields", {})
-                    spec[name] = {"fields": cls._spec(sub, sub_fields, models) if sub is not None
-                                  else {"display_name": {}}, "limit": 40}
-                else:
-                    spec[name] = {}
-            elif child.tag != "field":
-                spec.update(cls._spec(child, fields, models))
-        return spec
-
     def _menu_actions(self):
         """The module's window actions in the user's menus (the route the web client loads them by)."""
         response = self.url_open("/web/webclient/load_menus/1")
@@ -188,7 +165,7 @@ class TestReadReplica(HttpCase):
             arches = {vtype: etree.fromstring(view["arch"]) for vtype, view in got["views"].items()}
             list_arch = arches["list"] if "list" in arches else arches.get("kanban")
             if list_arch is not None:
-                spec = self._spec(list_arch, fields, models)
+                spec = view_spec(list_arch, fields, models)
                 page = self._ok(self._call, model, "web_search_read", domain, spec, limit=LIST_LIMIT,
                                 count_limit=10001, context=context)
                 seen["records"] += len(page["records"])
@@ -204,7 +181,7 @@ class TestReadReplica(HttpCase):
             if self.env[model]._rec_name:
                 self._ok(self._call, model, "name_search", "", domain, limit=8, context=context)
             if ids and "form" in arches:
-                spec = self._spec(arches["form"], fields, models)
+                spec = view_spec(arches["form"], fields, models)
                 self._ok(self._call, model, "web_read", ids[:1], spec, context=context)
                 if "message_ids" in fields:
                     self._ok(self._json, "/mail/thread/data", {

@@ -14,7 +14,6 @@ import logging
 from contextlib import contextmanager
 from pathlib import Path
 from unittest.mock import patch
-
 from urllib.parse import urlencode
 
 from lxml import etree

@@ -348,16 +348,17 @@ def view_spec(node, fields, models):
 def screens(client, actions, reports, limit=80):
     """What a user's web client reads on their screens: the Today page and its cards; each of the
     module's window actions in the user's menus: its views, the first page of its list, a grouped
-    list, the first record's form; the module's reports (QWeb as HTML, XLSX) on a few records.
-    Returns {screen: result} for the comparison with the primary (XLSX files: their size, as
-    they carry their creation time)."""
+    list, the first record's form and chatter; the module's reports (QWeb as HTML, XLSX) on a few records.
+    Returns {screen: result} for the comparison with the primary (XLSX files: their sheets,
+    without the workbook's properties, which carry its creation time)."""
     from lxml import etree
 
     out = {"today": client.call("tablet.today", "get_today")}
     keys = [card["key"] for section in out["today"].get("sections", []) for card in section["cards"]]
     for key in keys:
         out[f"today:{key}"] = client.call("tablet.today", "action_open_card", key)
-    status, body = client.get("/web/webclient/load_menus/1")
+    printed = set()
+    _status, body = client.get("/web/webclient/load_menus/1")
     mine = {menu["actionID"] for menu in json.loads(body).values()
             if menu.get("actionModel") == "ir.actions.act_window"}
     for action_id, xmlid, model in actions:
@@ -391,10 +392,15 @@ def screens(client, actions, reports, limit=80):
         if records and "form" in arches:
             out[f"{xmlid}:form"] = client.call(model, "web_read", [records[0]["id"]],
                                                view_spec(arches["form"], fields, got["models"]), context=context)
+            if "message_ids" in fields:
+                out[f"{xmlid}:chatter"] = client.post("/mail/thread/data", {
+                    "thread_model": model, "thread_id": records[0]["id"],
+                    "request_list": ["activities", "attachments", "followers"]})
         if records:
             for report_name, report_type, report_model in reports:
-                if report_model != model or f"report:{report_name}" in out:
+                if report_model != model or report_name in printed:
                     continue
+                printed.add(report_name)
                 converter = "xlsx" if report_type == "xlsx" else "html"
                 for n, url in enumerate(report_urls(client, report_name, converter, model)):
                     status, body = client.get(url, check=False)

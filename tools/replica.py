@@ -10,7 +10,7 @@
 
 The replica is a second cluster made by `pg_basebackup -R` from the primary (127.0.0.1:5432),
 run by the `postgres` system user (PostgreSQL refuses root) from `--dir`, on 127.0.0.1 only.
-A physical replication slot (`tablet_loan_replica`) keeps on the primary the WAL the replica has
+A physical replication slot (`tablet_loan_replica_<port>`) keeps on the primary the WAL the replica has
 not replayed yet; `stop --purge` drops it with the directory (a stopped replica's slot makes the
 primary keep its WAL, which `stop` says).
 
@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PRIMARY_HOST, PRIMARY_PORT = "127.0.0.1", "5432"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-SLOT = "tablet_loan_replica"
+SLOT_PREFIX = "tablet_loan_replica_"  # + the replica's port: one slot per replica of the machine
 HBA_LINE = "host replication all 127.0.0.1/32 trust"
 SETTINGS_TO_MATCH = ("max_connections", "max_worker_processes", "max_prepared_transactions",
                      "max_locks_per_transaction", "max_wal_senders")
@@ -150,19 +150,33 @@ def write_config(data_dir, port):
     shutil.chown(data_dir / "pg_hba.conf", "postgres", "postgres")
 
 
-def base_backup(data_dir):
+def slot_of(data_dir):
+    """The replication slot a replica streams from (pg_basebackup -R wrote it down)."""
+    auto = data_dir / "postgresql.auto.conf"
+    for line in auto.read_text().splitlines() if auto.exists() else ():
+        if line.startswith("primary_slot_name"):
+            return line.split("=", 1)[1].strip().strip("'")
+    return None
+
+
+def slot_exists(slot):
+    return bool(psql(PRIMARY_PORT, f"SELECT 1 FROM pg_replication_slots WHERE slot_name = '{slot}'"))
+
+
+def base_backup(data_dir, port):
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     data_dir.mkdir(mode=0o700)
     shutil.chown(data_dir, "postgres", "postgres")
-    slot_exists = psql(PRIMARY_PORT, f"SELECT 1 FROM pg_replication_slots WHERE slot_name = '{SLOT}'")
-    if slot_exists:
-        # A slot left by an earlier replica whose directory is gone: start from a fresh one.
-        psql(PRIMARY_PORT, f"SELECT pg_drop_replication_slot('{SLOT}')")
+    slot = f"{SLOT_PREFIX}{port}"
+    if slot_exists(slot):
+        # A slot left by an earlier replica on this port whose directory is gone (an active one
+        # refuses to be dropped: two replicas on one port cannot run anyway).
+        psql(PRIMARY_PORT, f"SELECT pg_drop_replication_slot('{slot}')")
     say(f"pg_basebackup of {PRIMARY_HOST}:{PRIMARY_PORT} into {data_dir} (the whole cluster; "
         "a minute per few GB)")
     started = time.time()
     res = as_postgres([PG_BIN / "pg_basebackup", "-h", PRIMARY_HOST, "-p", PRIMARY_PORT, "-U", "root",
-                       "-D", data_dir, "-R", "-X", "stream", "-C", "-S", SLOT, "--checkpoint=fast"])
+                       "-D", data_dir, "-R", "-X", "stream", "-C", "-S", slot, "--checkpoint=fast"])
     if res.returncode:
         shutil.rmtree(data_dir, ignore_errors=True)
         fail("pg_basebackup failed (its message is above).")
@@ -197,7 +211,7 @@ def cmd_start(args):
             fail(f"{data_dir} exists and is not a PostgreSQL data directory: remove it or pick another --dir.")
         if data_dir.exists():
             data_dir.rmdir()
-        base_backup(data_dir)
+        base_backup(data_dir, args.port)
     if not (data_dir / "standby.signal").exists():
         fail(f"{data_dir} is not a standby (no standby.signal): remove it (stop --purge) and start again.")
     write_config(data_dir, args.port)
@@ -215,22 +229,23 @@ def cmd_start(args):
 
 def cmd_stop(args):
     data_dir = Path(args.dir).resolve()
+    slot = slot_of(data_dir)
     if (data_dir / "PG_VERSION").exists() and is_running(data_dir):
         pg_ctl(data_dir, "-m", "fast", "-w", "stop", check=False)
         say(f"replica in {data_dir} stopped")
     else:
         say(f"no replica running from {data_dir}")
     if args.purge:
-        if psql(PRIMARY_PORT, f"SELECT 1 FROM pg_replication_slots WHERE slot_name = '{SLOT}'"):
-            psql(PRIMARY_PORT, f"SELECT pg_drop_replication_slot('{SLOT}')")
-            say(f"replication slot {SLOT} dropped on the primary")
+        if slot and slot_exists(slot):
+            psql(PRIMARY_PORT, f"SELECT pg_drop_replication_slot('{slot}')")
+            say(f"replication slot {slot} dropped on the primary")
         shutil.rmtree(data_dir, ignore_errors=True)
         log = data_dir.parent / f"{data_dir.name}.log"
         if log.exists():
             log.unlink()
         say(f"{data_dir} removed")
-    elif psql(PRIMARY_PORT, f"SELECT 1 FROM pg_replication_slots WHERE slot_name = '{SLOT}'"):
-        say(f"the primary keeps its WAL for the stopped replica (slot {SLOT}): start it again, "
+    elif slot and slot_exists(slot):
+        say(f"the primary keeps its WAL for the stopped replica (slot {slot}): start it again, "
             "or 'stop --purge' to drop the slot and the directory.")
 
 

@@ -46,6 +46,9 @@ class TabletChargeNoticeReport(models.AbstractModel):
         is_r21 = charge.case == "warranty_void"
         ground = charge._notice_ground()
         return {
+            # The head, who issues the notice for the collège (ordonnateur), reads the charge but not the
+            # accounting: the notice prints its invoice's number, dates and amounts, nothing else of it.
+            "invoice": charge.invoice_id.sudo(),
             "is_r21": is_r21,
             "issuer": issuer,
             # The address block: the collège itself, or the Département's partner.

@@ -175,6 +175,16 @@ class TestChargeNotice(TabletLoanCase):
         with self.assertRaises(AccessError):
             self.charge.with_user(self.referent_alpha).action_print_notice()
 
+    def test_head_prints_the_notice_without_reading_the_accounting(self):
+        """The head issues the notice for the collège: it prints the invoice's number and amount,
+        while the invoice itself stays out of the head's reach."""
+        invoice = self.charge.invoice_id
+        text = self._render(self.charge.with_user(self.head_alpha), user=self.head_alpha)
+        self.assertIn("Avis des sommes à payer", text)
+        self.assertIn(invoice.name, text)
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.head_alpha).check_access("read")
+
     def test_charge_shows_qualification_and_deliberation(self):
         """The accountant, who reads no incident, reads the qualification and the deliberation on the charge."""
         charge = self.charge.with_user(self.accountant_alpha)

@@ -247,7 +247,8 @@ def roundtrip(args):
         line = next((x for x in probe.stdout.splitlines() if x.startswith("LOANS")), "")
         expected = manifest_loans(out)
         ok = probe.returncode == 0 and line.split()[1:2] == [str(expected)]
-        passed, failed = passed + ok, failed + ([] if ok else [f"Odoo on the restored database: {line or probe.stderr[-500:]}"])
+        passed += ok
+        failed += [] if ok else [f"Odoo on the restored database: {line or probe.stderr[-500:]}"]
         timings["Odoo reads the restored database"] = time.time() - t
     finally:
         if not args.keep:

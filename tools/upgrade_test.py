@@ -316,6 +316,37 @@ def compare_schemas(checks, upgraded, fresh):
             checks.check(not extra, f"schema: no {kind[:-1]} a fresh install does not have", f"{extra[:10]}")
 
 
+def check_noupdate_data(checks, db):
+    """Records of noupdate files are left alone by an update: the migration loads the changed ones
+    again. Every record rule as the working tree defines it; the claim e-mail with its return address."""
+    from lxml import etree
+    doc = etree.parse(str(ROOT / "security" / "tablet_loan_rules.xml"))
+    expected = {rec.get("id"): " ".join(rec.find("field[@name='domain_force']").text.split())
+                for rec in doc.xpath("//record[@model='ir.rule'][field[@name='domain_force']]")}
+    with connect(db) as conn, conn.cursor() as cr:
+        cr.execute("""SELECT d.name, r.domain_force FROM ir_model_data d JOIN ir_rule r ON r.id = d.res_id
+                       WHERE d.module = 'tablet_loan' AND d.model = 'ir.rule'""")
+        actual = {name: " ".join((domain or "").split()) for name, domain in cr.fetchall()}
+        cr.execute("""SELECT t.body_html::text FROM ir_model_data d JOIN mail_template t ON t.id = d.res_id
+                       WHERE d.module = 'tablet_loan' AND d.name = 'mail_template_warranty_claim_sent'""")
+        template = (cr.fetchone() or [""])[0]
+    differ = sorted(x for x in expected if actual.get(x) != expected[x])
+    checks.check(not differ, f"every record rule of the module ({len(expected)}) has the working tree's domain",
+                 f"{len(differ)} differ: {differ[:8]}")
+    checks.check("return_address" in template, "the supplier's claim e-mail gives the return address")
+
+
+def run_tests(checks, db, tags):
+    """Test classes of the suite on the upgraded database: the new code on the old data."""
+    log = BUILD / f"upgrade-{db}-tests.log"
+    rc, _problems = run_odoo(odoo_env.link_addon().parent, db, "--test-tags", tags, log=log)
+    runs = [tuple(map(int, m)) for m in re.findall(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests", log.read_text())]
+    failed, errors, total = (sum(col) for col in zip(*runs)) if runs else (0, 0, 0)
+    ok = rc == 0 and runs and failed == errors == 0 and total > 0
+    checks.check(bool(ok), f"the suite's {tags} on the upgraded database",
+                 f"{failed} failed, {errors} error(s) of {total} tests (rc={rc}), see {log}")
+
+
 def manifest_version(path):
     import ast
     return ast.literal_eval((path / "__manifest__.py").read_text())["version"]
@@ -335,6 +366,8 @@ def main():
     parser.add_argument("--fresh-db", help="compare the schema with this database, where the working tree's "
                                            "module is installed, instead of installing it into <db>_fresh")
     parser.add_argument("--no-fresh", action="store_true", help="skip the comparison with a fresh install")
+    parser.add_argument("--test-tags", default=os.environ.get("UPGRADE_TEST_TAGS"),
+                        help="also run these tests of the suite on the upgraded database (Odoo's --test-tags)")
     args = parser.parse_args()
 
     odoo_env.ensure_postgres()
@@ -365,11 +398,12 @@ def main():
                 timings["copy of the old database"] = time.time() - t
             else:
                 odoo_env.drop_db(db)
-                rc, problems = run_odoo(old_addons, db, "-i", odoo_env.MODULE, "--load-language", "fr_FR", log=BUILD / "upgrade-old-install.log")
+                old_log = BUILD / f"upgrade-{db}-old-install.log"
+                rc, problems = run_odoo(old_addons, db, "-i", odoo_env.MODULE, "--load-language", "fr_FR", log=old_log)
                 timings[f"install {old_version} with demo data"] = time.time() - t
                 if rc or problems:
                     odoo_env.fail(f"installing {old_version} failed (rc={rc}): {problems[:3]}; "
-                                  f"see {BUILD / 'upgrade-old-install.log'}")
+                                  f"see {old_log}")
                 t = time.time()
                 fill = subprocess.run([sys.executable, "-c", FILL, str(old_addons), db, str(old_module / "tools"),
                                        str(args.scale), str(args.colleges)], capture_output=True, text=True)
@@ -391,24 +425,30 @@ def main():
                 f"{len(before['tables'])} tables, {len(before['sums'])} amount columns, "
                 f"{len(before['attachments'])} stored files")
             t = time.time()
-            log = BUILD / "upgrade-update.log"
+            log = BUILD / f"upgrade-{db}-update.log"
             rc, problems = run_odoo(odoo_env.link_addon().parent, db, "-u", odoo_env.MODULE, log=log)
             timings[f"-u tablet_loan to {new_version}"] = time.time() - t
-            checks.check(rc == 0, "the upgrade ran to its end", f"rc={rc}, see {log}")
             checks.check(not problems, "no ERROR, CRITICAL or schema warning in the upgrade's log",
                          "\n  ".join(problems[:10]))
+            if not checks.check(rc == 0, "the upgrade ran to its end", f"rc={rc}, see {log}"):
+                raise SystemExit(f"upgrade-test: {checks.passed} passed, {len(checks.failed)} failed")
             t = time.time()
             after = take_snapshot(db)
             compare(checks, before, after)
             check_invariants(checks, db, new_version)
+            check_noupdate_data(checks, db)
             timings["checks"] = time.time() - t
+            if args.test_tags:
+                t = time.time()
+                run_tests(checks, db, args.test_tags)
+                timings["the suite's tests on the upgraded database"] = time.time() - t
             if not args.no_fresh:
                 fresh_db = args.fresh_db or f"{db}_fresh"
                 if not args.fresh_db:
                     t = time.time()
                     odoo_env.drop_db(fresh_db)
                     rc, problems = run_odoo(odoo_env.link_addon().parent, fresh_db, "-i", odoo_env.MODULE,
-                                            "--load-language", "fr_FR", log=BUILD / "upgrade-fresh-install.log")
+                                            "--load-language", "fr_FR", log=BUILD / f"upgrade-{db}-fresh-install.log")
                     timings[f"fresh install of {new_version} (schema reference)"] = time.time() - t
                     checks.check(rc == 0 and not problems, "the fresh install ran cleanly", f"rc={rc} {problems[:3]}")
                 try:
@@ -416,7 +456,7 @@ def main():
                 finally:
                     if not args.fresh_db and not args.keep:
                         odoo_env.drop_db(fresh_db)
-            (BUILD / "upgrade-test.json").write_text(json.dumps({
+            (BUILD / f"upgrade-{db}.json").write_text(json.dumps({
                 "from": commit, "from_version": old_version, "to_version": new_version, "timings": timings,
                 "rows_before": {k: v["count"] for k, v in before["tables"].items()},
                 "rows_after": {k: v["count"] for k, v in after["tables"].items()},

@@ -10,14 +10,22 @@ Runs after the new columns exist and the module's data (the three convention mod
   so that its next resubmission shows what changed;
 - the référents named by a signed convention get the référent role for its collège, as a
   signature now gives it;
+- the records of `noupdate` data files that changed are loaded again: an update leaves such
+  records alone once created, so the record rules would keep 18.0.1's domains (the Académie
+  would still see the collèges of a convention without it), the supplier's claim e-mail would
+  lack the return address (see `RELOADED`);
 - the loans' indexes and the tablets' fill factor move out of `init()` (hooks.tune_tables).
 
 Each step is one or two set-based statements (or one ORM write per group of records): the
 time does not grow with the number of queries, only with the rows.
 """
+import io
 import logging
 
+from lxml import etree
+
 from odoo import SUPERUSER_ID, api
+from odoo.tools import convert, file_open
 
 from odoo.addons.tablet_loan.hooks import tune_tables
 
@@ -44,16 +52,43 @@ LEGACY_FUNDING = ("Tablette mise à disposition par le Département dans le cadr
                   "départemental.")
 
 
+# noupdate data changed since 18.0.1.0.1: {file: xmlids to load again, None for every record}.
+# The record rules are the module's security: all of them as the code defines them (a rule
+# a Département changed by hand is rewritten; its own new rules stay).
+RELOADED = {
+    "security/tablet_loan_rules.xml": None,
+    "data/tablet_letter_data.xml": {"mail_template_warranty_claim_sent"},
+    "data/maintenance_equipment_category_data.xml": {"equipment_category_tablet"},
+}
+
+
 def migrate(cr, version):
     if not version:
         return
     env = api.Environment(cr, SUPERUSER_ID, {"active_test": False, "tracking_disable": True})
+    _reload_noupdate_data(env)
     _convention_models(env)
     _decided_incidents(env)
     _list_submissions(env)
     _referent_access(env)
     tune_tables(cr)
     env.flush_all()
+
+
+def _reload_noupdate_data(env):
+    for filename, xmlids in RELOADED.items():
+        with file_open(f"tablet_loan/{filename}", "rb") as f:
+            doc = etree.parse(f)
+        if xmlids is not None:
+            for record in doc.xpath("//record"):
+                if record.get("id") not in xmlids:
+                    record.getparent().remove(record)
+        count = len(doc.xpath("//record"))
+        # mode "init": an existing record is written with the file's values, noupdate or not.
+        content = io.BytesIO(etree.tostring(doc))
+        content.name = filename  # named in the loader's messages
+        convert.convert_xml_import(env, "tablet_loan", content, {}, mode="init", noupdate=True)
+        _logger.info("tablet_loan migration: %d record(s) of %s loaded again", count, filename)
 
 
 def _convention_models(env):

@@ -96,3 +96,18 @@ class TestUpgrade(TabletLoanCase):
         self.assertEqual(set(self.env["tablet.incident"].browse(decided_ids).mapped("state")), {"decided"})
         for user_list in lists:
             self.assertEqual(user_list.sent_partner_ids, user_list.line_ids.partner_id)
+
+    def test_changed_noupdate_records_are_loaded_again(self):
+        """An update leaves a noupdate record alone once created: the migration writes the
+        record rules and the claim e-mail as the code defines them."""
+        env = self.env(context={})  # as the migration runs: no user language
+        rule = env.ref("tablet_loan.tablet_convention_rule_academy")
+        template = env.ref("tablet_loan.mail_template_warranty_claim_sent")
+        expected = rule.domain_force
+        # As 18.0.1 left them.
+        rule.domain_force = "['|', ('academy_id', 'in', user.tablet_academy_id.ids), " \
+                            "('college_id.academy_id', 'in', user.tablet_academy_id.ids)]"
+        template.body_html = "<p>18.0.1</p>"
+        load_migration()._reload_noupdate_data(env)
+        self.assertEqual(rule.domain_force, expected)
+        self.assertIn("return_address", template.body_html)

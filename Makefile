@@ -4,7 +4,7 @@ DB ?= tablet_loan_demo
 PORT ?= 8069
 SHOTS_PORT ?= 8071
 
-.PHONY: install test run demo-data screenshots bench check-install test-neighbours
+.PHONY: install test run demo-data screenshots bench check-install test-neighbours upgrade-test backup restore backup-test
 
 install:  ## PostgreSQL reachable, Odoo 18 importable, Python dependencies, addon linked
 	$(PYTHON) tools/odoo_env.py install
@@ -31,3 +31,15 @@ screenshots:  ## PNGs of the main screens in docs/, from a fresh demo database s
 
 bench:  ## fresh database, a Département at scale, measured operations (table in build/bench.md)
 	$(PYTHON) tools/bench.py
+
+upgrade-test:  ## the release of migrations/FROM (or FROM=<commit>) installed and filled, upgraded to the working tree, checked
+	$(PYTHON) tools/upgrade_test.py $(if $(FROM),--from $(FROM))
+
+backup:  ## dump + filestore + manifest of $(DB) into build/backups/<db>-<stamp>/ (or OUT=<dir>)
+	$(PYTHON) tools/backup.py backup --db $(DB) $(if $(OUT),--out $(OUT))
+
+restore:  ## restore FROM=<backup dir> into a new DB=<name> and check it (FORCE=1 replaces an existing one)
+	$(PYTHON) tools/backup.py restore --from $(FROM) --db $(DB) $(if $(FORCE),--force)
+
+backup-test:  ## back up a fresh demo database (or DB=<name>), restore it into <db>_restored, compare counts and files
+	$(PYTHON) tools/backup.py roundtrip $(if $(BACKUP_DB),--db $(BACKUP_DB))

@@ -2,7 +2,9 @@
     "name": "Tablet Loan Programme",
     "summary": "Tablets lent to collège pupils and teachers: conventions, fleet, "
     "loans, incidents and charges shared by Département, Académie and Collège",
-    "version": "18.0.1.0.1",
+    # OCA's scheme, 18.0.x.y.z: x when stored data moves (a migration script under
+    # migrations/<version>/), y for a new feature, z for a fix. README, "Operations".
+    "version": "18.0.2.0.0",
     "category": "Services/Tablet Loan",
     "author": "tablet_loan founding engineers",
     "website": "https://example.invalid/tablet_loan",
@@ -93,6 +95,7 @@
             "tablet_loan/static/src/js/tours/*.js",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "application": True,
     "installable": True,
 }

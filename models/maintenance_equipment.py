@@ -5,7 +5,6 @@ from stdnum import luhn
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.sql import drop_index, make_index_name
 from odoo.tools.translate import LazyTranslate
 
 from .relation_guard import check_link_targets
@@ -29,10 +28,7 @@ TABLET_STATES = [
     ("donated", "Donated"),
     ("scrapped", "Scrapped"),
 ]
-# Pages of the tablets' table are filled to half only: a campaign changes the status of most
-# tablets, batch after batch, and each new version of a row must find room in its own page to
-# be written in place (HOT, no index touched). At 80 % only about half did; the table is small.
-TABLE_FILLFACTOR = 50
+# The table's fill factor and the indexes it goes without: hooks.tune_tables.
 # Always a column of the tablets' kanban, even when empty.
 IN_USE_STATES = ("stock", "assigned", "custody", "repair")
 # A tablet in these states has left the Département's fleet for good.
@@ -225,20 +221,6 @@ class MaintenanceEquipment(models.Model):
                     descriptions[fname] = dict(descriptions[fname], groupable=False, sortable=False,
                                                aggregator=None)
         return result
-
-    def init(self):
-        """Campaigns change the status of tens of thousands of tablets at once (summer custody,
-        rentrée, gifts). With no index on the status (tablets are looked up by collège, whose
-        index serves, or all together) and some free room in each page, PostgreSQL updates a
-        tablet's row in place (a "HOT" update) without writing every index again. IMEI and MDM
-        id are found through their UNIQUE constraints' indexes; nearly every equipment of the
-        programme is a tablet, so an index on is_tablet is never used. Drops the indexes of
-        earlier versions; the free room applies to pages written from now on (VACUUM FULL
-        maintenance_equipment applies it to the existing ones)."""
-        for fname in ("imei", "mdm_device_id", "is_tablet", "tablet_state"):
-            drop_index(self.env.cr, make_index_name(self._table, fname), self._table)
-        self.env.cr.execute(SQL("ALTER TABLE %s SET (fillfactor = %s)",
-                                SQL.identifier(self._table), TABLE_FILLFACTOR))
 
     def _compute_book_value(self):
         values = self._residual_values(fields.Date.context_today(self), DEFAULT_DEPRECIATION_YEARS)

@@ -7,7 +7,6 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
-from odoo.tools.sql import create_index, drop_index, make_index_name
 
 from .maintenance_equipment import FOLLOWS_LOAN_STATES, PHYSICALLY_RETURNED_STATES
 from .relation_guard import check_link_targets
@@ -199,29 +198,13 @@ class TabletLoan(models.Model):
          "A tablet cannot be returned before it was handed over."),
     ]
 
-    # Indexes: those the record rules and the lists' filters use, and no more, because each
-    # index is written again for every loan whose status changes, and a campaign changes tens
-    # of thousands (see README, Benchmark). The collège roles' rule and lists go through
-    # (collège, school year, status); the Département's through (company, status); the
-    # overdue returns through a small index of the open loans with an end date. Borrower and
-    # tablet keep their own index (history of a person or a tablet, deletion checks).
-    _replaced_indexes = ("college_id", "company_id", "convention_id", "school_year", "state", "school_class",
-                         "home_use_allowed", "date_start", "date_end")
+    # Its composite indexes are created by hooks.tune_tables (install and migrations).
 
     def _creation_message(self):
         """The chatter's first line: mail's "<description> created" reads wrong in French
         (the participle does not agree with the document's gender); a sentence of its own."""
         self.ensure_one()
         return _("Loan contract drawn up.")
-
-    def init(self):
-        for fname in self._replaced_indexes:
-            drop_index(self.env.cr, make_index_name(self._table, fname), self._table)
-        create_index(self.env.cr, "tablet_loan_college_year_state_index", self._table,
-                     ["college_id", "school_year", "state"])
-        create_index(self.env.cr, "tablet_loan_company_state_index", self._table, ["company_id", "state"])
-        create_index(self.env.cr, "tablet_loan_open_date_end_index", self._table, ["date_end"],
-                     where="state IN ('active', 'custody') AND date_end IS NOT NULL")
 
     @api.model
     def _open_states(self):

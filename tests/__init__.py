@@ -50,3 +50,4 @@ from . import test_sanction
 from . import test_incident_status
 from . import test_forms
 from . import test_read_replica
+from . import test_upgrade

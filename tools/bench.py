@@ -651,7 +651,9 @@ class Bench:
         return line
 
     # XLSX reports -----------------------------------------------------------
-    def op_xlsx(self, xmlid, label, limit_s=None, limit_mb=None):
+    def op_xlsx(self, xmlid, label, limit_s=None, limit_mb=None, register=False):
+        """`register`: the export also reads the asset register's boards (the fleet inventory's
+        book values), which its floor then reads too, one statement."""
         def work():
             with self.registry.cursor() as cr:
                 env = self.env(cr, self.info["officer"])
@@ -682,6 +684,15 @@ class Bench:
                               WHERE e.is_tablet AND e.active AND e.company_id = %s
                               ORDER BY c.name, e.tablet_state, e.serial_no""", [self.info["company"]])
                 cr.fetchall()
+                if register:
+                    # The registered tablets' assets and boards, as rows: their book values are
+                    # read from them.
+                    cr.execute("""SELECT a.equipment_id, a.purchase_value, a.date_start, a.date_remove, l.type,
+                                         l.amount, l.line_date
+                                    FROM account_asset a JOIN account_asset_line l ON l.asset_id = a.id
+                                   WHERE a.company_id = %s AND a.equipment_id IS NOT NULL
+                                     AND l.type IN ('depreciate', 'remove')""", [self.info["company"]])
+                    cr.fetchall()
                 return time.perf_counter() - start
         line = self.record(label, m["rows"], m, in_worker(floor), f"{m['size'] / 1024:.0f} KiB")
         if limit_s:
@@ -1044,7 +1055,7 @@ def main():
         ("gift", bench.op_gift),
         ("intake", bench.op_intake),
         ("xlsx", lambda: bench.op_xlsx("tablet_loan.report_fleet_inventory_xlsx",
-                                       "XLSX fleet inventory (whole fleet, as officer)", 20, 500)),
+                                       "XLSX fleet inventory (whole fleet, as officer)", 20, 500, register=True)),
         ("xlsx", lambda: bench.op_xlsx("tablet_loan.report_department_summary_xlsx",
                                        "XLSX Département summary (whole fleet, as officer)")),
         ("list", lambda: bench.op_list(info["referents"][0], "Loans list as collège référent: open loans of the "

@@ -194,6 +194,32 @@ class TabletXlsxReport(models.AbstractModel):
                 and row not in sheet.set_rows and row not in sheet.comments
                 and (row > sheet.previous_row or (row == sheet.previous_row and not sheet.table))):
             return False
+        # First what is written, with no side effect: a row that xlsxwriter must write, or that has
+        # nothing to write, leaves xlsxwriter's state as it is.
+        strmax = sheet.xls_strmax
+        written = False
+        for value, cell_format in cells:
+            kind = type(value)
+            if kind is str and value:
+                if value.startswith("<r>") and value[:strmax].endswith("</r>"):
+                    return False  # a rich string: written by xlsxwriter without escaping
+                written = True
+            elif kind is int or kind is date:
+                written = True
+            elif kind is float:
+                if not math.isfinite(value):
+                    return False
+                written = True
+            elif value is None or value is False or value == "":
+                written = written or bool(cell_format)  # xlsxwriter writes no blank cell without a format
+            else:
+                return False
+        if not written:
+            return True
+        # The row pending in xlsxwriter, if any, goes first: its formats get their index before
+        # this row's, as when xlsxwriter writes both.
+        if row > sheet.previous_row:
+            sheet._write_single_row(row)
         while len(_COLUMN_NAMES) < len(cells):
             _COLUMN_NAMES.append(xl_col_to_name(len(_COLUMN_NAMES)))
         # The style attribute of each format, once per sheet (its index is fixed once given).
@@ -203,6 +229,9 @@ class TabletXlsxReport(models.AbstractModel):
         append = parts.append
         first = last = None
         for col, (value, cell_format) in enumerate(cells):
+            kind = type(value)
+            if not cell_format and (value is None or value is False or (kind is str and not value)):
+                continue  # xlsxwriter writes no blank cell without a format
             style = styles.get(cell_format)
             if style is None:
                 if cell_format:
@@ -213,9 +242,8 @@ class TabletXlsxReport(models.AbstractModel):
                     style = ""
                 if cell_format:  # without a format, the column's: not cached
                     styles[cell_format] = style
-            kind = type(value)
             if kind is str and value:
-                text = value[:sheet.xls_strmax]
+                text = value[:strmax]
                 space = ""
                 # Written as it is unless it holds XML-special, control or non-printable characters,
                 # an "_xHHHH_" escape, leading or trailing spaces, or is a rich string: then as
@@ -223,8 +251,6 @@ class TabletXlsxReport(models.AbstractModel):
                 if not (text.isprintable() and not text[0].isspace() and not text[-1].isspace()
                         and "&" not in text and "<" not in text and ">" not in text and '"' not in text
                         and "_x" not in text):
-                    if text.startswith("<r>") and text.endswith("</r>"):
-                        return False
                     text = re_control_chars_1.sub(r"_x005F\1", text)
                     text = re_control_chars_2.sub(lambda match: "_x%04X_" % ord(match.group(1)), text)
                     text = text.replace("\uFFFE", "_xFFFE_").replace("\uFFFF", "_xFFFF_")
@@ -233,26 +259,16 @@ class TabletXlsxReport(models.AbstractModel):
                 append('<c r="%s%s"%s t="inlineStr"><is><t%s>%s</t></is></c>' % (
                     _COLUMN_NAMES[col], number, style, space, text))
             elif kind is int or kind is float:
-                if kind is float and not math.isfinite(value):
-                    return False
                 append('<c r="%s%s"%s><v>%.16G</v></c>' % (_COLUMN_NAMES[col], number, style, value))
             elif kind is date:
                 serial = value.toordinal() - _EXCEL_EPOCH
                 append('<c r="%s%s"%s><v>%.16G</v></c>' % (
                     _COLUMN_NAMES[col], number, style, serial + 1 if serial > 59 else serial))
-            elif value is None or value is False or value == "":
-                if not cell_format:
-                    continue  # xlsxwriter writes no blank cell without a format
+            else:  # empty, with a format (anything else went to xlsxwriter above)
                 append('<c r="%s%s"%s/>' % (_COLUMN_NAMES[col], number, style))
-            else:
-                return False
             if first is None:
                 first = col
             last = col
-        if first is None:
-            return True  # nothing to write, as xlsxwriter would write nothing
-        if row > sheet.previous_row:
-            sheet._write_single_row(row)  # the row pending in xlsxwriter, if any
         sheet.fh.write("".join(parts) + "</row>")
         sheet._check_dimensions(row, first)
         sheet._check_dimensions(row, last)

@@ -438,13 +438,17 @@ class TestXlsxRowStream(TransactionCase):
         buffer = io.BytesIO()
         workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "default_date_format": "dd/mm/yyyy"})
         bold = workbook.add_format({"bold": True})
+        title = workbook.add_format({"font_size": 14})
+        # The header's alone: its index comes before the rows' formats, as xlsxwriter gives them.
+        head = workbook.add_format({"bold": True, "bg_color": "#D9E1F2"})
         day = workbook.add_format({"num_format": "dd/mm/yyyy"})
         money = workbook.add_format({"num_format": "0.00"})
         sheet, totals = workbook.add_worksheet("Rows"), workbook.add_worksheet("Totals")
         sheet.set_column(2, 2, 20, money)
-        sheet.write_string(0, 0, "Title", bold)
+        sheet.write_string(0, 0, "Title", title)
         sheet.set_row(HEADER_ROW, 30)
-        sheet.write_string(HEADER_ROW, 0, "Header", bold)
+        sheet.write_string(HEADER_ROW, 0, "Header", head)
+        totals.write_string(0, 0, "Totals", title)
         sheet.freeze_panes(HEADER_ROW + 1, 0)
         rows = [
             [("Collège A & B <test>", bold), ("<r>rich</r>", None), (None, None), (" leading", bold),
@@ -453,7 +457,8 @@ class TestXlsxRowStream(TransactionCase):
              (date(2026, 12, 2), day), (False, bold), ("", None), ("x" * 40000, bold)],
             [("plain", None), (None, bold), (0, None), (-1.25, money), (True, bold)],
             [(None, None), (None, None)],
-            [("Élève 28", bold), (289, money), (date(2024, 1, 31), day)],
+            [("Élève 28", bold), (289, money), (date(2024, 1, 31), day), (None, None), ("", None)],
+            [(None, None), ("no format", None), (None, None), (7, None)],
         ]
         row = HEADER_ROW + 1
         with patch.object(Report, "_stream_row", Report._stream_row if streamed else staticmethod(lambda *a: False)):

@@ -14,7 +14,8 @@ from .payment_settings import PAYMENT_DAYS_DEFAULT, check_payment_settings, norm
 from .relation_guard import check_link_targets, check_link_targets_many
 from .tablet_workflow_mixin import in_action, tablet_action
 from .utils import (
-    EMAIL_ADDRESS_SQL, NameReplacer, check_access_sql, check_input, count_by, email_addresses, window_action,
+    EMAIL_ADDRESS_SQL, NameReplacer, check_access_sql, check_input, count_by, email_addresses, id_array,
+    window_action,
 )
 
 _lt = LazyTranslate(__name__)
@@ -665,11 +666,11 @@ class ResPartner(models.Model):
                   if self._fields[fname].column_type and not self._fields[fname].translate]
         self.flush_recordset()
         # What named the people before: the traces elsewhere are found and rewritten with it.
-        self.env.cr.execute(SQL("SELECT id, name, email FROM res_partner WHERE id = ANY(%s)", self.ids))
+        self.env.cr.execute(SQL("SELECT id, name, email FROM res_partner WHERE id = ANY(%s)", id_array(self.ids)))
         former = {pid: (name, email) for pid, name, email in self.env.cr.fetchall()}
         # Which of these columns did hold something: only their dependents need computing again.
         self.env.cr.execute(SQL("SELECT %s FROM res_partner WHERE id = ANY(%s)", SQL(", ").join(
-            SQL("bool_or(%s IS NOT NULL)", SQL.identifier(fname)) for fname in erased), self.ids))
+            SQL("bool_or(%s IS NOT NULL)", SQL.identifier(fname)) for fname in erased), id_array(self.ids)))
         erased_filled = [fname for fname, filled in zip(erased, self.env.cr.fetchone()) if filled]
         # Computed columns whose value, once the identity is gone, is known: written here too.
         derived = {"complete_name": name, "email_normalized": SQL("NULL"), "phone_sanitized": SQL("NULL")}
@@ -678,7 +679,7 @@ class ResPartner(models.Model):
         self.env.cr.execute(SQL(
             "UPDATE res_partner SET name = %(name)s, tablet_anonymized = true, active = false, write_uid = %(uid)s, "
             "write_date = %(now)s, %(erased)s, %(derived)s WHERE id = ANY(%(ids)s)",
-            name=name, uid=self.env.uid, now=self.env.cr.now(), ids=self.ids,
+            name=name, uid=self.env.uid, now=self.env.cr.now(), ids=id_array(self.ids),
             erased=SQL(", ").join(SQL("%s = NULL", SQL.identifier(fname)) for fname in erased),
             derived=SQL(", ").join(SQL("%s = %s", SQL.identifier(fname), value) for fname, value in derived.items()),
         ))
@@ -738,7 +739,8 @@ class ResPartner(models.Model):
                 fnames = links[name]
                 Model = self.env[name]
                 self.env.cr.execute(SQL("SELECT id FROM %s WHERE %s", SQL.identifier(Model._table), SQL(" OR ").join(
-                    SQL("%s = ANY(%s)", SQL.identifier(fname), records.get(Model._fields[fname].comodel_name, []))
+                    SQL("%s = ANY(%s)", SQL.identifier(fname),
+                        id_array(records.get(Model._fields[fname].comodel_name, [])))
                     for fname in fnames)))
                 records[name] = sorted({row[0] for row in self.env.cr.fetchall()} | set(records.get(name, [])))
         return {name: ids for name, ids in records.items() if ids}
@@ -772,7 +774,8 @@ class ResPartner(models.Model):
         ids = list(self.ids)
         targets = self._tablet_person_records()
         on_targets = SQL(" OR ").join(
-            SQL("(%s = %s AND %s = ANY(%s))", SQL.identifier("res_model"), name, SQL.identifier("res_id"), rec_ids)
+            SQL("(%s = %s AND %s = ANY(%s))", SQL.identifier("res_model"), name, SQL.identifier("res_id"),
+                id_array(rec_ids))
             for name, rec_ids in targets.items())
         # 1. Files: those bound to a field too (`res_field`), which a search leaves out unless named.
         cr.execute(SQL("SELECT id FROM ir_attachment WHERE %s", on_targets))
@@ -786,7 +789,7 @@ class ResPartner(models.Model):
         # address (the retention job's batch spent three seconds on it with 200 messages).
         emails = sorted({address for _name, email in former.values() for address in email_addresses(email)})
         on_records = SQL(" OR ").join(
-            SQL("(model = %s AND res_id = ANY(%s))", name, rec_ids) for name, rec_ids in targets.items())
+            SQL("(model = %s AND res_id = ANY(%s))", name, id_array(rec_ids)) for name, rec_ids in targets.items())
         cr.execute(SQL("""
             DELETE FROM mail_message m
              WHERE %(on_records)s OR m.author_id = ANY(%(ids)s)
@@ -802,11 +805,12 @@ class ResPartner(models.Model):
                 OR (strpos(m.email_from, '@') > 0 AND EXISTS (
                         SELECT FROM regexp_matches(lower(m.email_from), %(address)s, 'g') AS a(address)
                          WHERE a.address[1] = ANY(%(emails)s::varchar[])))
-        """, on_records=on_records, ids=ids, emails=emails, address=EMAIL_ADDRESS_SQL))
+        """, on_records=on_records, ids=id_array(ids), emails=emails, address=EMAIL_ADDRESS_SQL))
         # 3. Activities and followers of their records; what they followed.
         cr.execute(SQL("DELETE FROM mail_activity WHERE %s", SQL(" OR ").join(
-            SQL("(res_model = %s AND res_id = ANY(%s))", name, rec_ids) for name, rec_ids in targets.items())))
-        cr.execute(SQL("DELETE FROM mail_followers WHERE partner_id = ANY(%s) OR %s", ids, on_targets))
+            SQL("(res_model = %s AND res_id = ANY(%s))", name, id_array(rec_ids))
+            for name, rec_ids in targets.items())))
+        cr.execute(SQL("DELETE FROM mail_followers WHERE partner_id = ANY(%s) OR %s", id_array(ids), on_targets))
         # 4. Elsewhere: the former name, as written, becomes the anonymised one. Tracked links to
         # them (a signer, a payer on another record), then texts of the collèges' and invoices' chatter.
         for side in ("old", "new"):
@@ -815,7 +819,8 @@ class ResPartner(models.Model):
                   FROM res_partner p, ir_model_fields f
                  WHERE f.id = t.field_id AND f.ttype = 'many2one' AND f.relation = 'res.partner'
                    AND p.id = t.%(integer)s AND p.id = ANY(%(ids)s)
-            """, char=SQL.identifier(f"{side}_value_char"), integer=SQL.identifier(f"{side}_value_integer"), ids=ids))
+            """, char=SQL.identifier(f"{side}_value_char"), integer=SQL.identifier(f"{side}_value_integer"),
+                ids=id_array(ids)))
         names = [(former[pid][0], name) for pid, name in
                  env["res.partner"].browse(ids).with_context(active_test=False).mapped(lambda p: (p.id, p.name))
                  if former.get(pid) and former[pid][0]]
@@ -857,7 +862,7 @@ class ResPartner(models.Model):
         # and justification (the requests stay in the log, R10). Run even for none: the same
         # number of queries whatever the people.
         cr.execute(SQL("UPDATE tablet_incident SET circumstances = NULL WHERE id = ANY(%s)",
-                       targets.get("tablet.incident", [])))
+                       id_array(targets.get("tablet.incident", []))))
         cr.execute(SQL("UPDATE tablet_geolocation_request SET result = NULL, justification = %s WHERE id = ANY(%s)",
                        _("Erased."), targets.get("tablet.geolocation.request", [])))
         env.invalidate_all()

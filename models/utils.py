@@ -296,3 +296,10 @@ class NameReplacer:
         pattern = re.compile(r"(?<!\w)(?:%s)(?!\w)" % "|".join(
             re.escape(old) for old in sorted(found, key=len, reverse=True)))
         return pattern.sub(lambda match: self.new[match.group()], text)
+
+
+def id_array(ids):
+    """`ids` as one PostgreSQL array literal ('{1,2,3}'), for `column = ANY(%s)`: a Python list is
+    sent as ARRAY[1, 2, 3], which PostgreSQL parses as one expression per id (60 ms for 10,000
+    ids, empty table or not, before the query starts); the literal is read at once."""
+    return "{%s}" % ",".join(str(int(record_id)) for record_id in ids)

@@ -13,7 +13,10 @@ from odoo.tools.translate import LazyTranslate
 from .payment_settings import PAYMENT_DAYS_DEFAULT, check_payment_settings, normalize_payment_vals
 from .relation_guard import check_link_targets, check_link_targets_many
 from .tablet_workflow_mixin import in_action, tablet_action
-from .utils import check_access_sql, check_input, count_by, window_action
+from .utils import (
+    EMAIL_ADDRESS_SQL, NameReplacer, check_access_sql, check_input, count_by, email_addresses, id_array,
+    window_action,
+)
 
 _lt = LazyTranslate(__name__)
 
@@ -667,11 +670,11 @@ class ResPartner(models.Model):
                   if self._fields[fname].column_type and not self._fields[fname].translate]
         self.flush_recordset()
         # What named the people before: the traces elsewhere are found and rewritten with it.
-        self.env.cr.execute(SQL("SELECT id, name, email FROM res_partner WHERE id = ANY(%s)", self.ids))
+        self.env.cr.execute(SQL("SELECT id, name, email FROM res_partner WHERE id = ANY(%s)", id_array(self.ids)))
         former = {pid: (name, email) for pid, name, email in self.env.cr.fetchall()}
         # Which of these columns did hold something: only their dependents need computing again.
         self.env.cr.execute(SQL("SELECT %s FROM res_partner WHERE id = ANY(%s)", SQL(", ").join(
-            SQL("bool_or(%s IS NOT NULL)", SQL.identifier(fname)) for fname in erased), self.ids))
+            SQL("bool_or(%s IS NOT NULL)", SQL.identifier(fname)) for fname in erased), id_array(self.ids)))
         erased_filled = [fname for fname, filled in zip(erased, self.env.cr.fetchone()) if filled]
         # Computed columns whose value, once the identity is gone, is known: written here too.
         derived = {"complete_name": name, "email_normalized": SQL("NULL"), "phone_sanitized": SQL("NULL")}
@@ -680,7 +683,7 @@ class ResPartner(models.Model):
         self.env.cr.execute(SQL(
             "UPDATE res_partner SET name = %(name)s, tablet_anonymized = true, active = false, write_uid = %(uid)s, "
             "write_date = %(now)s, %(erased)s, %(derived)s WHERE id = ANY(%(ids)s)",
-            name=name, uid=self.env.uid, now=self.env.cr.now(), ids=self.ids,
+            name=name, uid=self.env.uid, now=self.env.cr.now(), ids=id_array(self.ids),
             erased=SQL(", ").join(SQL("%s = NULL", SQL.identifier(fname)) for fname in erased),
             derived=SQL(", ").join(SQL("%s = %s", SQL.identifier(fname), value) for fname, value in derived.items()),
         ))
@@ -723,14 +726,25 @@ class ResPartner(models.Model):
     def _tablet_person_records(self):
         """{model: ids} of every record of the module that belongs to these people: one query per
         model of `_tablet_person_models` and per pass, two passes (a charge found through its
-        incident, an incident through its charge), whatever their number and their links."""
+        incident, an incident through its charge), whatever their number and their links. The
+        second pass asks again only the models linked to a model asked after them in the first, or
+        asked again before them (the others would find the same): fewer queries, the same number
+        whatever the people."""
         records = {self._name: list(self.ids)}
         links = self._tablet_person_models()
-        for _pass in range(2):
-            for name, fnames in links.items():
+        position = {name: index for index, name in enumerate(links)}
+        again = []
+        for name, fnames in links.items():
+            comodels = {self.env[name]._fields[fname].comodel_name for fname in fnames}
+            if any(position.get(comodel, -1) >= position[name] or comodel in again for comodel in comodels):
+                again.append(name)
+        for names in (list(links), again):
+            for name in names:
+                fnames = links[name]
                 Model = self.env[name]
                 self.env.cr.execute(SQL("SELECT id FROM %s WHERE %s", SQL.identifier(Model._table), SQL(" OR ").join(
-                    SQL("%s = ANY(%s)", SQL.identifier(fname), records.get(Model._fields[fname].comodel_name, []))
+                    SQL("%s = ANY(%s)", SQL.identifier(fname),
+                        id_array(records.get(Model._fields[fname].comodel_name, [])))
                     for fname in fnames)))
                 records[name] = sorted({row[0] for row in self.env.cr.fetchall()} | set(records.get(name, [])))
         return {name: ids for name, ids in records.items() if ids}
@@ -748,7 +762,7 @@ class ResPartner(models.Model):
           (deleted with the message by the database's cascade); activities, followers on those
           records and their own followings;
         - elsewhere (the collège's digests, the invoices of their charges, tracked links to them
-          on other records), their former name rewritten as the anonymised one;
+          on other records), their former name, as a whole word, rewritten as the anonymised one;
         - free texts of their incidents and geolocation requests that describe them;
         - `_tablet_erase_person(partners)` of every model that defines it: the extension point
           of other parts of the module (letters...), called last.
@@ -764,7 +778,8 @@ class ResPartner(models.Model):
         ids = list(self.ids)
         targets = self._tablet_person_records()
         on_targets = SQL(" OR ").join(
-            SQL("(%s = %s AND %s = ANY(%s))", SQL.identifier("res_model"), name, SQL.identifier("res_id"), rec_ids)
+            SQL("(%s = %s AND %s = ANY(%s))", SQL.identifier("res_model"), name, SQL.identifier("res_id"),
+                id_array(rec_ids))
             for name, rec_ids in targets.items())
         # 1. Files: those bound to a field too (`res_field`), which a search leaves out unless named.
         cr.execute(SQL("SELECT id FROM ir_attachment WHERE %s", on_targets))
@@ -772,11 +787,13 @@ class ResPartner(models.Model):
         # The people are anonymised: the guards of signed copies let their files go (sudo: a legal
         # erasure of files the user may not read, e.g. the letters' field groups).
         env["ir.attachment"].sudo().browse(attachment_ids).unlink()
-        # 2. Messages: on their records, written by them, addressed to them, queued to them.
-        emails = ["%" + email.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                  for _name, email in former.values() if email and email.strip()]
+        # 2. Messages: on their records, written by them, addressed to them, queued to them. By
+        # e-mail address, the addresses of the headers compared with theirs (`= ANY` of a constant
+        # array is a hash lookup): `ILIKE ANY` of 10,000 patterns compared every message with every
+        # address (the retention job's batch spent three seconds on it with 200 messages).
+        emails = sorted({address for _name, email in former.values() for address in email_addresses(email)})
         on_records = SQL(" OR ").join(
-            SQL("(model = %s AND res_id = ANY(%s))", name, rec_ids) for name, rec_ids in targets.items())
+            SQL("(model = %s AND res_id = ANY(%s))", name, id_array(rec_ids)) for name, rec_ids in targets.items())
         cr.execute(SQL("""
             DELETE FROM mail_message m
              WHERE %(on_records)s OR m.author_id = ANY(%(ids)s)
@@ -784,14 +801,20 @@ class ResPartner(models.Model):
                              WHERE res_partner_id = ANY(%(ids)s))
                 OR m.id IN (SELECT mail_message_id FROM mail_notification WHERE res_partner_id = ANY(%(ids)s))
                 OR m.id IN (SELECT mm.mail_message_id FROM mail_mail mm
-                              LEFT JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = mm.id
-                             WHERE r.res_partner_id = ANY(%(ids)s) OR mm.email_to ILIKE ANY(%(emails)s))
-                OR m.email_from ILIKE ANY(%(emails)s)
-        """, on_records=on_records, ids=ids, emails=emails))
+                              JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = mm.id
+                             WHERE r.res_partner_id = ANY(%(ids)s))
+                OR m.id IN (SELECT mm.mail_message_id FROM mail_mail mm,
+                                   regexp_matches(lower(mm.email_to), %(address)s, 'g') AS a(address)
+                             WHERE a.address[1] = ANY(%(emails)s::varchar[]))
+                OR (strpos(m.email_from, '@') > 0 AND EXISTS (
+                        SELECT FROM regexp_matches(lower(m.email_from), %(address)s, 'g') AS a(address)
+                         WHERE a.address[1] = ANY(%(emails)s::varchar[])))
+        """, on_records=on_records, ids=id_array(ids), emails=emails, address=EMAIL_ADDRESS_SQL))
         # 3. Activities and followers of their records; what they followed.
         cr.execute(SQL("DELETE FROM mail_activity WHERE %s", SQL(" OR ").join(
-            SQL("(res_model = %s AND res_id = ANY(%s))", name, rec_ids) for name, rec_ids in targets.items())))
-        cr.execute(SQL("DELETE FROM mail_followers WHERE partner_id = ANY(%s) OR %s", ids, on_targets))
+            SQL("(res_model = %s AND res_id = ANY(%s))", name, id_array(rec_ids))
+            for name, rec_ids in targets.items())))
+        cr.execute(SQL("DELETE FROM mail_followers WHERE partner_id = ANY(%s) OR %s", id_array(ids), on_targets))
         # 4. Elsewhere: the former name, as written, becomes the anonymised one. Tracked links to
         # them (a signer, a payer on another record), then texts of the collèges' and invoices' chatter.
         for side in ("old", "new"):
@@ -800,19 +823,17 @@ class ResPartner(models.Model):
                   FROM res_partner p, ir_model_fields f
                  WHERE f.id = t.field_id AND f.ttype = 'many2one' AND f.relation = 'res.partner'
                    AND p.id = t.%(integer)s AND p.id = ANY(%(ids)s)
-            """, char=SQL.identifier(f"{side}_value_char"), integer=SQL.identifier(f"{side}_value_integer"), ids=ids))
+            """, char=SQL.identifier(f"{side}_value_char"), integer=SQL.identifier(f"{side}_value_integer"),
+                ids=id_array(ids)))
         names = [(former[pid][0], name) for pid, name in
                  env["res.partner"].browse(ids).with_context(active_test=False).mapped(lambda p: (p.id, p.name))
                  if former.get(pid) and former[pid][0]]
         if names:
-            olds, news = [old for old, _new in names], [new for _old, new in names]
             colleges = list({cid for cid in self.with_context(active_test=False).mapped("college_id").ids})
             colleges += list(set(self.with_context(active_test=False).pupil_ids.college_id.ids) - set(colleges))
-            invoices = []
-            if targets.get("tablet.charge"):
-                cr.execute(SQL("""SELECT unnest(array[invoice_id, credit_note_id]) FROM tablet_charge
-                                   WHERE id = ANY(%s)""", targets["tablet.charge"]))
-                invoices = [row[0] for row in cr.fetchall() if row[0]]
+            cr.execute(SQL("""SELECT unnest(array[invoice_id, credit_note_id]) FROM tablet_charge
+                               WHERE id = ANY(%s)""", targets.get("tablet.charge", [])))
+            invoices = [row[0] for row in cr.fetchall() if row[0]]
             elsewhere = [("mail_message", "body", SQL("(model = 'res.partner' AND res_id = ANY(%s)) OR "
                                                       "(model = 'account.move' AND res_id = ANY(%s))",
                                                       colleges, invoices)),
@@ -826,34 +847,28 @@ class ResPartner(models.Model):
                          ("account_move", "invoice_origin", SQL("id = ANY(%s)", invoices)),
                          ("account_move", "ref", SQL("id = ANY(%s)", invoices)),
                          ("account_move_line", "ref", SQL("move_id = ANY(%s)", invoices))]
-            patterns = ["%" + old.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                        for old in olds]
-            # Longest names first: "Jean Martin-Roux" before "Jean Martin".
-            pairs = sorted(zip(olds, news), key=lambda pair: -len(pair[0]))
+            # Each text of these columns in the scope is read once and the names found in it as
+            # whole words (`NameReplacer`); only the texts that held one are written back.
+            replacer = NameReplacer(names)
             for table, column, where in elsewhere:
                 cr.execute(SQL(
-                    "SELECT id, %(col)s::text FROM %(table)s WHERE (%(where)s) AND %(col)s::text LIKE ANY(%(pats)s)",
-                    col=SQL.identifier(column), table=SQL.identifier(table), where=where, pats=patterns))
-                hits = cr.fetchall()
-                if not hits:
-                    continue
-                texts = []
-                for _id, text in hits:
-                    for old, new in pairs:
-                        text = text.replace(old, new)
-                    texts.append(text)
+                    "SELECT id, %(col)s::text FROM %(table)s WHERE (%(where)s) AND %(col)s IS NOT NULL",
+                    col=SQL.identifier(column), table=SQL.identifier(table), where=where))
+                hits = [(row_id, new_text) for row_id, text in cr.fetchall()
+                        if (new_text := replacer.replace(text)) is not None]
+                # Written even when empty: the same number of queries whatever the people.
                 cr.execute(SQL(
-                    "UPDATE %(table)s t SET %(col)s = u.txt::%(type)s FROM unnest(%(ids)s, %(txts)s) AS u(id, txt) "
-                    "WHERE t.id = u.id", table=SQL.identifier(table), col=SQL.identifier(column),
-                    type=SQL(COLUMN_TYPES[(table, column)]), ids=[hit[0] for hit in hits], txts=texts))
+                    "UPDATE %(table)s t SET %(col)s = u.txt::%(type)s "
+                    "FROM unnest(%(ids)s::int[], %(txts)s::text[]) AS u(id, txt) WHERE t.id = u.id",
+                    table=SQL.identifier(table), col=SQL.identifier(column), type=SQL(COLUMN_TYPES[(table, column)]),
+                    ids=[hit[0] for hit in hits], txts=[hit[1] for hit in hits]))
         # 5. Free texts that describe them: the incidents' circumstances, the geolocations' result
-        # and justification (the requests stay in the log, R10).
-        if targets.get("tablet.incident"):
-            cr.execute(SQL("UPDATE tablet_incident SET circumstances = NULL WHERE id = ANY(%s)",
-                           targets["tablet.incident"]))
-        if targets.get("tablet.geolocation.request"):
-            cr.execute(SQL("UPDATE tablet_geolocation_request SET result = NULL, justification = %s WHERE id = ANY(%s)",
-                           _("Erased."), targets["tablet.geolocation.request"]))
+        # and justification (the requests stay in the log, R10). Run even for none: the same
+        # number of queries whatever the people.
+        cr.execute(SQL("UPDATE tablet_incident SET circumstances = NULL WHERE id = ANY(%s)",
+                       id_array(targets.get("tablet.incident", []))))
+        cr.execute(SQL("UPDATE tablet_geolocation_request SET result = NULL, justification = %s WHERE id = ANY(%s)",
+                       _("Erased."), targets.get("tablet.geolocation.request", [])))
         env.invalidate_all()
         # 6. The extension point: a model that keeps something else naming people erases it.
         for name in env.registry:

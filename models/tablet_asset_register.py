@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .maintenance_equipment import EXIT_REASONS
-from .utils import check_access_sql
+from .utils import check_access_sql, id_array
 
 # Asset states the register still carries (draft: delivered, waiting for its bill; open: running).
 CARRIED_STATES = ("draft", "open", "close")
@@ -327,7 +327,7 @@ class TabletAssetRegister(models.AbstractModel):
                  JOIN maintenance_equipment e ON e.id = t.id
                  JOIN account_asset a ON a.id = e.asset_id
                  LEFT JOIN account_asset_line l ON l.asset_id = a.id AND l.type IN ('depreciate', 'remove')
-                GROUP BY e.id, a.id""", on=on_date, ids=list(tablet_ids)))
+                GROUP BY e.id, a.id""", on=on_date, ids=id_array(tablet_ids)))
         values = {}
         currencies = {}
         for (tablet_id, purchase, start, removed, currency_id, removal, done, previous, next_date,

@@ -238,3 +238,68 @@ def search_text_columns(cr, names):
             if count:
                 found[(table, column)] = count
     return found
+
+
+_WORD = re.compile(r"\w+")
+# An e-mail address in a header ("Name" <address>, several separated by commas): PostgreSQL's
+# regular expression and Python's, the same characters.
+EMAIL_ADDRESS_SQL = "[^[:space:]<>,;\"'()]+@[^[:space:]<>,;\"'()]+"
+_EMAIL_ADDRESS = re.compile(r"[^\s<>,;\"'()]+@[^\s<>,;\"'()]+")
+
+
+def email_addresses(text):
+    """The e-mail addresses in `text`, lowercased, as `EMAIL_ADDRESS_SQL` finds them."""
+    return _EMAIL_ADDRESS.findall((text or "").lower())
+
+
+class NameReplacer:
+    """Rewrites the former names of people as whole words (as `search_text_columns` finds them:
+    "Élève 28" is not in "Élève 284"), each into its new name, the longest first ("Jean
+    Martin-Roux" before "Jean Martin"; of two homonyms, the first given).
+
+    Built once for thousands of names, then run over each text in a time that grows with the
+    text, not with the names: the names are indexed by their first word, a text is cut into words
+    and only the names starting with one of them are compared. PostgreSQL's `LIKE ANY` of
+    10,000 patterns compared every text with every name (the retention job spent two thirds of
+    its time on it)."""
+
+    def __init__(self, pairs):
+        self.new = {}
+        self.by_word = {}
+        self.loose = []  # names that do not start with a letter or digit: looked for in each text
+        for old, new in sorted(pairs, key=lambda pair: -len(pair[0] or "")):
+            if not old or old in self.new:
+                continue
+            self.new[old] = new
+            word = _WORD.match(old)
+            if word:
+                self.by_word.setdefault(word.group(), []).append(old)
+            else:
+                self.loose.append(old)
+
+    def names_in(self, text):
+        """The former names that `text` holds as whole words."""
+        found = set()
+        for word in _WORD.finditer(text):
+            for old in self.by_word.get(word.group(), ()):
+                start, end = word.start(), word.start() + len(old)
+                if text.startswith(old, start) and not (end < len(text) and _WORD.match(text, end)):
+                    found.add(old)
+        found.update(old for old in self.loose if old in text)
+        return found
+
+    def replace(self, text):
+        """`text` with the former names it holds rewritten, or None if it holds none."""
+        found = self.names_in(text or "")
+        if not found:
+            return None
+        pattern = re.compile(r"(?<!\w)(?:%s)(?!\w)" % "|".join(
+            re.escape(old) for old in sorted(found, key=len, reverse=True)))
+        return pattern.sub(lambda match: self.new[match.group()], text)
+
+
+def id_array(ids):
+    """`ids` as one PostgreSQL array literal ('{1,2,3}'), for `column = ANY(%s)`: a Python list is
+    sent as ARRAY[1, 2, 3], which PostgreSQL parses as one expression per id (60 ms for 10,000
+    ids, empty table or not, before the query starts); the literal is read at once."""
+    return "{%s}" % ",".join(str(int(record_id)) for record_id in ids)

@@ -145,6 +145,38 @@ class TestPrivacyLastTrace(TabletLoanCase):
         self.assertTrue(self.pupil.tablet_anonymized and self.rep.tablet_anonymized)
         self.assertGreater(len(demo), 50 if manager else -1, "the demo's people are anonymised too")
 
+    def test_whole_names_and_addresses(self):
+        """The former name is rewritten where it stands as a whole word ("Élève 28", not the
+        "Élève 284" still in the programme); the messages and queued e-mails from or to the former
+        address go, found by the address in their headers whatever its case; others stay."""
+        Partner, Message = self.env["res.partner"], self.env["mail.message"]
+        gone = Partner.create({"name": "Élève 28", "school_role": "pupil", "college_id": self.college_alpha.id,
+                               "grade_level": "5e", "email": "Famille.Vingt-Huit@Example.invalid"})
+        kept = Partner.create({"name": "Élève 284", "school_role": "pupil", "college_id": self.college_alpha.id,
+                               "grade_level": "5e"})
+        notice = Message.create({
+            "model": "res.partner", "res_id": self.college_alpha.id, "message_type": "notification",
+            "body": "<ul><li>Tablette de Élève 28 non rendue</li><li>Tablette de Élève 284 non rendue</li></ul>"})
+        values = {"model": "res.partner", "res_id": self.college_alpha.id, "message_type": "email", "author_id": False}
+        from_them = Message.create({**values, "body": "Bonjour",
+                                    "email_from": '"Famille" <famille.vingt-huit@example.INVALID>'})
+        from_other = Message.create({**values, "body": "Bonjour", "email_from": '"Autre" <vingt-huit@example.invalid>'})
+        queued = self.env["mail.mail"].create({
+            "subject": "Convocation", "body_html": "<p>Madame,</p>",
+            "email_to": "secretariat@example.invalid, famille.vingt-huit@example.invalid"})
+        queued_message = queued.mail_message_id
+        gone.with_user(self.manager_a).action_tablet_anonymize()
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertNotRegex(str(notice.body), r"Élève 28(?!\d)")
+        self.assertIn(gone.name, str(notice.body))
+        self.assertIn("Élève 284", str(notice.body))
+        self.assertEqual(kept.name, "Élève 284")
+        self.assertFalse(from_them.exists(), "the message from their address is erased")
+        self.assertTrue(from_other.exists(), "an address that merely ends like theirs is someone else's")
+        self.assertFalse(queued.exists() or queued_message.exists(), "the e-mail queued to them is erased")
+        self.assertFalse(search_database(self.env.cr, ["Élève 28"]))
+
     def test_extension_point(self):
         """Every model that defines `_tablet_erase_person(partners)` is called with the anonymised
         people (other parts of the module erase what they alone hold)."""

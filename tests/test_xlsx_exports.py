@@ -1,13 +1,16 @@
 import io
 import json
+import zipfile
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 from urllib.parse import urlencode
 
 import openpyxl
+import xlsxwriter
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, TransactionCase, new_test_user, tagged
 
 from ..reports.tablet_xlsx_report import HEADER_ROW
 from .common import TabletLoanCase, decide_for_charge
@@ -420,3 +423,66 @@ class TestXlsxExports(HttpCase, TabletLoanCase):
         self.assertEqual(self._table(other["Tablets"])[1][-1][-2:], (2, 600.0))
         with self.assertRaises(AccessError):
             self._render("report_department_summary_xlsx", self.manager_b, data={"company_id": self.dept_a.id})
+
+
+@tagged("post_install", "-at_install")
+class TestXlsxRowStream(TransactionCase):
+    """The rows that the exports write straight into a streamed sheet's XML (`_stream_row`) make
+    the same file, byte for byte, as xlsxwriter's own `write_*` calls: texts to escape, spaces
+    to keep, control characters, empty cells with and without a format, numbers, dates around
+    Excel's 1900-02-29, and the rows it leaves to xlsxwriter (booleans, a rich string, a row of
+    its own height) in between."""
+
+    def _book(self, streamed):
+        Report = type(self.env["report.tablet_loan.xlsx_abstract"])
+        buffer = io.BytesIO()
+        workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "default_date_format": "dd/mm/yyyy"})
+        bold = workbook.add_format({"bold": True})
+        title = workbook.add_format({"font_size": 14})
+        # The header's alone: its index comes before the rows' formats, as xlsxwriter gives them.
+        head = workbook.add_format({"bold": True, "bg_color": "#D9E1F2"})
+        day = workbook.add_format({"num_format": "dd/mm/yyyy"})
+        money = workbook.add_format({"num_format": "0.00"})
+        sheet, totals = workbook.add_worksheet("Rows"), workbook.add_worksheet("Totals")
+        sheet.set_column(2, 2, 20, money)
+        sheet.write_string(0, 0, "Title", title)
+        sheet.set_row(HEADER_ROW, 30)
+        sheet.write_string(HEADER_ROW, 0, "Header", head)
+        totals.write_string(0, 0, "Totals", title)
+        sheet.freeze_panes(HEADER_ROW + 1, 0)
+        rows = [
+            [("Collège A & B <test>", bold), ("<r>rich</r>", None), (None, None), (" leading", bold),
+             ("trailing ", bold), ("a\x01b _x0041_", bold), ("é\nline", bold), ('say "hi"', bold), (1, bold),
+             (2.5, money), (10**17 + 0.5, money), (date(1900, 2, 28), day), (date(1900, 3, 1), day),
+             (date(2026, 12, 2), day), (False, bold), ("", None), ("x" * 40000, bold)],
+            [("plain", None), (None, bold), (0, None), (-1.25, money), (True, bold)],
+            [(None, None), (None, None)],
+            [("Élève 28", bold), (289, money), (date(2024, 1, 31), day), (None, None), ("", None)],
+            [(None, None), ("no format", None), (None, None), (7, None)],
+        ]
+        row = HEADER_ROW + 1
+        with patch.object(Report, "_stream_row", Report._stream_row if streamed else staticmethod(lambda *a: False)):
+            for _repeat in range(3):
+                for cells in rows:
+                    Report._write_row(sheet, row, cells)
+                    Report._write_row(totals, row, cells[:3])
+                    row += 1
+            sheet.set_row(row + 1, 20)
+            Report._write_row(sheet, row + 1, rows[3])
+            Report._write_row(sheet, row + 3, rows[3])
+        workbook.close()
+        archive = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+        # The parts of the file but its creation time.
+        return buffer.getvalue(), {name: archive.read(name) for name in archive.namelist()
+                                   if name != "docProps/core.xml"}
+
+    def test_streamed_rows_are_xlsxwriters(self):
+        content, streamed = self._book(True)
+        written = self._book(False)[1]
+        self.assertEqual(sorted(streamed), sorted(written))
+        for name in written:
+            self.assertEqual(streamed[name], written[name], name)
+        sheet = openpyxl.load_workbook(io.BytesIO(content))["Rows"]
+        self.assertEqual(sheet.cell(HEADER_ROW + 2, 1).value, "Collège A & B <test>")
+        self.assertEqual(sheet.cell(HEADER_ROW + 2, 4).value, " leading")
+        self.assertEqual(sheet.cell(HEADER_ROW + 2, 14).value, datetime(2026, 12, 2))

@@ -141,6 +141,28 @@ def floor_sql(registry, statements):
     return seconds
 
 
+def asset_floor_statements(tablets, params):
+    """The asset register's rows for the tablets that `tablets` (a condition on
+    `maintenance_equipment e`, with `params`) selects, one statement per table: an asset each,
+    its depreciation board (six lines), the tablet's link to it."""
+    return [(
+        f"""INSERT INTO account_asset (name, code, equipment_id, profile_id, purchase_value, depreciation_base,
+                  value_residual, value_depreciated, salvage_value, date_start, state, active, company_id,
+                  currency_id, method, method_number, method_period, method_time, prorata)
+           SELECT e.serial_no, e.serial_no, e.id, c.tablet_asset_profile_id, e.cost, e.cost, e.cost, 0, 0,
+                  e.purchase_date, 'open', true, e.company_id, c.currency_id, 'linear', 4, 'year', 'year', true
+             FROM maintenance_equipment e JOIN res_company c ON c.id = e.company_id WHERE {tablets}""",
+        params), (
+        f"""INSERT INTO account_asset_line (asset_id, name, amount, line_date, type, init_entry,
+                  remaining_value, depreciated_value, company_id, currency_id)
+           SELECT a.id, 'floor', a.purchase_value / 4, a.date_start + g * 365, 'depreciate', false, 0, 0,
+                  a.company_id, a.currency_id
+             FROM account_asset a JOIN maintenance_equipment e ON e.id = a.equipment_id, generate_series(0, 5) g
+            WHERE {tablets}""", params),
+        (f"UPDATE maintenance_equipment e SET asset_id = a.id FROM account_asset a "
+         f"WHERE a.equipment_id = e.id AND {tablets}", params)]
+
+
 def run_cron(env, xmlid):
     """What a cron worker does (ir.cron._run_job): call the job until it reports nothing
     remaining, committing after each batch. Returns the number of batches."""
@@ -443,21 +465,7 @@ class Bench:
         def floor_create():
             with self.registry.cursor() as cr:
                 ids = self.register_tablets(cr, count)
-            return floor_sql(self.registry, [(
-                """INSERT INTO account_asset (name, code, equipment_id, profile_id, purchase_value, depreciation_base,
-                          value_residual, value_depreciated, salvage_value, date_start, state, active, company_id,
-                          currency_id, method, method_number, method_period, method_time, prorata)
-                   SELECT e.serial_no, e.serial_no, e.id, c.tablet_asset_profile_id, e.cost, e.cost, e.cost, 0, 0,
-                          e.purchase_date, 'open', true, e.company_id, c.currency_id, 'linear', 4, 'year', 'year', true
-                     FROM maintenance_equipment e JOIN res_company c ON c.id = e.company_id WHERE e.id = ANY(%s)""",
-                [ids]), (
-                """INSERT INTO account_asset_line (asset_id, name, amount, line_date, type, init_entry,
-                          remaining_value, depreciated_value, company_id, currency_id)
-                   SELECT a.id, 'floor', a.purchase_value / 4, a.date_start + g * 365, 'depreciate', false, 0, 0,
-                          a.company_id, a.currency_id
-                     FROM account_asset a, generate_series(0, 5) g WHERE a.equipment_id = ANY(%s)""", [ids]),
-                ("UPDATE maintenance_equipment e SET asset_id = a.id FROM account_asset a "
-                 "WHERE a.equipment_id = e.id AND e.id = ANY(%s)", [ids])])
+            return floor_sql(self.registry, asset_floor_statements("e.id = ANY(%s)", [ids]))
         floor_s = in_worker(floor_create)
         q = self.sizes("Asset register: assets of a delivery", self.create_assets, 2_000, count // 2)
 
@@ -527,17 +535,27 @@ class Bench:
 
     def op_intake(self, count=20_000):
         def floor():
+            """The tablets, and their assets: with the asset register on (a Département with a tablet
+            asset profile, as the bench's, after `op_assets`), a delivery must enter each tablet in the
+            register as it arrives (an asset, its depreciation board, the tablet's link to it), in the
+            same transaction. The floor writes both, one statement per table."""
             with self.registry.cursor() as cr:
                 cr.execute("SELECT id FROM maintenance_equipment WHERE is_tablet ORDER BY id LIMIT 1")
                 template = cr.fetchone()[0]
+                cr.execute("SELECT max(id) FROM maintenance_equipment")
+                last = cr.fetchone()[0]
                 cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = "
-                           "'maintenance_equipment' AND column_name NOT IN ('id', 'serial_no', 'imei')")
+                           "'maintenance_equipment' AND column_name NOT IN ('id', 'serial_no', 'imei', 'asset_id')")
                 cols = [c for (c,) in cr.fetchall()]
+                cr.execute("SELECT tablet_asset_profile_id IS NOT NULL FROM res_company WHERE id = %s",
+                           [self.info["company"]])
+                register = cr.fetchone()[0]
             select = ", ".join(f't."{c}"' for c in cols)
             return floor_sql(self.registry, [(f"""
                 INSERT INTO maintenance_equipment (serial_no, imei, {", ".join(f'"{c}"' for c in cols)})
                 SELECT 'FLOOR-' || g, '88' || lpad(g::text, 13, '0'), {select}
-                FROM generate_series(1, %s) g, maintenance_equipment t WHERE t.id = %s""", [count, template])])
+                FROM generate_series(1, %s) g, maintenance_equipment t WHERE t.id = %s""", [count, template])]
+                + (asset_floor_statements("e.id > %s", [last]) if register else []))
         floor_s = in_worker(floor)
         q = self.sizes("Delivery intake", lambda cr, n: self.intake(cr, n, 9_000_000), 2_000, count // 2)
 
@@ -633,7 +651,9 @@ class Bench:
         return line
 
     # XLSX reports -----------------------------------------------------------
-    def op_xlsx(self, xmlid, label, limit_s=None, limit_mb=None):
+    def op_xlsx(self, xmlid, label, limit_s=None, limit_mb=None, register=False):
+        """`register`: the export also reads the asset register's boards (the fleet inventory's
+        book values), which its floor then reads too, one statement."""
         def work():
             with self.registry.cursor() as cr:
                 env = self.env(cr, self.info["officer"])
@@ -664,6 +684,15 @@ class Bench:
                               WHERE e.is_tablet AND e.active AND e.company_id = %s
                               ORDER BY c.name, e.tablet_state, e.serial_no""", [self.info["company"]])
                 cr.fetchall()
+                if register:
+                    # The registered tablets' assets and boards, as rows: their book values are
+                    # read from them.
+                    cr.execute("""SELECT a.equipment_id, a.purchase_value, a.date_start, a.date_remove, l.type,
+                                         l.amount, l.line_date
+                                    FROM account_asset a JOIN account_asset_line l ON l.asset_id = a.id
+                                   WHERE a.company_id = %s AND a.equipment_id IS NOT NULL
+                                     AND l.type IN ('depreciate', 'remove')""", [self.info["company"]])
+                    cr.fetchall()
                 return time.perf_counter() - start
         line = self.record(label, m["rows"], m, in_worker(floor), f"{m['size'] / 1024:.0f} KiB")
         if limit_s:
@@ -1026,7 +1055,7 @@ def main():
         ("gift", bench.op_gift),
         ("intake", bench.op_intake),
         ("xlsx", lambda: bench.op_xlsx("tablet_loan.report_fleet_inventory_xlsx",
-                                       "XLSX fleet inventory (whole fleet, as officer)", 20, 500)),
+                                       "XLSX fleet inventory (whole fleet, as officer)", 20, 500, register=True)),
         ("xlsx", lambda: bench.op_xlsx("tablet_loan.report_department_summary_xlsx",
                                        "XLSX Département summary (whole fleet, as officer)")),
         ("list", lambda: bench.op_list(info["referents"][0], "Loans list as collège référent: open loans of the "

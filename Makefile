@@ -3,8 +3,14 @@ PYTHON ?= python3
 DB ?= tablet_loan_demo
 PORT ?= 8069
 SHOTS_PORT ?= 8071
+# make loadtest: Locust users, time limit (s), Odoo HTTP workers, size of the Département, HTTP port
+USERS ?= 12
+DURATION ?= 300
+WORKERS ?= 3
+SCALE ?= 0.05
+LOADTEST_PORT ?= 8120
 
-.PHONY: install test run demo-data screenshots bench check-install test-neighbours
+.PHONY: install test run demo-data screenshots bench check-install test-neighbours loadtest
 
 install:  ## PostgreSQL reachable, Odoo 18 importable, Python dependencies, addon linked
 	$(PYTHON) tools/odoo_env.py install
@@ -31,3 +37,7 @@ screenshots:  ## PNGs of the main screens in docs/, from a fresh demo database s
 
 bench:  ## fresh database, a Département at scale, measured operations (table in build/bench.md)
 	$(PYTHON) tools/bench.py
+
+loadtest:  ## scripted users of every role on a multi-process Odoo (Locust), then invariants (build/loadtest.md); REPLICA=1 reads on a replica
+	$(PYTHON) tools/loadtest.py --users $(USERS) --duration $(DURATION) --workers $(WORKERS) --scale $(SCALE) \
+		--port $(LOADTEST_PORT) $(if $(filter 1,$(REPLICA)),--replica)

@@ -49,3 +49,4 @@ from . import test_letters
 from . import test_sanction
 from . import test_incident_status
 from . import test_forms
+from . import test_loadtest_routes

@@ -45,7 +45,6 @@ def prepare(env, info, sizes):
     """Accounts and waiting work; returns the plan (a JSON-able dict)."""
     cr = env.cr
     company = env["res.company"].browse(info["company"])
-    colleges = env["res.partner"].browse(info["colleges"])
     env = env(context=dict(env.context, allowed_company_ids=company.ids, tracking_disable=True,
                            mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True,
                            no_reset_password=True, lang="en_US"))

@@ -7,7 +7,7 @@ web_search_read, web_read, web_read_group) and `/web/dataset/call_button/<model>
 buttons, and the XLSX report route `/report/xlsx/<report>` the export buttons lead to.
 
 - référent: deploys each class of their collège with the rentrée wizard, then records a legal
-  representative's signature on each loan created, with the signature wizard;
+  representative's signature on the first loans of each class, with the signature wizard;
 - head: qualifies and decides the validated incidents of their collège;
 - accountant: invoices the confirmed charges of their collège;
 - Département: lists the open loans, groups them by collège, lists the fleet, exports XLSX;
@@ -36,6 +36,8 @@ PLAN = json.load(open(os.environ["LOADTEST_PLAN"]))
 ROLES = dict(item.split("=") for item in os.environ.get("LOADTEST_ROLES", "").split(",") if item)
 OPEN_STATES = ["draft", "active", "custody"]
 DEPARTMENT_ROUNDS = int(os.environ.get("LOADTEST_ROUNDS", "12"))
+# Families signing at the desk per class deployed (each signature prints the contract's PDF).
+SIGNATURES_PER_CLASS = int(os.environ.get("LOADTEST_SIGN", "3"))
 
 # Every request's (name, kind, milliseconds, ok), and the work done, written at the end.
 SAMPLES = []
@@ -178,7 +180,8 @@ def m2o_id(value):
 
 
 class Referent(OdooUser):
-    """Rentrée: deploy each class of the collège, then record the families' signatures."""
+    """Rentrée: deploy each class of the collège, then record the signatures of the first
+    families of each class (LOADTEST_SIGN) with the signature wizard."""
 
     role = "referents"
     fixed_count = int(ROLES.get("referents", 0))
@@ -201,7 +204,7 @@ class Referent(OdooUser):
             action = self.call_button("tablet.deployment.wizard", "action_deploy", [saved[0]["id"]])
             if action:
                 ids = action["domain"][0][2]
-                loan_ids += ids
+                loan_ids += ids[:SIGNATURES_PER_CLASS]
                 COUNTS["loans_deployed"] += len(ids)
                 COUNTS["classes_deployed"] += 1
             self.search_read("tablet.loan", [("college_id", "=", college), ("state", "in", OPEN_STATES),

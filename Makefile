@@ -6,7 +6,7 @@ SHOTS_PORT ?= 8071
 # make loadtest: Locust users, time limit (s), Odoo HTTP workers, size of the Département, HTTP port
 USERS ?= 12
 DURATION ?= 300
-WORKERS ?= 3
+WORKERS ?= 5
 SCALE ?= 0.05
 LOADTEST_PORT ?= 8120
 

@@ -509,7 +509,8 @@ def markdown(args, ctx):
     memory = ctx["memory"]
     if memory["workers"]:
         lines.append(f"Resident memory (peak, sampled every 2 s): server process {memory['master']:.0f} MB, its "
-                     f"{len(memory['workers'])} worker processes (HTTP and cron, respawned ones included) "
+                     f"{len(memory['workers'])} child processes (HTTP workers, cron worker, gevent process; "
+                     f"respawned ones included) "
                      f"{memory['workers'][0]:.0f}–{memory['workers'][-1]:.0f} MB "
                      f"(median {statistics.median(memory['workers']):.0f} MB).")
     if ctx.get("replica_stats"):
@@ -531,7 +532,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default=f"tablet_loan_loadtest_{odoo_env.ADDONS.name.rsplit('-', 1)[-1]}")
     parser.add_argument("--port", type=int, default=8120, help="HTTP port (the gevent port is the next one)")
-    parser.add_argument("--workers", type=int, default=3, help="Odoo HTTP worker processes")
+    parser.add_argument("--workers", type=int, default=5, help="Odoo HTTP worker processes")
     parser.add_argument("--users", type=int, default=12,
                         help="Locust users, shared among the roles (référents first)")
     parser.add_argument("--duration", type=int, default=300, help="time limit of the load, seconds")

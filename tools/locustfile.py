@@ -258,7 +258,8 @@ class Head(OdooUser):
                              "theft": "theft"}[incident["incident_type"]]
             saved = self.call_kw("tablet.incident", "web_save", [[incident["id"]], {
                 "qualification": qualification, "decision": "no_replacement",
-                "decision_note": "Décision du chef d'établissement (test de charge)."}], {"specification": {"state": {}}})
+                "decision_note": "Décision du chef d'établissement (test de charge)."}],
+                {"specification": {"state": {}}})
             if saved and self.call_button("tablet.incident", "action_decide", [incident["id"]]) is not None:
                 COUNTS["incidents_decided"] += 1
             self.pause()

@@ -212,7 +212,7 @@ def odoo_bin():
 
 
 def gevent_shim():
-    """gevent's monkey-patching loads its plugins through pkg_resources, which (setuptools < 67)
+    """gevent's monkey-patching loads its plugins through pkg_resources, which (here setuptools 65)
     does not find zope.interface and zope.event under their newer `zope_interface-*.dist-info`
     names: the gevent process dies at start and the server respawns it every second. Where that
     happens, the server we start gets a PYTHONPATH entry holding those packages' metadata under

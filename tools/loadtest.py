@@ -105,10 +105,16 @@ def db_exists(db):
 
 
 def copy_db(source, target):
+    """The database and its filestore: without the files, every attachment the copy refers to
+    (the web client's and the reports' asset bundles first) is missing, and the first requests
+    of the run would build the bundles again."""
     odoo_env.drop_db(target)
     res = odoo_env.psql("postgres", f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
     if res.returncode:
         odoo_env.fail(res.stderr.strip())
+    filestore = Path.home() / ".local/share/Odoo/filestore"
+    if (filestore / source).is_dir():
+        shutil.copytree(filestore / source, filestore / target, dirs_exist_ok=True)
 
 
 def signature_png():

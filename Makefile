@@ -3,8 +3,14 @@ PYTHON ?= python3
 DB ?= tablet_loan_demo
 PORT ?= 8069
 SHOTS_PORT ?= 8071
+# make loadtest: Locust users, time limit (s), Odoo HTTP workers, size of the Département, HTTP port
+USERS ?= 12
+DURATION ?= 300
+WORKERS ?= 5
+SCALE ?= 0.05
+LOADTEST_PORT ?= 8120
 
-.PHONY: install test run demo-data screenshots bench check-install test-neighbours upgrade-test backup restore backup-test
+.PHONY: install test run demo-data screenshots bench check-install test-neighbours upgrade-test backup restore backup-test loadtest
 
 install:  ## PostgreSQL reachable, Odoo 18 importable, Python dependencies, addon linked
 	$(PYTHON) tools/odoo_env.py install
@@ -43,3 +49,6 @@ restore:  ## restore FROM=<backup dir> into a new DB=<name> and check it (FORCE=
 
 backup-test:  ## back up a fresh demo database (or DB=<name>), restore it into <db>_restored, compare counts and files
 	$(PYTHON) tools/backup.py roundtrip $(if $(BACKUP_DB),--db $(BACKUP_DB))
+loadtest:  ## scripted users of every role on a multi-process Odoo (Locust), then invariants (build/loadtest.md); REPLICA=1 reads on a replica
+	$(PYTHON) tools/loadtest.py --users $(USERS) --duration $(DURATION) --workers $(WORKERS) --scale $(SCALE) \
+		--port $(LOADTEST_PORT) $(if $(filter 1,$(REPLICA)),--replica)

@@ -51,3 +51,4 @@ from . import test_incident_status
 from . import test_forms
 from . import test_read_replica
 from . import test_upgrade
+from . import test_loadtest_routes

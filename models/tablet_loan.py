@@ -1093,7 +1093,9 @@ class TabletLoan(models.Model):
         released, the loan closed) may be given it too (issue 15): the tablet is still in the
         collège's stock, lent to nobody since, and the pupil holds no other tablet.
 
-        One search per reason, whatever the number of loans, the first reason winning."""
+        One query for the batch, whatever the number of loans: each reason is the ORM's own
+        search of the loans (record rules applied, as a search per reason would), kept as a
+        sub-query; the first reason that holds wins."""
         if not self:
             return {}
         Loan = self.with_context(active_test=False)
@@ -1127,47 +1129,47 @@ class TabletLoan(models.Model):
              _("a fault over the pupil's years in the programme (damage qualified as deliberate or negligent, "
                "a charge, or a warranty voided by the user)")),
         ]
-        reasons = {}
-        for domain, reason in checks:
-            for loan in Loan.search(ids + domain).with_env(self.env):
-                reasons.setdefault(loan, reason)
-        return reasons
+        loan_id = SQL.identifier(self._table, "id")
+        first_reason = SQL(" ").join(
+            SQL("WHEN %s IN %s THEN %s", loan_id, Loan._search(ids + domain).subselect(), index)
+            for index, (domain, _reason) in enumerate(checks))
+        rows = self.env.execute_query(SQL("SELECT id, CASE %s END FROM %s WHERE id = ANY(%s)",
+                                          first_reason, SQL.identifier(self._table), list(self._ids)))
+        return {self.browse(loan): checks[index][1] for loan, index in rows if index is not None}
 
     def _latest_loan_of_tablets(self):
-        """Ids of the latest loan of each of this batch's tablets (one query): a returned tablet is
+        """The latest loan of each of this batch's tablets, as a sub-query: a returned tablet is
         given only on its last loan, not after it went to someone else."""
         self.flush_model(["equipment_id", "state"])
-        self.env.cr.execute(SQL("""
-            SELECT DISTINCT ON (equipment_id) id FROM tablet_loan
-             WHERE equipment_id IN (SELECT equipment_id FROM tablet_loan WHERE id = ANY(%s))
-             ORDER BY equipment_id, id DESC""", list(self._ids)))
-        return [row[0] for row in self.env.cr.fetchall()]
+        return SQL("""(SELECT DISTINCT ON (equipment_id) id FROM tablet_loan
+                        WHERE equipment_id IN (SELECT equipment_id FROM tablet_loan WHERE id = ANY(%s))
+                        ORDER BY equipment_id, id DESC)""", list(self._ids))
 
     def _borrowers_with_open_loan(self):
-        """Ids of this batch's borrowers who hold an open loan (one query)."""
+        """This batch's borrowers who hold an open loan, as a sub-query."""
         self.flush_model(["borrower_id", "state"])
-        self.env.cr.execute(SQL("""
-            SELECT DISTINCT borrower_id FROM tablet_loan
-             WHERE state IN %s AND borrower_id IN (SELECT borrower_id FROM tablet_loan WHERE id = ANY(%s))""",
-                                OPEN_STATES, list(self._ids)))
-        return [row[0] for row in self.env.cr.fetchall()]
+        return SQL("""(SELECT borrower_id FROM tablet_loan
+                        WHERE state IN %s AND borrower_id IN (SELECT borrower_id FROM tablet_loan WHERE id = ANY(%s)))""",
+                   OPEN_STATES, list(self._ids))
 
     def _borrowers_at_fault(self):
-        """Ids of this batch's borrowers with a fault anywhere in their history (R17, R21, R24):
-        an incident the head qualified as deliberate damage or clear negligence, a charge that
-        was not cancelled, a warranty claim voided by the user. Two searches for the batch.
+        """This batch's borrowers with a fault anywhere in their history (R17, R21, R24), as a
+        sub-query: an incident the head qualified as deliberate damage or clear negligence, a
+        charge that was not cancelled, a warranty claim voided by the user.
 
         Read past the record rules on purpose, the facts only: a pupil who changed collège keeps
         their history, and the head's référents who prepare the gift read no charge."""
-        people = self.borrower_id.ids
+        self.flush_model(["borrower_id"])
+        people = SQL("(SELECT borrower_id FROM tablet_loan WHERE id = ANY(%s))", list(self._ids))
         Incident = self.env["tablet.incident"].sudo().with_context(active_test=False)
-        incidents = Incident.search([
+        incidents = Incident._search([
             ("borrower_id", "in", people), ("state", "!=", "cancelled"),
             "|", "&", ("qualification", "in", FAULT_QUALIFICATIONS), ("decision_date", "!=", False),
             ("warranty_claim_ids.warranty_void", "=", True),
         ])
-        charges = self.env["tablet.charge"].sudo().search([("borrower_id", "in", people), ("state", "!=", "cancelled")])
-        return list(set(incidents.borrower_id.ids) | set(charges.borrower_id.ids))
+        charges = self.env["tablet.charge"].sudo()._search([("borrower_id", "in", people), ("state", "!=", "cancelled")])
+        return SQL("(%s UNION %s)", incidents.subselect(SQL.identifier(Incident._table, "borrower_id")),
+                   charges.subselect(SQL.identifier("tablet_charge", "borrower_id")))
 
     def _check_gift_refusals(self, refusals=None):
         """R17: the gift is refused as a whole, naming each pupil and why, when one loan may not be given."""

@@ -1138,18 +1138,22 @@ class TabletLoan(models.Model):
         return {self.browse(loan): checks[index][1] for loan, index in rows if index is not None}
 
     def _latest_loan_of_tablets(self):
-        """The latest loan of each of this batch's tablets, as a sub-query: a returned tablet is
-        given only on its last loan, not after it went to someone else."""
+        """The latest loan of each tablet of this batch's closed loans (the only ones it is asked
+        for), as a sub-query: a returned tablet is given only on its last loan, not after it went
+        to someone else."""
         self.flush_model(["equipment_id", "state"])
         return SQL("""(SELECT DISTINCT ON (equipment_id) id FROM tablet_loan
-                        WHERE equipment_id IN (SELECT equipment_id FROM tablet_loan WHERE id = ANY(%s))
+                        WHERE equipment_id IN (SELECT equipment_id FROM tablet_loan
+                                                WHERE id = ANY(%s) AND state = 'closed')
                         ORDER BY equipment_id, id DESC)""", list(self._ids))
 
     def _borrowers_with_open_loan(self):
-        """This batch's borrowers who hold an open loan, as a sub-query."""
+        """The borrowers of this batch's closed loans (the only ones it is asked for) who hold an
+        open loan, as a sub-query."""
         self.flush_model(["borrower_id", "state"])
         return SQL("""(SELECT borrower_id FROM tablet_loan
-                        WHERE state IN %s AND borrower_id IN (SELECT borrower_id FROM tablet_loan WHERE id = ANY(%s)))""",
+                        WHERE state IN %s AND borrower_id IN (SELECT borrower_id FROM tablet_loan
+                                                               WHERE id = ANY(%s) AND state = 'closed'))""",
                    OPEN_STATES, list(self._ids))
 
     def _borrowers_at_fault(self):

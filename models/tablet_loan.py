@@ -1100,9 +1100,10 @@ class TabletLoan(models.Model):
         released, the loan closed) may be given it too (issue 15): the tablet is still in the
         collège's stock, lent to nobody since, and the pupil holds no other tablet.
 
-        One query for the batch, whatever the number of loans: each reason is the ORM's own
-        search of the loans (record rules applied, as a search per reason would), kept as a
-        sub-query; the first reason that holds wins."""
+        One query for the batch, whatever the number of loans: the loans the user may read (record
+        rules applied once), each reason the ORM's own search of them, the first reason that
+        holds winning. The reasons are facts read past the record rules (the tablet's
+        state, the pupil's departure, the convention's model, the incidents), as the faults are."""
         if not self:
             return {}
         Loan = self.with_context(active_test=False)
@@ -1136,12 +1137,14 @@ class TabletLoan(models.Model):
              _("a fault over the pupil's years in the programme (damage qualified as deliberate or negligent, "
                "a charge, or a warranty voided by the user)")),
         ]
-        loan_id = SQL.identifier(self._table, "id")
-        first_reason = SQL(" ").join(
-            SQL("WHEN %s IN %s THEN %s", loan_id, Loan._search(ids + domain).subselect(), index)
-            for index, (domain, _reason) in enumerate(checks))
-        rows = self.env.execute_query(SQL("SELECT id, CASE %s END FROM %s WHERE id = ANY(%s)",
-                                          first_reason, SQL.identifier(self._table), list(self._ids)))
+        # The loans under the user's record rules, once; each reason the batch's loans that meet it
+        # (a sub-query of the batch, which PostgreSQL joins from the loans' ids).
+        query = Loan._search(ids)
+        loan_id = SQL.identifier(query.table, "id")
+        facts = Loan.sudo()
+        whens = SQL(" ").join(SQL("WHEN %s IN %s THEN %s", loan_id, facts._search(ids + domain).subselect(), index)
+                              for index, (domain, _reason) in enumerate(checks))
+        rows = self.env.execute_query(query.select(loan_id, SQL("CASE %s END", whens)))
         return {self.browse(loan): checks[index][1] for loan, index in rows if index is not None}
 
     def _latest_loan_of_tablets(self):

@@ -506,7 +506,7 @@ class TabletConvention(models.Model):
         reminded = self.env["mail.activity"].search([
             ("res_model", "=", self._name), ("res_id", "in", soon.ids), ("activity_type_id", "=", activity_type.id)])
         soon -= self.browse(reminded.mapped("res_id"))
-        if soon and not self.env.context.get("mail_activity_automation_skip"):
+        if soon:
             model_id = self.env["ir.model"]._get_id(self._name)
             self.env["mail.activity"].create([{
                 "res_model_id": model_id, "res_id": convention.id, "activity_type_id": activity_type.id,

@@ -1050,7 +1050,7 @@ class TabletLoan(models.Model):
         today = fields.Date.context_today(self)
         referents = self._referent_users(overdue.college_id)
         model_id = self.env["ir.model"]._get_id(self._name)
-        by_user, vals_list = defaultdict(lambda: defaultdict(list)), []
+        by_user, vals_list, partner_of = defaultdict(lambda: defaultdict(list)), [], {}
         for loan in overdue:
             user = referents.get(loan.college_id.id) or loan.convention_id.user_id or self.env.user
             summary = _("Tablet of %(borrower)s not returned (due %(date)s)", borrower=loan.borrower_id.name,
@@ -1061,7 +1061,10 @@ class TabletLoan(models.Model):
                 "date_deadline": today, "user_id": user.id,
             })
             by_user[user][loan.college_id].append(summary)
-        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
+            partner_of[loan.id] = user.partner_id.id
+        # The référents follow the loans of their activities in one statement, not one assignee at a time.
+        followed_by = self._tablet_follow(partner_of)
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True, **followed_by).create(vals_list)
         # What message_notify looks up per collège (alias domain, company, reply-to), once for all of them.
         colleges = self.env["res.partner"].union(*(college for per_college in by_user.values() for college in per_college))
         alias_domains = colleges._mail_get_alias_domains(default_company=self.env.company)

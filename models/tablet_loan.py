@@ -1065,21 +1065,13 @@ class TabletLoan(models.Model):
         # The référents follow the loans of their activities in one statement, not one assignee at a time.
         followed_by = self._tablet_follow(partner_of)
         self.env["mail.activity"].with_context(mail_activity_quick_update=True, **followed_by).create(vals_list)
-        # What message_notify looks up per collège (alias domain, company, reply-to), once for all of them.
-        colleges = self.env["res.partner"].union(*(college for per_college in by_user.values() for college in per_college))
-        alias_domains = colleges._mail_get_alias_domains(default_company=self.env.company)
-        companies = colleges._mail_get_companies(default=self.env.company)
-        reply_to = colleges._notify_get_reply_to(default=self.env.user.partner_id.email_formatted)
-        for user, per_college in by_user.items():
-            for college, summaries in per_college.items():
-                college.message_notify(
-                    partner_ids=user.partner_id.ids,
-                    subject=_("%(count)s tablets not returned on time at %(college)s",
-                              count=len(summaries), college=college.name),
-                    body=Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % line for line in summaries),
-                    record_alias_domain_id=alias_domains[college.id].id, record_company_id=companies[college.id].id,
-                    reply_to=reply_to[college.id],
-                )
+        # One notice per collège to its référent, all the collèges' notices sent in one batch.
+        self.env["res.partner"]._tablet_notify_batch([
+            (college, user.partner_id.ids,
+             self.env._("%(count)s tablets not returned on time at %(college)s", count=len(summaries),
+                        college=college.name),
+             Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % line for line in summaries))
+            for user, per_college in by_user.items() for college, summaries in per_college.items()])
 
     def _remind_custody_missing(self):
         """R13: the référent follows up each pupil who did not hand the tablet in for the summer."""

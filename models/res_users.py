@@ -41,11 +41,15 @@ class ResUsers(models.Model):
     @api.depends("groups_id", "tablet_college_ids", "tablet_academy_id")
     @api.depends_context("uid")
     def _compute_tablet_scope(self):
-        department = self.env.ref("tablet_loan.group_department_officer")
-        scoped = (self.env.ref("tablet_loan.group_academy_officer") | self.env.ref("tablet_loan.group_college_referent")
-                  | self.env.ref("tablet_loan.group_college_accountant") | self.env.ref("tablet_loan.group_supplier_agent"))
-        academy_group = self.env.ref("tablet_loan.group_academy_officer")
-        supplier_group = self.env.ref("tablet_loan.group_supplier_agent")
+        # Computed once per user and request, on every first rule check: the groups by their cached
+        # xml ids (`env.ref` would ask the database whether each group exists, seven queries).
+        def group(xmlid):
+            return self.env["res.groups"].browse(self.env["ir.model.data"]._xmlid_to_res_id(xmlid, raise_if_not_found=True))
+        department = group("tablet_loan.group_department_officer")
+        academy_group = group("tablet_loan.group_academy_officer")
+        supplier_group = group("tablet_loan.group_supplier_agent")
+        scoped = (academy_group | group("tablet_loan.group_college_referent")
+                  | group("tablet_loan.group_college_accountant") | supplier_group)
         academy_colleges = self.env["res.partner"].sudo().search([
             ("is_college", "=", True), ("academy_id", "in", self.tablet_academy_id.ids)]) if self.tablet_academy_id else self.env["res.partner"]
         for user in self:

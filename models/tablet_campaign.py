@@ -3,6 +3,7 @@ import io
 import json
 import logging
 import zipfile
+from collections import Counter
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -212,17 +213,24 @@ class TabletCampaign(models.Model):
             lambda c: c.state in ("queued", "running")))
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
-    def _run_batch(self):
+    def _run_batch(self, checked=False):
         """Process the next batch as the user who launched the campaign; the last batch (one
-        smaller than the others) also writes the summaries. Returns the work done, at least 1."""
+        smaller than the others) also writes the summaries. Returns the work done, at least 1.
+
+        `checked` (a private argument: no client reaches it): the campaign runs at once, in the
+        request of its author, whom `_launch` has just checked; the batch keeps the request's
+        companies, as the wizard that launched it did, and does not check the author twice."""
         self.ensure_one()
         size = self._batch_size()
         # The batch is the module's trusted code (it writes statuses and its own counters), run with
-        # the author's rights: the actions' pass, not the superuser's.
+        # the author's rights: the actions' pass, not the superuser's. Run by the scheduled action,
+        # with every company of the author (no request says which).
+        companies = {} if checked else {"allowed_company_ids": self.user_id.company_ids.ids}
         campaign = as_action(self).with_user(self.user_id).with_context(
-            tracking_disable=True, lang=self.user_id.lang, allowed_company_ids=self.user_id.company_ids.ids)
+            tracking_disable=True, lang=self.user_id.lang, **companies)
         # The author may have lost the role or a collège since: the campaign stops, saying why.
-        campaign._check_author(self.kind, self.college_ids.with_env(campaign.env))
+        if not checked:
+            campaign._check_author(self.kind, self.college_ids.with_env(campaign.env))
         processed, counts, skipped = getattr(campaign, f"_batch_{self.kind}")(size)
         vals = {"state": "running"}
         if processed:
@@ -253,9 +261,10 @@ class TabletCampaign(models.Model):
                                  message))
 
     def _run_now(self):
-        """Small campaigns run at once, in the user's transaction."""
+        """Small campaigns run at once, in the user's transaction, just after `_launch` checked
+        the user (as the superuser, who is not checked, each batch checks the author)."""
         while self.state != "done":
-            self._run_batch()
+            self._run_batch(checked=not self.env.su and self.user_id == self.env.user)
 
     # ----------------------------------------------------------- batches by kind
     def _custody_domain(self):
@@ -290,8 +299,8 @@ class TabletCampaign(models.Model):
         if not loans:
             return 0, {}, []
         check_access_sql(loans, "write")
-        outside = {row["college_id"] for row in read_columns(loans, ["college_id"]).values()} \
-            - set(self.college_ids.ids)
+        college_of = {loan_id: row["college_id"] for loan_id, row in read_columns(loans, ["college_id"]).items()}
+        outside = set(college_of.values()) - set(self.college_ids.ids)
         if outside:
             raise AccessError(_("The loans of a gift campaign belong to its collèges (%s).",
                                 ", ".join(self.college_ids.mapped("name"))))
@@ -303,7 +312,7 @@ class TabletCampaign(models.Model):
         given._donate(self.gift_date, checked=True)
         self.last_id = max(loans.ids)
         skipped = [f"{loan.borrower_id.name}: {reason}" for loan, reason in refusals.items()]
-        return len(loans), self._loan_counts(given), skipped
+        return len(loans), dict(Counter(college_of[loan_id] for loan_id in given.ids)), skipped
 
     def _batch_intake(self, size):
         """R7: the next rows of the delivery become tablets in stock."""

@@ -501,14 +501,20 @@ class TabletConvention(models.Model):
         soon = self.search([
             ("state", "=", "signed"),
             ("date_end", "<=", today + relativedelta(days=RENEWAL_NOTICE_DAYS)),
-        ]).filtered(lambda c: activity_type not in c.activity_ids.activity_type_id)
-        for convention in soon:
-            convention.activity_schedule(
-                activity_type_id=activity_type.id,
-                date_deadline=convention.date_end,
-                user_id=(convention.user_id or self.env.user).id,
-                summary=_("Renew the convention of %s", convention.college_id.name),
-            )
+        ])
+        # One search for the reminders already there and one create for the new ones, whatever
+        # the number of conventions (what activity_schedule does for each, done for all).
+        reminded = self.env["mail.activity"].search([
+            ("res_model", "=", self._name), ("res_id", "in", soon.ids), ("activity_type_id", "=", activity_type.id)])
+        soon -= self.browse(reminded.mapped("res_id"))
+        if soon:
+            model_id = self.env["ir.model"]._get_id(self._name)
+            self.env["mail.activity"].create([{
+                "res_model_id": model_id, "res_id": convention.id, "activity_type_id": activity_type.id,
+                "summary": _("Renew the convention of %s", convention.college_id.name),
+                "note": activity_type.default_note, "automated": True,
+                "date_deadline": convention.date_end, "user_id": (convention.user_id or self.env.user).id,
+            } for convention in soon])
 
     # ------------------------------------------------------- référents' access (R2)
     def _check_referent_users(self):

@@ -1037,7 +1037,7 @@ class TabletLoan(models.Model):
         today = fields.Date.context_today(self)
         referents = self._referent_users(overdue.college_id)
         model_id = self.env["ir.model"]._get_id(self._name)
-        by_user, vals_list = defaultdict(lambda: defaultdict(list)), []
+        by_user, vals_list, partner_of = defaultdict(lambda: defaultdict(list)), [], {}
         for loan in overdue:
             user = referents.get(loan.college_id.id) or loan.convention_id.user_id or self.env.user
             summary = _("Tablet of %(borrower)s not returned (due %(date)s)", borrower=loan.borrower_id.name,
@@ -1048,15 +1048,17 @@ class TabletLoan(models.Model):
                 "date_deadline": today, "user_id": user.id,
             })
             by_user[user][loan.college_id].append(summary)
-        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
-        for user, colleges in by_user.items():
-            for college, summaries in colleges.items():
-                college.message_notify(
-                    partner_ids=user.partner_id.ids,
-                    subject=_("%(count)s tablets not returned on time at %(college)s",
-                              count=len(summaries), college=college.name),
-                    body=Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % line for line in summaries),
-                )
+            partner_of[loan.id] = user.partner_id.id
+        # The référents follow the loans of their activities in one statement, not one assignee at a time.
+        followed_by = self._tablet_follow(partner_of)
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True, **followed_by).create(vals_list)
+        # One notice per collège to its référent, all the collèges' notices sent in one batch.
+        self.env["res.partner"]._tablet_notify_batch([
+            (college, user.partner_id.ids,
+             self.env._("%(count)s tablets not returned on time at %(college)s", count=len(summaries),
+                        college=college.name),
+             Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % line for line in summaries))
+            for user, per_college in by_user.items() for college, summaries in per_college.items()])
 
     def _remind_custody_missing(self):
         """R13: the référent follows up each pupil who did not hand the tablet in for the summer."""
@@ -1080,7 +1082,10 @@ class TabletLoan(models.Model):
         released, the loan closed) may be given it too (issue 15): the tablet is still in the
         collège's stock, lent to nobody since, and the pupil holds no other tablet.
 
-        One search per reason, whatever the number of loans, the first reason winning."""
+        One query for the batch, whatever the number of loans: the loans the user may read (record
+        rules applied once), each reason the ORM's own search of them, the first reason that
+        holds winning. The reasons are facts read past the record rules (the tablet's
+        state, the pupil's departure, the convention's model, the incidents), as the faults are."""
         if not self:
             return {}
         Loan = self.with_context(active_test=False)
@@ -1114,47 +1119,53 @@ class TabletLoan(models.Model):
              _("a fault over the pupil's years in the programme (damage qualified as deliberate or negligent, "
                "a charge, or a warranty voided by the user)")),
         ]
-        reasons = {}
-        for domain, reason in checks:
-            for loan in Loan.search(ids + domain).with_env(self.env):
-                reasons.setdefault(loan, reason)
-        return reasons
+        # The loans under the user's record rules, once; each reason the batch's loans that meet it
+        # (a sub-query of the batch, which PostgreSQL joins from the loans' ids).
+        query = Loan._search(ids)
+        loan_id = SQL.identifier(query.table, "id")
+        facts = Loan.sudo()
+        whens = SQL(" ").join(SQL("WHEN %s IN %s THEN %s", loan_id, facts._search(ids + domain).subselect(), index)
+                              for index, (domain, _reason) in enumerate(checks))
+        rows = self.env.execute_query(query.select(loan_id, SQL("CASE %s END", whens)))
+        return {self.browse(loan): checks[index][1] for loan, index in rows if index is not None}
 
     def _latest_loan_of_tablets(self):
-        """Ids of the latest loan of each of this batch's tablets (one query): a returned tablet is
-        given only on its last loan, not after it went to someone else."""
+        """The latest loan of each tablet of this batch's closed loans (the only ones it is asked
+        for), as a sub-query: a returned tablet is given only on its last loan, not after it went
+        to someone else."""
         self.flush_model(["equipment_id", "state"])
-        self.env.cr.execute(SQL("""
-            SELECT DISTINCT ON (equipment_id) id FROM tablet_loan
-             WHERE equipment_id IN (SELECT equipment_id FROM tablet_loan WHERE id = ANY(%s))
-             ORDER BY equipment_id, id DESC""", list(self._ids)))
-        return [row[0] for row in self.env.cr.fetchall()]
+        return SQL("""(SELECT DISTINCT ON (equipment_id) id FROM tablet_loan
+                        WHERE equipment_id IN (SELECT equipment_id FROM tablet_loan
+                                                WHERE id = ANY(%s) AND state = 'closed')
+                        ORDER BY equipment_id, id DESC)""", list(self._ids))
 
     def _borrowers_with_open_loan(self):
-        """Ids of this batch's borrowers who hold an open loan (one query)."""
+        """The borrowers of this batch's closed loans (the only ones it is asked for) who hold an
+        open loan, as a sub-query."""
         self.flush_model(["borrower_id", "state"])
-        self.env.cr.execute(SQL("""
-            SELECT DISTINCT borrower_id FROM tablet_loan
-             WHERE state IN %s AND borrower_id IN (SELECT borrower_id FROM tablet_loan WHERE id = ANY(%s))""",
-                                OPEN_STATES, list(self._ids)))
-        return [row[0] for row in self.env.cr.fetchall()]
+        return SQL("""(SELECT borrower_id FROM tablet_loan
+                        WHERE state IN %s AND borrower_id IN (SELECT borrower_id FROM tablet_loan
+                                                               WHERE id = ANY(%s) AND state = 'closed'))""",
+                   OPEN_STATES, list(self._ids))
 
     def _borrowers_at_fault(self):
-        """Ids of this batch's borrowers with a fault anywhere in their history (R17, R21, R24):
-        an incident the head qualified as deliberate damage or clear negligence, a charge that
-        was not cancelled, a warranty claim voided by the user. Two searches for the batch.
+        """This batch's borrowers with a fault anywhere in their history (R17, R21, R24), as a
+        sub-query: an incident the head qualified as deliberate damage or clear negligence, a
+        charge that was not cancelled, a warranty claim voided by the user.
 
         Read past the record rules on purpose, the facts only: a pupil who changed collège keeps
         their history, and the head's référents who prepare the gift read no charge."""
-        people = self.borrower_id.ids
+        self.flush_model(["borrower_id"])
+        people = SQL("(SELECT borrower_id FROM tablet_loan WHERE id = ANY(%s))", list(self._ids))
         Incident = self.env["tablet.incident"].sudo().with_context(active_test=False)
-        incidents = Incident.search([
+        incidents = Incident._search([
             ("borrower_id", "in", people), ("state", "!=", "cancelled"),
             "|", "&", ("qualification", "in", FAULT_QUALIFICATIONS), ("decision_date", "!=", False),
             ("warranty_claim_ids.warranty_void", "=", True),
         ])
-        charges = self.env["tablet.charge"].sudo().search([("borrower_id", "in", people), ("state", "!=", "cancelled")])
-        return list(set(incidents.borrower_id.ids) | set(charges.borrower_id.ids))
+        charges = self.env["tablet.charge"].sudo()._search([("borrower_id", "in", people), ("state", "!=", "cancelled")])
+        return SQL("(%s UNION %s)", incidents.subselect(SQL.identifier(Incident._table, "borrower_id")),
+                   charges.subselect(SQL.identifier("tablet_charge", "borrower_id")))
 
     def _check_gift_refusals(self, refusals=None):
         """R17: the gift is refused as a whole, naming each pupil and why, when one loan may not be given."""

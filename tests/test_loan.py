@@ -1,8 +1,8 @@
 from datetime import date, timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import TabletLoanCase, sign_in_place
 
@@ -173,6 +173,33 @@ class TestLoan(TabletLoanCase):
         loan._register_return(fields.Date.context_today(loan), "good", fields.Date.context_today(loan),
                               {"cover", "charger", "cable"})
         self.assertFalse(loan.activity_ids, "the reminder goes once the tablet is back")
+
+    def test_overdue_notices_of_several_colleges_in_one_batch(self):
+        """R14: the overdue returns of two collèges: each référent gets one notice for their collège,
+        on the collège, with its notification, as `message_notify` sends one (sent in one batch)."""
+        referent_beta = new_test_user(self.env, login="t_referent_beta", groups="tablet_loan.group_college_referent",
+                                      company_id=self.college_beta.company_id.id, email="beta@example.com",
+                                      tablet_college_ids=[Command.set(self.college_beta.ids)])
+        self._deployable(self.college_beta, self.pupil_beta)
+        due = date(2026, 10, 1)
+        loans = self._loan(self.pupil_alpha, self.tablets[0], date_end=due) | self._loan(
+            self.pupil_beta, self.tablet_beta, date_end=due)
+        Message = self.env["mail.message"]
+        before = Message.search([("message_type", "=", "user_notification")])
+        loans._ask_for_return()
+        notices = Message.search([("message_type", "=", "user_notification")]) - before
+        self.assertEqual(len(notices), 2)
+        for college, referent, pupil in ((self.college_alpha, self.referent_alpha, self.pupil_alpha),
+                                         (self.college_beta, referent_beta, self.pupil_beta)):
+            notice = notices.filtered(lambda m, college=college: m.res_id == college.id)
+            self.assertEqual((notice.model, notice.partner_ids), ("res.partner", referent.partner_id))
+            self.assertEqual(notice.subtype_id, self.env.ref("mail.mt_note"))
+            self.assertIn(pupil.name, notice.body)
+            self.assertIn(college.name, notice.subject)
+            notification = self.env["mail.notification"].search([("mail_message_id", "=", notice.id)])
+            self.assertEqual(notification.res_partner_id, referent.partner_id)
+            self.assertEqual(notification.notification_type, referent.notification_type)
+        self.assertEqual(loans.activity_ids.user_id, self.referent_alpha | referent_beta)
 
     def test_summer_custody_campaign(self):
         """R13: pupils' tablets stay at the collège in summer; those not handed in are followed up."""

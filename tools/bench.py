@@ -381,18 +381,49 @@ class Bench:
         heads = list(zip(self.info["colleges"][self.info["deploy_colleges"]:], self.info["heads"]))
 
         def floor():
+            """The two UPDATEs of the gift, and the rows the heads' gifts must also write, one statement
+            per table: each collège's wizard and its lines (the head's list), its campaign with its
+            collège and its loans (the record of what was given), its three chatter lines (two on the
+            campaign, the collège's note). Returns (that floor, the two UPDATEs' alone)."""
             with self.registry.cursor() as cr:
-                cr.execute("""SELECT array_agg(id), array_agg(equipment_id) FROM (
-                                SELECT id, equipment_id FROM tablet_loan WHERE state = 'active' AND grade_level = '3e'
-                                AND borrower_role = 'pupil' AND company_id = %s ORDER BY college_id LIMIT %s) x""",
+                cr.execute("""SELECT array_agg(id), array_agg(equipment_id), array_agg(DISTINCT college_id) FROM (
+                                SELECT id, equipment_id, college_id FROM tablet_loan WHERE state = 'active'
+                                AND grade_level = '3e' AND borrower_role = 'pupil' AND company_id = %s
+                                ORDER BY college_id LIMIT %s) x""",
                            [self.info["company"], quota])
-                loans, tablets = cr.fetchone()
-            return floor_sql(self.registry, [
+                loans, tablets, colleges = cr.fetchone()
+            updates = [
                 ("UPDATE tablet_loan SET state = 'donated', donated_date = current_date, date_end = current_date, "
                  "write_date = now() WHERE id = ANY(%s)", [loans]),
                 ("UPDATE maintenance_equipment SET tablet_state = 'donated', out_of_fleet_date = current_date, "
-                 "active = false, write_date = now() WHERE id = ANY(%s)", [tablets])])
-        floor_s = in_worker(floor)
+                 "active = false, write_date = now() WHERE id = ANY(%s)", [tablets])]
+            stamp = "1, 1, now() at time zone 'UTC', now() at time zone 'UTC'"
+            inserts = [
+                (f"""INSERT INTO tablet_gift_wizard (college_id, gift_date, create_uid, write_uid, create_date,
+                        write_date) SELECT c, current_date, {stamp} FROM unnest(%s::int[]) c""", [colleges]),
+                (f"""INSERT INTO tablet_gift_wizard_line (wizard_id, loan_id, eligible, selected, create_uid,
+                        write_uid, create_date, write_date)
+                     SELECT w.id, l.id, true, true, {stamp} FROM tablet_loan l
+                       JOIN tablet_gift_wizard w ON w.college_id = l.college_id WHERE l.id = ANY(%s)""", [loans]),
+                (f"""INSERT INTO tablet_campaign (name, kind, state, company_id, user_id, total_count, done_count,
+                        gift_date, last_id, create_uid, write_uid, create_date, write_date)
+                     SELECT 'Don ' || c, 'gift', 'done', %s, 1, 0, 0, current_date, c, {stamp}
+                       FROM unnest(%s::int[]) c""", [self.info["company"], colleges]),
+                ("""INSERT INTO tablet_campaign_college_rel (campaign_id, college_id)
+                     SELECT id, last_id FROM tablet_campaign WHERE last_id = ANY(%s) AND kind = 'gift'""",
+                 [colleges]),
+                ("""INSERT INTO tablet_campaign_loan_rel (campaign_id, loan_id)
+                     SELECT c.id, l.id FROM tablet_loan l JOIN tablet_campaign c ON c.last_id = l.college_id
+                      WHERE l.id = ANY(%s) AND c.kind = 'gift'""", [loans]),
+                ("""INSERT INTO mail_message (model, res_id, body, message_type, date, create_date, write_date,
+                        create_uid, write_uid)
+                     SELECT CASE WHEN n = 3 THEN 'res.partner' ELSE 'tablet.campaign' END,
+                            CASE WHEN n = 3 THEN c.last_id ELSE c.id END, '<p>Fin de 3e : tablettes données.</p>',
+                            'notification', now(), now(), now(), 1, 1
+                       FROM tablet_campaign c, generate_series(1, 3) n WHERE c.last_id = ANY(%s) AND c.kind = 'gift'""",
+                 [colleges])]
+            return floor_sql(self.registry, updates + inserts), floor_sql(self.registry, updates)
+        floor_s, updates_s = in_worker(floor)
         q = self.sizes("End-of-3e gift (one collège)", lambda cr, n: self.gift(cr, n, heads[:1]), 10, 60)
 
         def work():
@@ -402,7 +433,8 @@ class Bench:
                 return given
         m = self.measured(work)
         line = self.record(f"End-of-3e gift (wizard per collège, as head)", m["value"], m, floor_s,
-                           f"queries for 10 / 60 pupils {q[0]} / {q[1]}")
+                           f"queries for 10 / 60 pupils {q[0]} / {q[1]}; floor of the two UPDATEs alone "
+                           f"{updates_s:.3f}s ({m['seconds'] / updates_s:.1f}×)")
         self.check("End-of-3e gift for 10,000 pupils < 30 s", m["seconds"] < 30 and m["value"] >= quota,
                    f"{m['value']:,} pupils in {m['seconds']:.1f}s")
 
@@ -776,22 +808,51 @@ class Bench:
             return activities + cr.fetchone()[0]
 
         def floor():
+            """The conventions expired and the activities, and what the overdue returns must also
+            write, one statement per table: the référent following each loan of their activity, and
+            the one notice per collège (its message, its notification, its e-mail). Returns (that
+            floor, the first two statements' alone)."""
             with self.registry.cursor() as cr:
-                cr.execute("""SELECT array_agg(id) FROM tablet_loan WHERE state IN ('active', 'custody')
-                              AND date_end < current_date""")
-                loans = cr.fetchone()[0] or []
+                cr.execute("""SELECT array_agg(id), array_agg(DISTINCT college_id) FROM tablet_loan
+                              WHERE state IN ('active', 'custody') AND date_end < current_date""")
+                loans, colleges = cr.fetchone()
+                loans, colleges = loans or [], colleges or []
                 cr.execute("SELECT id FROM ir_model WHERE model = 'tablet.loan'")
                 model_id = cr.fetchone()[0]
                 cr.execute("SELECT id FROM mail_activity_type ORDER BY id LIMIT 1")
                 type_id = cr.fetchone()[0]
-            return floor_sql(self.registry, [
+            first = [
                 ("""UPDATE tablet_convention SET state = 'expired' WHERE state = 'signed' AND date_end < current_date""",
                  []),
                 ("""INSERT INTO mail_activity (res_model_id, res_model, res_id, activity_type_id, user_id,
                         date_deadline, summary, automated, create_uid, write_uid, create_date, write_date)
                     SELECT %s, 'tablet.loan', id, %s, 1, current_date, 'Tablette non rendue', true, 1, 1, now(), now()
-                    FROM unnest(%s::int[]) id""", [model_id, type_id, loans])])
-        floor_s = in_worker(floor)
+                    FROM unnest(%s::int[]) id""", [model_id, type_id, loans])]
+            referent = """WITH referent AS (SELECT DISTINCT ON (rel.college_id) rel.college_id, u.partner_id
+                            FROM tablet_user_college_rel rel JOIN res_users u ON u.id = rel.user_id
+                           WHERE rel.college_id = ANY(%s) ORDER BY rel.college_id, u.id) """
+            notices = [
+                (referent + """INSERT INTO mail_followers (res_model, res_id, partner_id)
+                    SELECT 'tablet.loan', l.id, r.partner_id FROM tablet_loan l
+                      JOIN referent r ON r.college_id = l.college_id WHERE l.id = ANY(%s)
+                    ON CONFLICT DO NOTHING""", [colleges, loans]),
+                ("""INSERT INTO mail_message (model, res_id, subject, body, message_type, message_id, author_id, date,
+                        create_date, write_date, create_uid, write_uid)
+                    SELECT 'res.partner', c, 'Tablettes non rendues', '<ul><li>Tablette non rendue</li></ul>',
+                           'user_notification', 'floor-' || c, 1, now(), now(), now(), 1, 1
+                      FROM unnest(%s::int[]) c""", [colleges]),
+                (referent + """INSERT INTO mail_notification (mail_message_id, res_partner_id, author_id,
+                        notification_type, notification_status, is_read)
+                    SELECT m.id, r.partner_id, 1, 'email', 'ready', false FROM mail_message m
+                      JOIN referent r ON r.college_id = m.res_id
+                     WHERE m.message_id = ANY(ARRAY(SELECT 'floor-' || c FROM unnest(%s::int[]) c))""",
+                 [colleges, colleges]),
+                ("""INSERT INTO mail_mail (mail_message_id, body_html, state, auto_delete, is_notification,
+                        create_date, write_date, create_uid, write_uid)
+                    SELECT id, body, 'outgoing', true, true, now(), now(), 1, 1 FROM mail_message
+                     WHERE message_id = ANY(ARRAY(SELECT 'floor-' || c FROM unnest(%s::int[]) c))""", [colleges])]
+            return floor_sql(self.registry, first + notices), floor_sql(self.registry, first)
+        floor_s, first_s = in_worker(floor)
 
         def work():
             with self.registry.cursor() as cr:
@@ -802,7 +863,8 @@ class Bench:
                 return counts(cr) - before
         m = self.measured(work)
         return self.record("Access crons: convention expiry and renewals, overdue returns", m["value"], m, floor_s,
-                           "rows = activities created + conventions expired")
+                           f"rows = activities created + conventions expired; floor of the expiry and activities "
+                           f"alone {first_s:.3f}s ({m['seconds'] / first_s:.1f}×)")
 
     def op_cron_retention(self):
         def floor():

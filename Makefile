@@ -4,13 +4,16 @@ DB ?= tablet_loan_demo
 PORT ?= 8069
 SHOTS_PORT ?= 8071
 
-.PHONY: install test run demo-data screenshots bench check-install test-neighbours
+.PHONY: install test test-fast lint run demo-data screenshots bench check-install test-neighbours
 
 install:  ## PostgreSQL reachable, Odoo 18 importable, Python dependencies, addon linked
 	$(PYTHON) tools/odoo_env.py install
 
-test:  ## fresh database, module installed with demo data, whole suite, database dropped
+test:  ## fresh database, module installed with demo data, whole suite through pytest-odoo, database dropped
 	$(PYTHON) tools/odoo_env.py test
+
+test-fast:  ## as make test without the browser tours (tests/test_tour.py)
+	$(PYTHON) tools/odoo_env.py test --fast
 
 check-install:  ## make install in a fresh venv without Odoo, offline: exit 2 and what to do, in seconds
 	$(PYTHON) tools/check_install_offline.py

@@ -29,7 +29,7 @@ class TabletChargeTariff(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     # Informative since issue 14: the date of effect chooses the deliberation, not the year.
     school_year = fields.Char(
-        string="School Year", index=True, tracking=True,
+        index=True, tracking=True,
         default=lambda self: school_year_of(fields.Date.context_today(self)),
         help="Written like 2026-2027. For reference only: a charge takes the deliberation in force on the "
              "date of the facts.",

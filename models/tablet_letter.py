@@ -52,10 +52,10 @@ class TabletLetter(models.Model):
         KINDS,
         string="Letter", required=True, readonly=True, index=True,
     )
-    loan_id = fields.Many2one("tablet.loan", string="Loan", readonly=True, index=True, ondelete="cascade")
-    incident_id = fields.Many2one("tablet.incident", string="Incident", readonly=True, index=True,
+    loan_id = fields.Many2one("tablet.loan", readonly=True, index=True, ondelete="cascade")
+    incident_id = fields.Many2one("tablet.incident", readonly=True, index=True,
                                   ondelete="cascade")
-    borrower_id = fields.Many2one("res.partner", string="Borrower", readonly=True, index=True, ondelete="cascade")
+    borrower_id = fields.Many2one("res.partner", readonly=True, index=True, ondelete="cascade")
     college_id = fields.Many2one("res.partner", string="Collège", required=True, readonly=True, index=True,
                                  ondelete="restrict", help="The sender: the collège writes to families.")
     company_id = fields.Many2one("res.company", string="Département", required=True, readonly=True)
@@ -71,7 +71,7 @@ class TabletLetter(models.Model):
     registered_number = fields.Char(
         string="Registered Letter Number", readonly=True,
         help="The number of the registered letter with acknowledgement of receipt, typed by the sender.")
-    date = fields.Date(string="Date", required=True, readonly=True, default=fields.Date.context_today)
+    date = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
     state = fields.Selection(
         [("to_post", "To Post"), ("sent", "Sent")], string="Status", required=True, readonly=True,
         default="sent",

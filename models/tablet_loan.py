@@ -69,7 +69,7 @@ class TabletLoan(models.Model):
                              "closed": ALL_FIELDS, "donated": ALL_FIELDS}
 
     borrower_id = fields.Many2one(
-        "res.partner", string="Borrower", required=True, index=True, tracking=True, ondelete="restrict",
+        "res.partner", required=True, index=True, tracking=True, ondelete="restrict",
         domain="[('college_id', '=', college_id), ('school_role', 'in', ('pupil', 'teacher', 'head', 'staff'))]",
     )
     college_id = fields.Many2one(
@@ -86,12 +86,12 @@ class TabletLoan(models.Model):
     )
     serial_no = fields.Char(related="equipment_id.serial_no", string="Serial Number")
     convention_id = fields.Many2one(
-        "tablet.convention", string="Convention", ondelete="restrict",
+        "tablet.convention", ondelete="restrict",
         compute="_compute_convention_id", store=True, precompute=True, readonly=True,
         help="The collège's signed partnership convention under which the tablet is lent.",
     )
     school_year = fields.Char(
-        string="School Year", required=True, tracking=True,
+        required=True, tracking=True,
         default=lambda self: school_year_of(fields.Date.context_today(self)),
     )
     state = fields.Selection(
@@ -110,20 +110,20 @@ class TabletLoan(models.Model):
     # Stated as the exception (one signature is enough), so that a loan created in bulk (SQL,
     # no defaults) waits for every legal representative, the rule.
     one_representative_signs = fields.Boolean(
-        string="One Representative Signs", tracking=True,
+        tracking=True,
         help="The collège's choice for this pupil: one legal representative's signature is enough. "
              "Otherwise every legal representative signs (both where there are two).",
     )
     signature_ids = fields.One2many("tablet.loan.signature", "loan_id", string="Signatures")
     signed_contract_id = fields.Many2one(
-        "ir.attachment", string="Signed Contract", readonly=True, copy=False, index="btree_not_null",
+        "ir.attachment", readonly=True, copy=False, index="btree_not_null",
         # set null: only the anonymisation deletes the file (ir_attachment.py), and the loan stays.
         ondelete="set null",
         help="The contract rendered once with the hand-over signatures, or its scanned paper copy: "
              "kept as it is, its SHA-256 digest in the chatter.",
     )
     signed_return_id = fields.Many2one(
-        "ir.attachment", string="Signed Return", readonly=True, copy=False, index="btree_not_null",
+        "ir.attachment", readonly=True, copy=False, index="btree_not_null",
         # set null: only the anonymisation deletes the file (ir_attachment.py), and the loan stays.
         ondelete="set null",
         help="The contract rendered again once the return is signed, with both moments' signatures, "
@@ -147,12 +147,12 @@ class TabletLoan(models.Model):
     data_wiped_date = fields.Date(string="Data Erased on", tracking=True, copy=False,
                                   help="All data is erased when the tablet comes back; there is no backup.")
     donated_date = fields.Date(string="Given to the Pupil on", tracking=True, copy=False)
-    cover_delivered = fields.Boolean(string="Cover Delivered", default=True)
-    charger_delivered = fields.Boolean(string="Charger Delivered", default=True)
-    cable_delivered = fields.Boolean(string="Cable Delivered", default=True)
-    cover_returned = fields.Boolean(string="Cover Returned", copy=False)
-    charger_returned = fields.Boolean(string="Charger Returned", copy=False)
-    cable_returned = fields.Boolean(string="Cable Returned", copy=False)
+    cover_delivered = fields.Boolean(default=True)
+    charger_delivered = fields.Boolean(default=True)
+    cable_delivered = fields.Boolean(default=True)
+    cover_returned = fields.Boolean(copy=False)
+    charger_returned = fields.Boolean(copy=False)
+    cable_returned = fields.Boolean(copy=False)
     return_condition = fields.Selection(
         [("good", "Good working order"), ("worn", "Worn but working"), ("damaged", "Damaged")],
         string="Condition on Return", tracking=True, copy=False,

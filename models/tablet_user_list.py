@@ -42,7 +42,7 @@ class TabletUserList(models.Model):
     company_id = fields.Many2one(related="college_id.company_id", store=True, index=True, string="Département")
     academy_id = fields.Many2one(related="college_id.academy_id", store=True, index=True)
     school_year = fields.Char(
-        string="School Year", required=True, tracking=True,
+        required=True, tracking=True,
         default=lambda self: school_year_of(fields.Date.context_today(self)),
     )
     state = fields.Selection(
@@ -61,7 +61,7 @@ class TabletUserList(models.Model):
         string="People as Last Submitted", readonly=True, copy=False,
         help="The people on the list when it was last submitted to the Académie.",
     )
-    resubmitted = fields.Boolean(string="Resubmitted", readonly=True, copy=False,
+    resubmitted = fields.Boolean(readonly=True, copy=False,
                                  help="Submitted again after a validation or after being sent back.")
     removed_names = fields.Text(string="Removed since the Last Submission", readonly=True, copy=False)
     added_count = fields.Integer(string="Added since the Last Submission", compute="_compute_added_count")

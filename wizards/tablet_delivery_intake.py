@@ -68,14 +68,14 @@ class TabletDeliveryIntake(models.TransientModel):
         help="Collège whose stock receives the delivered tablets.",
     )
     partner_id = fields.Many2one("res.partner", string="Supplier", required=True, check_company=True)
-    purchase_date = fields.Date(string="Purchase Date", required=True, default=fields.Date.context_today)
+    purchase_date = fields.Date(required=True, default=fields.Date.context_today)
     unit_cost = fields.Float(string="Purchase Cost per Tablet", required=True)
     warranty_months = fields.Integer(
         string="Warranty (Months)", required=True, default=24,
         help="The warranty of each tablet ends this many months after the purchase date.",
     )
     default_model = fields.Char(
-        string="Default Model", help="Model of the tablets whose row gives none, or when the file has no model column.",
+        help="Model of the tablets whose row gives none, or when the file has no model column.",
     )
     purchase_id = fields.Many2one(
         "purchase.order", string="Purchase Order", check_company=True,

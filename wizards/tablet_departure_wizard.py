@@ -16,7 +16,7 @@ class TabletDepartureWizard(models.TransientModel):
         [("leaving", "The user leaves the collège"),
          ("letter", "Registered letter from the user or legal representative"),
          ("department", "Decision of the Département")],
-        string="Reason", required=True, default="leaving",
+        required=True, default="leaving",
     )
     end_date = fields.Date(string="Loan Ends on", required=True, default=fields.Date.context_today,
                            help="The tablet is due back by this date, the user's last day of presence.")

@@ -22,7 +22,7 @@ class TabletDeploymentWizard(models.TransientModel):
         default=lambda self: self.env.user.tablet_college_ids[:1],
     )
     school_year = fields.Char(
-        string="School Year", required=True, default=lambda self: school_year_of(fields.Date.context_today(self)),
+        required=True, default=lambda self: school_year_of(fields.Date.context_today(self)),
     )
     source = fields.Selection(
         [("class", "A class"), ("list", "Everyone on the validated list")],

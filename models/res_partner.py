@@ -668,7 +668,7 @@ class ResPartner(models.Model):
         # Which of these columns did hold something: only their dependents need computing again.
         self.env.cr.execute(SQL("SELECT %s FROM res_partner WHERE id = ANY(%s)", SQL(", ").join(
             SQL("bool_or(%s IS NOT NULL)", SQL.identifier(fname)) for fname in erased), self.ids))
-        erased_filled = [fname for fname, filled in zip(erased, self.env.cr.fetchone()) if filled]
+        erased_filled = [fname for fname, filled in zip(erased, self.env.cr.fetchone(), strict=False) if filled]
         # Computed columns whose value, once the identity is gone, is known: written here too.
         derived = {"complete_name": name, "email_normalized": SQL("NULL"), "phone_sanitized": SQL("NULL")}
         derived = {fname: value for fname, value in derived.items()
@@ -825,7 +825,7 @@ class ResPartner(models.Model):
             patterns = ["%" + old.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
                         for old in olds]
             # Longest names first: "Jean Martin-Roux" before "Jean Martin".
-            pairs = sorted(zip(olds, news), key=lambda pair: -len(pair[0]))
+            pairs = sorted(zip(olds, news, strict=False), key=lambda pair: -len(pair[0]))
             for table, column, where in elsewhere:
                 cr.execute(SQL(
                     "SELECT id, %(col)s::text FROM %(table)s WHERE (%(where)s) AND %(col)s::text LIKE ANY(%(pats)s)",

@@ -47,7 +47,8 @@ class ResUsers(models.Model):
         academy_group = self.env.ref("tablet_loan.group_academy_officer")
         supplier_group = self.env.ref("tablet_loan.group_supplier_agent")
         academy_colleges = self.env["res.partner"].sudo().search([
-            ("is_college", "=", True), ("academy_id", "in", self.tablet_academy_id.ids)]) if self.tablet_academy_id else self.env["res.partner"]
+            ("is_college", "=", True), ("academy_id", "in", self.tablet_academy_id.ids),
+        ]) if self.tablet_academy_id else self.env["res.partner"]
         for user in self:
             # sudo: the scope is what rules are computed from, it cannot depend on them
             groups = user.sudo().groups_id  # implied groups included

@@ -8,8 +8,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_amount, format_date
 from odoo.tools.translate import LazyTranslate
 
-from .tablet_charge_tariff_line import CASE_OF_QUALIFICATION, CHARGE_CASES
 from .relation_guard import check_link_targets
+from .tablet_charge_tariff_line import CASE_OF_QUALIFICATION, CHARGE_CASES
 from .tablet_workflow_mixin import ALL_FIELDS, tablet_action
 
 _lt = LazyTranslate(__name__)
@@ -398,7 +398,7 @@ class TabletCharge(models.Model):
             raise UserError(_("No invoice was created:\n%s", listing))
         invoices = self.env["account.move"].create([charge._prepare_invoice_vals() for charge in self])
         invoices.action_post()
-        for charge, invoice in zip(self, invoices):
+        for charge, invoice in zip(self, invoices, strict=False):
             charge.invoice_id = invoice
         self._write_state({"state": "invoiced"})
         for charge in self:
@@ -462,7 +462,8 @@ class TabletCharge(models.Model):
         lines = [values["ground"]]
         if values["tariff"]:
             tariff = values["tariff"]
-            lines.insert(0, "Délibération du conseil d'administration : %s, votée le %s, applicable aux faits survenus à compter du %s." % (
+            lines.insert(0, "Délibération du conseil d'administration : %s, votée le %s, "
+                            "applicable aux faits survenus à compter du %s." % (
                 tariff.ca_deliberation_ref, values["date"](tariff.ca_deliberation_date),
                 values["date"](tariff.effective_date)))
         incident = values["incident"]
@@ -751,7 +752,7 @@ class TabletCharge(models.Model):
         })
         note.action_post()
         receivable = (note.line_ids | invoice.line_ids).filtered(
-            lambda l: l.account_id.account_type == "asset_receivable" and not l.reconciled)
+            lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled)
         receivable.reconcile()
         return note
 

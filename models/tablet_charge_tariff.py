@@ -141,4 +141,4 @@ class TabletChargeTariff(models.Model):
     def _find_line(self, college, on_date, case):
         """The line of `case` of the deliberation in force on `on_date`, or an empty recordset.
         A case the deliberation in force does not charge has no line, even if an older one had."""
-        return self._in_force(college, fields.Date.to_date(on_date)).line_ids.filtered(lambda l: l.case == case)[:1]
+        return self._in_force(college, fields.Date.to_date(on_date)).line_ids.filtered(lambda line: line.case == case)[:1]

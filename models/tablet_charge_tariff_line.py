@@ -84,7 +84,7 @@ class TabletChargeTariffLine(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _log_removal(self):
-        self.filtered(lambda l: l.tariff_id.exists())._post_on_tariffs(
+        self.filtered(lambda line: line.tariff_id.exists())._post_on_tariffs(
             _("Line removed"), {line: line._audit_text() for line in self})
 
     def _audit_text(self):

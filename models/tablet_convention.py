@@ -561,7 +561,7 @@ class TabletConvention(models.Model):
         self.ensure_one()
         return self.referent_ids if self.state == "signed" else self.referent_ids.browse()
 
-    def _sync_referent_access(self, grant, revoke):
+    def _sync_referent_access(self, grant, revoke):  # noqa: C901 - grant then revoke, each per collège and group
         """R2 (issue 18): the référent group and the collège in `tablet_college_ids` follow the
         signed convention. `grant` and `revoke` are lists of (collège, partners).
 

@@ -160,7 +160,7 @@ class TabletLetter(models.Model):
         return problems
 
     @api.model
-    def _kind_problem(self, kind, record, previous, labels, today):
+    def _kind_problem(self, kind, record, previous, labels, today):  # noqa: C901 - one branch per kind of letter
         """Why `record` is not in the state a `kind` letter speaks of (None when it is)."""
         if kind in INCIDENT_KINDS:
             if record._name != "tablet.incident":
@@ -234,7 +234,8 @@ class TabletLetter(models.Model):
                 "incident_id": record.id if record._name == "tablet.incident" else False,
                 "recipient_ids": [fields.Command.set(recipients.ids)],
                 "recipient_summary": "\n".join(
-                    f"{p.name} <{p.email}>" if mailed else f"{p.name}, {p._display_address(without_company=True)}".replace("\n", ", ")
+                    f"{p.name} <{p.email}>" if mailed
+                    else f"{p.name}, {p._display_address(without_company=True)}".replace("\n", ", ")
                     for p in recipients),
                 "channel": "email" if mailed else "print",
                 "state": "sent" if mailed else "to_post",
@@ -257,7 +258,7 @@ class TabletLetter(models.Model):
             "datas": base64.b64encode(Report._render_qweb_pdf(LETTER_REPORT, res_ids=letter.ids)[0]),
             "res_model": self._name, "res_id": letter.id,
         } for letter in self])
-        for letter, attachment in zip(self, attachments):
+        for letter, attachment in zip(self, attachments, strict=False):
             letter._write_state({"attachment_id": attachment.id})
 
     def _post(self):

@@ -272,7 +272,7 @@ class TabletSanction(models.Model):
             before = {s.loan_id.id: s.loan_stayed_before for s in others}
             stayed = home.filtered(lambda s: before.get(s.loan_id.id, s.loan_id.stays_at_college))
             stayed._write_state({"loan_stayed_before": True})
-            loans = (home - stayed).loan_id.filtered(lambda l: not l.stays_at_college)
+            loans = (home - stayed).loan_id.filtered(lambda loan: not loan.stays_at_college)
             loans.write({"stays_at_college": True})
             loans._message_log_batch(bodies={loan.id: self.env._(
                 "Home use withdrawn by a measure of the head: the tablet stays at the collège.")

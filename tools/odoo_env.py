@@ -140,7 +140,7 @@ def ensure_odoo():
     if editable:
         keep_odoo_importable(editable)
         return editable
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - tells a newcomer with an older Python what to do
         fail(f"Odoo 18 needs Python 3.10 or later; {sys.executable} is "
              f"{sys.version.split()[0]}. Run 'make install PYTHON=<a python3.10+>'.", code=2)
     say(f"Odoo 18 is not importable by {sys.executable}: it comes from Odoo's nightly source.")

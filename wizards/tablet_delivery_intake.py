@@ -220,7 +220,7 @@ class TabletDeliveryIntake(models.TransientModel):
     def _column_labels(self):
         return {"serial_no": _("Serial Number"), "imei": _("IMEI"), "model": _("Model")}
 
-    def _parse_rows(self, rows):
+    def _parse_rows(self, rows):  # noqa: C901 - one check per column, all problems reported at once
         """Every problem of the file at once, with its row number as a spreadsheet shows it."""
         if not rows or not any(rows[0]):
             return [(1, _("The file has no header row. Expected row 1 to name the columns: "

@@ -47,7 +47,7 @@ class TabletDepartureWizard(models.TransientModel):
         if self.partner_ids:
             self.partner_ids.write({"leaving_date": self.end_date})
         reason = dict(self._fields["reason"]._description_selection(self.env))[self.reason]
-        drafts = self.loan_ids.filtered(lambda l: l.state == "draft")
+        drafts = self.loan_ids.filtered(lambda loan: loan.state == "draft")
         ended = self.loan_ids._end_on(self.end_date)
         for loan in ended:
             loan.message_post(body=_("The loan ends on %(date)s: %(reason)s. The tablet is due back by then.",

@@ -43,7 +43,7 @@ class TabletReissueOverrideWizard(models.TransientModel):
     def _compute_loan_id(self):
         drafts = self.env["tablet.loan"].search([("borrower_id", "in", self.borrower_id.ids), ("state", "=", "draft")])
         for wizard in self:
-            wizard.loan_id = drafts.filtered(lambda l: l.borrower_id == wizard.borrower_id)[:1]
+            wizard.loan_id = drafts.filtered(lambda loan: loan.borrower_id == wizard.borrower_id)[:1]
 
     @api.depends("borrower_id")
     def _compute_blocking_reason(self):

@@ -13,8 +13,7 @@ from odoo.tools.translate import LazyTranslate
 from ..models.relation_guard import check_link_targets
 from ..models.school_year import check_school_year, school_year_of
 from ..models.tablet_workflow_mixin import tablet_action
-from .siecle_files import (LEGAL_REPRESENTATIVE, STAFF_ROLES, ExportError, mef_level, parse_date, person_name,
-                           read_files)
+from .siecle_files import LEGAL_REPRESENTATIVE, STAFF_ROLES, ExportError, mef_level, parse_date, person_name, read_files
 
 _lt = LazyTranslate(__name__)
 MAX_LISTED = 50

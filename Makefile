@@ -15,6 +15,10 @@ test:  ## fresh database, module installed with demo data, whole suite through p
 test-fast:  ## as make test without the browser tours (tests/test_tour.py)
 	$(PYTHON) tools/odoo_env.py test --fast
 
+lint:  ## OCA's code checks (.pre-commit-config.yaml: pylint-odoo, ruff, XML/manifest/po checks) on every file
+	$(PYTHON) -c "import pre_commit" 2>/dev/null || $(PYTHON) -m pip install -q "pre-commit>=3.5,<5"
+	$(PYTHON) tools/lint.py
+
 check-install:  ## make install in a fresh venv without Odoo, offline: exit 2 and what to do, in seconds
 	$(PYTHON) tools/check_install_offline.py
 

@@ -420,7 +420,9 @@ def cmd_test(args):
         return cmd_test_odoo(args)
     db = args.db or f"tablet_loan_test_{uuid.uuid4().hex[:8]}"
     BUILD.mkdir(exist_ok=True)
-    log_path, odoo_log, junit = BUILD / "test.log", BUILD / "test-odoo.log", BUILD / "pytest.xml"
+    # Runs on a named database keep their own files: two runs at once must not share a log.
+    stem = f"test-{args.db}" if args.db else "test"
+    log_path, odoo_log, junit = BUILD / f"{stem}.log", BUILD / f"{stem}-odoo.log", BUILD / f"{stem}.xml"
     started = time.time()
     extra = list(args.pytest_args or [])
     if args.tags:

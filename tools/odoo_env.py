@@ -324,8 +324,9 @@ def free_port():
 
 SUMMARY = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
 PROBLEM = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) |^\S+ \S+ \d+ WARNING \S+ \S+: .*tablet_loan")
-# pytest's closing line, e.g. "=== 2 failed, 447 passed, 120 subtests passed in 1234.56s (0:20:34) ===".
-PYTEST_SUMMARY = re.compile(r"^=+ .*\bin [\d.]+s\b.* =+$")
+# pytest's closing line, e.g. "=== 2 failed, 447 passed, 3 warnings in 1234.56s (0:20:34) ===",
+# without the "=" under -q ("442 tests collected in 2.01s").
+PYTEST_SUMMARY = re.compile(r"^(=+ )?(\d+ \w+|no tests ran)[^=]* in [\d.]+s( \([\d:]+\))?( =+)?$")
 PYTEST_COUNT = re.compile(r"(?<!subtests )\b(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)\b")
 # The browser tours (headless Chromium); `make test-fast` leaves them out.
 BROWSER_TESTS = "tests/test_tour.py"

@@ -419,6 +419,8 @@ def cmd_test(args):
     ensure_postgres()
     if args.runner == "odoo":
         return cmd_test_odoo(args)
+    if args.reuse and not args.db:
+        fail("--reuse runs the tests on an existing database: name it with --db.")
     db = args.db or f"tablet_loan_test_{uuid.uuid4().hex[:8]}"
     BUILD.mkdir(exist_ok=True)
     # Runs on a named database keep their own files: two runs at once must not share a log.
@@ -433,14 +435,15 @@ def cmd_test(args):
     if args.fast:
         extra += [f"--ignore={link_addon() / BROWSER_TESTS}"]
     odoo_log.unlink(missing_ok=True)
+    install_problems = []
     try:
         if args.reuse and db_has_module(args.db or ""):
             say(f"running the tests on the existing database {db} (log: {log_path})")
             log_path.write_text("")
         else:
             say(f"installing {MODULE} in a fresh database {db} (log: {log_path})")
-            rc, problems = install_module(db, log_path)
-            if rc or problems:
+            rc, install_problems = install_module(db, log_path)
+            if rc:
                 print(f"tablet_loan: 0 passed, 1 failed (installing the module failed, rc={rc}; "
                       f"see {log_path})")
                 sys.exit(1)
@@ -451,6 +454,10 @@ def cmd_test(args):
             drop_db(db)
     counts = pytest_counts(summary)
     bad = counts.get("failed", 0) + counts.get("errors", 0)
+    if install_problems:
+        print(f"{len(install_problems)} ERROR/CRITICAL line(s) or warning(s) of the module while installing "
+              f"({log_path}).")
+        bad = bad or 1
     problems = log_problems(odoo_log)
     if problems:
         print(f"{len(problems)} ERROR/CRITICAL line(s) in Odoo's log while the tests ran ({odoo_log}):")

@@ -10,13 +10,20 @@ WORKERS ?= 5
 SCALE ?= 0.05
 LOADTEST_PORT ?= 8120
 
-.PHONY: install test run demo-data screenshots bench check-install test-neighbours upgrade-test backup restore backup-test loadtest
+.PHONY: install test test-fast lint run demo-data screenshots bench check-install test-neighbours upgrade-test backup restore backup-test loadtest
 
 install:  ## PostgreSQL reachable, Odoo 18 importable, Python dependencies, addon linked
 	$(PYTHON) tools/odoo_env.py install
 
-test:  ## fresh database, module installed with demo data, whole suite, database dropped
+test:  ## fresh database, module installed with demo data, whole suite through pytest-odoo, database dropped
 	$(PYTHON) tools/odoo_env.py test
+
+test-fast:  ## as make test without the browser tours (tests/test_tour.py)
+	$(PYTHON) tools/odoo_env.py test --fast
+
+lint:  ## OCA's code checks (.pre-commit-config.yaml: pylint-odoo, ruff, XML/manifest/po checks) on every file
+	$(PYTHON) -c "import pre_commit" 2>/dev/null || $(PYTHON) -m pip install -q "pre-commit>=3.5,<5"
+	$(PYTHON) tools/lint.py
 
 check-install:  ## make install in a fresh venv without Odoo, offline: exit 2 and what to do, in seconds
 	$(PYTHON) tools/check_install_offline.py

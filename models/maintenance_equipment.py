@@ -138,7 +138,7 @@ class MaintenanceEquipment(models.Model):
         TABLET_STATES, string="Tablet Status", default="stock", tracking=True, copy=False,
         group_expand="_group_expand_tablet_state",
     )
-    purchase_date = fields.Date(string="Purchase Date", tracking=True)
+    purchase_date = fields.Date(tracking=True)
     # R29: the supplier's warranty desk reads the tablets of its claims, never who uses them.
     loan_ids = fields.One2many("tablet.loan", "equipment_id", string="Loans", groups=LOAN_READERS)
     incident_ids = fields.One2many("tablet.incident", "equipment_id", string="Incidents", groups=LOAN_READERS)
@@ -149,13 +149,13 @@ class MaintenanceEquipment(models.Model):
         groups="tablet_loan.group_department_officer,tablet_loan.group_college_head,tablet_loan.group_college_accountant",
     )
     current_loan_id = fields.Many2one(
-        "tablet.loan", string="Current Loan", compute="_compute_current_loan_id",
+        "tablet.loan", compute="_compute_current_loan_id",
         search="_search_current_loan_id", groups=LOAN_READERS, compute_sudo=False,
     )
     # Not a related field: those are computed as superuser, and would tell anyone who may read
     # the field who holds the tablet. Computed as the user, from the loans they may read.
     current_borrower_id = fields.Many2one(
-        "res.partner", string="Current Borrower", compute="_compute_current_loan_id", groups=LOAN_READERS,
+        "res.partner", compute="_compute_current_loan_id", groups=LOAN_READERS,
         compute_sudo=False,
     )
     loan_count = fields.Integer(compute="_compute_loan_count", groups=LOAN_READERS)

@@ -9,7 +9,6 @@ from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumError
 
-
 from odoo.exceptions import ValidationError
 
 PAYMENT_DAYS_DEFAULT = 30

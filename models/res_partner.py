@@ -128,7 +128,7 @@ class ResPartner(models.Model):
         ondelete="restrict",
         tracking=True,
     )
-    grade_level = fields.Selection(GRADE_LEVELS, string="Grade Level", tracking=True)
+    grade_level = fields.Selection(GRADE_LEVELS, tracking=True)
     school_class = fields.Char(string="Class", help="Class of a pupil, e.g. 5e B.", tracking=True)
     legal_representative_ids = fields.Many2many(
         "res.partner",

@@ -51,7 +51,8 @@ class ResUsers(models.Model):
         scoped = (academy_group | group("tablet_loan.group_college_referent")
                   | group("tablet_loan.group_college_accountant") | supplier_group)
         academy_colleges = self.env["res.partner"].sudo().search([
-            ("is_college", "=", True), ("academy_id", "in", self.tablet_academy_id.ids)]) if self.tablet_academy_id else self.env["res.partner"]
+            ("is_college", "=", True), ("academy_id", "in", self.tablet_academy_id.ids),
+        ]) if self.tablet_academy_id else self.env["res.partner"]
         for user in self:
             # sudo: the scope is what rules are computed from, it cannot depend on them
             groups = user.sudo().groups_id  # implied groups included

@@ -81,7 +81,7 @@ class TabletAnnualReport(models.Model):
     company_id = fields.Many2one(related="college_id.company_id", store=True, index=True, string="Département")
     academy_id = fields.Many2one(related="college_id.academy_id", store=True, index=True, string="Académie")
     school_year = fields.Char(
-        string="School Year", required=True, index=True, tracking=True,
+        required=True, index=True, tracking=True,
         default=lambda self: school_year_of(fields.Date.context_today(self)),
         help="Written as 2026-2027.",
     )
@@ -110,19 +110,19 @@ class TabletAnnualReport(models.Model):
         help="The figures were computed and frozen when the head submitted the report.",
     )
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
-    figures = fields.Json(string="Figures", compute="_compute_figures",
+    figures = fields.Json(compute="_compute_figures",
                           help="The figures shown: the snapshot once submitted, else computed live.")
 
     # Figures: live while draft, the snapshot once submitted.
     tablets_deployed = fields.Integer(
-        string="Tablets Deployed", compute="_compute_figures",
+        compute="_compute_figures",
         help="Loans of the school year handed over to their users (drafts not counted).",
     )
     home_use_count = fields.Integer(
         string="Loans with Home Use", compute="_compute_figures",
         help="Loans of the year whose tablet may go home.",
     )
-    home_use_share = fields.Float(string="Home Use Share", compute="_compute_figures",
+    home_use_share = fields.Float(compute="_compute_figures",
                                   help="Loans with home use out of the tablets deployed.")
     incident_count = fields.Integer(
         string="Incidents", compute="_compute_figures",

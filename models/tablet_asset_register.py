@@ -307,8 +307,8 @@ class TabletAssetRegister(models.AbstractModel):
         or not), read linearly between two lines: what a family may be asked to reimburse (R21, R24b).
         After its disposal, the value an asset left the register with. One query for the batch
         (the fleet inventory reads 75,000 tablets), driven by the ids (`unnest`): with `e.id = ANY(...)`
-        PostgreSQL scanned every registered tablet per batch (1 s per 2,000 tablets). The value is the tablet's, which its readers may
-        read (DEPARTMENT_FIELDS); the caller has read the tablets."""
+        PostgreSQL scanned every registered tablet per batch (1 s per 2,000 tablets). The value is the
+        tablet's, which its readers may read (DEPARTMENT_FIELDS); the caller has read the tablets."""
         if not tablet_ids:
             return {}
         self.env["account.asset.line"].flush_model()
@@ -346,4 +346,3 @@ class TabletAssetRegister(models.AbstractModel):
                 currencies[currency_id] = self.env["res.currency"].browse(currency_id)
             values[tablet_id] = currencies[currency_id].round(max(value, 0.0))
         return values
-

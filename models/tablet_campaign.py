@@ -83,7 +83,7 @@ class TabletCampaign(models.Model):
     done_count = fields.Integer(string="Processed", readonly=True)
     skipped_count = fields.Integer(string="Left Out", readonly=True,
                                    help="Gifts refused when their turn came (an incident opened since, for instance).")
-    progress = fields.Float(string="Progress", compute="_compute_progress")
+    progress = fields.Float(compute="_compute_progress")
     loan_ids = fields.Many2many(
         "tablet.loan", "tablet_campaign_loan_rel", "campaign_id", "loan_id", string="Loans", readonly=True,
         help="Summer custody: the tablets not handed in, whose loans stay active. Gift: the loans to give.",
@@ -97,7 +97,7 @@ class TabletCampaign(models.Model):
                              help="Gifts: the last loan processed, where the next batch starts.")
     college_counts = fields.Json(string="Processed per Collège", readonly=True,
                                  help="Records processed per collège, for the summaries.")
-    error = fields.Text(string="Error", readonly=True)
+    error = fields.Text(readonly=True)
     date_done = fields.Datetime(string="Finished on", readonly=True)
 
     def _creation_message(self):

@@ -8,8 +8,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_amount, format_date
 from odoo.tools.translate import LazyTranslate
 
-from .tablet_charge_tariff_line import CASE_OF_QUALIFICATION, CHARGE_CASES
 from .relation_guard import check_link_targets
+from .tablet_charge_tariff_line import CASE_OF_QUALIFICATION, CHARGE_CASES
 from .tablet_workflow_mixin import ALL_FIELDS, tablet_action
 
 _lt = LazyTranslate(__name__)
@@ -61,7 +61,7 @@ class TabletCharge(models.Model):
         "cancelled": ALL_FIELDS,
     }
 
-    incident_id = fields.Many2one("tablet.incident", string="Incident", required=True, index=True,
+    incident_id = fields.Many2one("tablet.incident", required=True, index=True,
                                   ondelete="restrict", tracking=True, check_company=True)
     loan_id = fields.Many2one(related="incident_id.loan_id", store=True, index=True)
     college_id = fields.Many2one(related="incident_id.college_id", store=True, index=True, string="Collège")
@@ -74,7 +74,7 @@ class TabletCharge(models.Model):
     incident_date = fields.Datetime(related="incident_id.event_datetime", string="Incident Date")
     equipment_id = fields.Many2one(related="incident_id.equipment_id", string="Tablet")
     tablet_serial_no = fields.Char(related="incident_id.equipment_id.serial_no", string="Tablet Serial Number")
-    case = fields.Selection(CHARGE_CASES, string="Case", required=True, tracking=True)
+    case = fields.Selection(CHARGE_CASES, required=True, tracking=True)
     tariff_line_id = fields.Many2one(
         "tablet.charge.tariff.line", string="Tariff", index=True, tracking=True, ondelete="restrict",
         check_company=True, domain="[('college_id', '=', college_id), ('case', '=', case)]",
@@ -82,13 +82,13 @@ class TabletCharge(models.Model):
     )
     cap_amount = fields.Monetary(related="tariff_line_id.cap_amount", string="Cap")
     payer_id = fields.Many2one(
-        "res.partner", string="Payer", index=True, tracking=True, ondelete="restrict",
+        "res.partner", index=True, tracking=True, ondelete="restrict",
         domain="[('id', 'in', allowed_payer_ids)]",
         help="A legal representative of the pupil; the borrower themselves when not a pupil.",
     )
     allowed_payer_ids = fields.Many2many("res.partner", compute="_compute_allowed_payer_ids", string="Possible Payers")
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
-    amount = fields.Monetary(string="Amount", required=True, tracking=True)
+    amount = fields.Monetary(required=True, tracking=True)
     state = fields.Selection(
         [("draft", "Draft"), ("confirmed", "Confirmed"), ("invoiced", "Invoiced"), ("paid", "Paid"),
          ("waived", "Waived"), ("cancelled", "Cancelled")],
@@ -98,14 +98,14 @@ class TabletCharge(models.Model):
         compute="_compute_state", store=True, precompute=True,
         help="Paid follows the payment of the invoice.",
     )
-    invoice_id = fields.Many2one("account.move", string="Invoice", readonly=True, copy=False, index=True,
+    invoice_id = fields.Many2one("account.move", readonly=True, copy=False, index=True,
                                  check_company=True)
     invoice_payment_state = fields.Selection(related="invoice_id.payment_state", string="Payment Status")
     # For the collège's accounting export: read as related fields, like the payment status, by
     # every role that follows charges, accounting rights or not.
     invoice_date = fields.Date(related="invoice_id.invoice_date", string="Invoice Date")
     invoice_amount_residual = fields.Monetary(related="invoice_id.amount_residual", string="Amount Due")
-    credit_note_id = fields.Many2one("account.move", string="Credit Note", readonly=True, copy=False,
+    credit_note_id = fields.Many2one("account.move", readonly=True, copy=False,
                                      check_company=True)
     # Issue 14: the notice to the family
     # Read with superuser rights (related_sudo), like the incident type: the accountant reads no incident.
@@ -115,7 +115,7 @@ class TabletCharge(models.Model):
 
     # Issue 14: follow-up of unpaid charges
     reminder_level = fields.Selection(
-        REMINDER_LEVELS, string="Reminder Level", compute="_compute_reminder", store=True, index=True,
+        REMINDER_LEVELS, compute="_compute_reminder", store=True, index=True,
         help="The last reminder sent to the payer, from the invoice's reminder counter (OCA overdue reminders).")
     reminder_last_date = fields.Date(string="Last Reminder", compute="_compute_reminder", store=True)
     follow_up_due_date = fields.Date(
@@ -127,7 +127,7 @@ class TabletCharge(models.Model):
         string="Next Step Due On", compute="_compute_follow_up", store=True, index=True,
         help="When the next reminder is due on the collège's schedule; under the head's waiver or instalment "
              "plan, the day after a missed date.")
-    waived_amount = fields.Monetary(string="Waived Amount", readonly=True, copy=False, tracking=True,
+    waived_amount = fields.Monetary(readonly=True, copy=False, tracking=True,
                                     help="Remise gracieuse granted by the head of the collège.")
     waiver_reason = fields.Text(string="Reason for the Waiver", readonly=True, copy=False, tracking=True)
     waiver_credit_note_ids = fields.Many2many(
@@ -398,7 +398,7 @@ class TabletCharge(models.Model):
             raise UserError(_("No invoice was created:\n%s", listing))
         invoices = self.env["account.move"].create([charge._prepare_invoice_vals() for charge in self])
         invoices.action_post()
-        for charge, invoice in zip(self, invoices):
+        for charge, invoice in zip(self, invoices, strict=False):
             charge.invoice_id = invoice
         self._write_state({"state": "invoiced"})
         for charge in self:
@@ -462,7 +462,8 @@ class TabletCharge(models.Model):
         lines = [values["ground"]]
         if values["tariff"]:
             tariff = values["tariff"]
-            lines.insert(0, "Délibération du conseil d'administration : %s, votée le %s, applicable aux faits survenus à compter du %s." % (
+            lines.insert(0, "Délibération du conseil d'administration : %s, votée le %s, "
+                            "applicable aux faits survenus à compter du %s." % (
                 tariff.ca_deliberation_ref, values["date"](tariff.ca_deliberation_date),
                 values["date"](tariff.effective_date)))
         incident = values["incident"]
@@ -753,7 +754,7 @@ class TabletCharge(models.Model):
         })
         note.action_post()
         receivable = (note.line_ids | invoice.line_ids).filtered(
-            lambda l: l.account_id.account_type == "asset_receivable" and not l.reconciled)
+            lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled)
         receivable.reconcile()
         return note
 

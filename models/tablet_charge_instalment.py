@@ -13,16 +13,16 @@ class TabletChargeInstalment(models.Model):
     _check_company_auto = True
     _tablet_state_field = False
 
-    charge_id = fields.Many2one("tablet.charge", string="Charge", required=True, index=True, ondelete="cascade",
+    charge_id = fields.Many2one("tablet.charge", required=True, index=True, ondelete="cascade",
                                 check_company=True)
     college_id = fields.Many2one(related="charge_id.college_id", store=True, index=True, string="Collège")
     company_id = fields.Many2one(related="charge_id.company_id", store=True, index=True, string="Département")
     currency_id = fields.Many2one(related="charge_id.currency_id", string="Currency")
     sequence = fields.Integer(string="No.", required=True, default=1)
-    due_date = fields.Date(string="Due Date", required=True)
-    amount = fields.Monetary(string="Amount", required=True)
+    due_date = fields.Date(required=True)
+    amount = fields.Monetary(required=True)
     paid = fields.Boolean(
-        string="Paid", compute="_compute_paid", store=True,
+        compute="_compute_paid", store=True,
         help="Paid once what remains due on the invoice is no more than the later instalments.")
 
     @api.depends("charge_id.invoice_id.amount_residual", "charge_id.instalment_ids.amount",

@@ -29,7 +29,7 @@ class TabletChargeTariff(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     # Informative since issue 14: the date of effect chooses the deliberation, not the year.
     school_year = fields.Char(
-        string="School Year", index=True, tracking=True,
+        index=True, tracking=True,
         default=lambda self: school_year_of(fields.Date.context_today(self)),
         help="Written like 2026-2027. For reference only: a charge takes the deliberation in force on the "
              "date of the facts.",
@@ -141,4 +141,4 @@ class TabletChargeTariff(models.Model):
     def _find_line(self, college, on_date, case):
         """The line of `case` of the deliberation in force on `on_date`, or an empty recordset.
         A case the deliberation in force does not charge has no line, even if an older one had."""
-        return self._in_force(college, fields.Date.to_date(on_date)).line_ids.filtered(lambda l: l.case == case)[:1]
+        return self._in_force(college, fields.Date.to_date(on_date)).line_ids.filtered(lambda line: line.case == case)[:1]

@@ -44,19 +44,19 @@ class TabletChargeTariffLine(models.Model):
     _order = "tariff_id, case"
     _check_company_auto = True
 
-    tariff_id = fields.Many2one("tablet.charge.tariff", string="Tariff", required=True, index=True,
+    tariff_id = fields.Many2one("tablet.charge.tariff", required=True, index=True,
                                 ondelete="cascade")
     college_id = fields.Many2one(related="tariff_id.college_id", store=True, index=True)
     company_id = fields.Many2one(related="tariff_id.company_id", store=True, index=True)
     school_year = fields.Char(related="tariff_id.school_year", store=True)
     currency_id = fields.Many2one(related="tariff_id.currency_id")
-    case = fields.Selection(CHARGE_CASES, string="Case", required=True)
+    case = fields.Selection(CHARGE_CASES, required=True)
     amount_type = fields.Selection(
         [("fixed", "Fixed amount"), ("percent", "Percentage of the residual value")],
-        string="Amount Type", required=True, default="fixed",
+        required=True, default="fixed",
     )
-    fixed_amount = fields.Monetary(string="Fixed Amount")
-    percentage = fields.Float(string="Percentage", digits=(5, 2),
+    fixed_amount = fields.Monetary()
+    percentage = fields.Float(digits=(5, 2),
                               help="Share of the tablet's residual value, between 0 and 100.")
     cap_amount = fields.Monetary(string="Cap", required=True,
                                  help="The family never pays more than this for the case.")
@@ -84,7 +84,7 @@ class TabletChargeTariffLine(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _log_removal(self):
-        self.filtered(lambda l: l.tariff_id.exists())._post_on_tariffs(
+        self.filtered(lambda line: line.tariff_id.exists())._post_on_tariffs(
             _("Line removed"), {line: line._audit_text() for line in self})
 
     def _audit_text(self):

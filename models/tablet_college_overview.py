@@ -25,7 +25,7 @@ class TabletCollegeOverview(models.Model):
     company_id = fields.Many2one("res.company", string="Département", readonly=True)
     academy_id = fields.Many2one("res.partner", string="Académie", readonly=True)
     academy_party = fields.Boolean(string="Académie Is a Party", readonly=True)
-    convention_id = fields.Many2one("tablet.convention", string="Convention", readonly=True,
+    convention_id = fields.Many2one("tablet.convention", readonly=True,
                                     help="The signed convention, else the newest draft.")
     convention_state = fields.Selection(
         [("none", "No Convention"), ("draft", "To Sign"), ("signed", "Signed"), ("to_renew", "To Renew")],

@@ -12,7 +12,7 @@ class TabletCommitteeDecision(models.Model):
     _order = "date_due, id"
     _check_company_auto = True
 
-    meeting_id = fields.Many2one("tablet.committee.meeting", string="Meeting", required=True, index=True,
+    meeting_id = fields.Many2one("tablet.committee.meeting", required=True, index=True,
                                  ondelete="cascade")
     college_id = fields.Many2one(related="meeting_id.college_id", store=True, index=True, string="Collège")
     company_id = fields.Many2one(related="meeting_id.company_id", store=True, string="Département")
@@ -20,7 +20,7 @@ class TabletCommitteeDecision(models.Model):
     name = fields.Text(string="Decision", required=True)
     user_id = fields.Many2one("res.users", string="Owner", help="Who carries the decision out.")
     date_due = fields.Date(string="Due on")
-    done = fields.Boolean(string="Done")
+    done = fields.Boolean()
 
     def _creation_message(self):
         """The chatter's first line: mail's "<description> created" reads wrong in French

@@ -40,11 +40,11 @@ class TabletCommitteeMeeting(models.Model):
     )
     company_id = fields.Many2one(related="college_id.company_id", store=True, index=True, string="Département")
     academy_id = fields.Many2one(related="college_id.academy_id", store=True, index=True, string="Académie")
-    date = fields.Date(string="Date", required=True, tracking=True,
+    date = fields.Date(required=True, tracking=True,
                        default=lambda self: fields.Date.context_today(self))
-    school_year = fields.Char(string="School Year", compute="_compute_school_year", store=True, index=True)
+    school_year = fields.Char(compute="_compute_school_year", store=True, index=True)
     chair_id = fields.Many2one(
-        "res.users", string="Chair", tracking=True, ondelete="restrict",
+        "res.users", tracking=True, ondelete="restrict",
         default=lambda self: self.env.user if self.env.user.has_group(HEAD) else False,
         help="The head of the collège, who coordinates and chairs the committee.",
     )
@@ -54,8 +54,8 @@ class TabletCommitteeMeeting(models.Model):
     academy_attends = fields.Boolean(string="Académie Represented")
     enlarged = fields.Boolean(string="Enlarged to Parents and Pupils",
                               help="Representatives of the pupils' parents and pupils took part.")
-    agenda = fields.Text(string="Agenda")
-    minutes = fields.Html(string="Minutes", help="Required to mark the meeting held; listed in the annual report.")
+    agenda = fields.Text()
+    minutes = fields.Html(help="Required to mark the meeting held; listed in the annual report.")
     needs = fields.Text(string="Needs Expressed by Users",
                         help="Functional and hardware needs the users expressed.")
     decision_ids = fields.One2many("tablet.committee.decision", "meeting_id", string="Decisions")

@@ -113,7 +113,7 @@ class TabletConvention(models.Model):
         VALIDITY_TYPES, string="Validity", compute="_compute_from_model", store=True, precompute=True,
         readonly=True, help="Set by the convention model.",
     )
-    school_year = fields.Char(string="School Year", help="Written as 2026-2027.", tracking=True)
+    school_year = fields.Char(help="Written as 2026-2027.", tracking=True)
     date_start = fields.Date(
         string="Start Date", compute="_compute_dates", store=True, readonly=False,
         precompute=True, tracking=True, index=True,
@@ -135,7 +135,7 @@ class TabletConvention(models.Model):
         help="The collège adopts a charter for digital tools before deployment.",
     )
     home_use_allowed = fields.Boolean(
-        string="Home Use Allowed", tracking=True,
+        tracking=True,
         help="Tablets go home once the legal representatives have signed: as the collège decides, "
              "where the convention model leaves it to the collège.",
     )
@@ -568,7 +568,7 @@ class TabletConvention(models.Model):
         self.ensure_one()
         return self.referent_ids if self.state == "signed" else self.referent_ids.browse()
 
-    def _sync_referent_access(self, grant, revoke):
+    def _sync_referent_access(self, grant, revoke):  # noqa: C901 - grant then revoke, each per collège and group
         """R2 (issue 18): the référent group and the collège in `tablet_college_ids` follow the
         signed convention. `grant` and `revoke` are lists of (collège, partners).
 

@@ -17,7 +17,7 @@ class TabletConventionAmendment(models.Model):
     _check_company_auto = True
 
     convention_id = fields.Many2one(
-        "tablet.convention", string="Convention", required=True, index=True, ondelete="cascade",
+        "tablet.convention", required=True, index=True, ondelete="cascade",
         check_company=True,
     )
     company_id = fields.Many2one(related="convention_id.company_id", store=True, index=True)

@@ -27,7 +27,7 @@ class TabletConventionModel(models.Model):
     _order = "sequence, id"
     _check_company_auto = True
 
-    name = fields.Char(string="Name", required=True, translate=True, tracking=True)
+    name = fields.Char(required=True, translate=True, tracking=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
@@ -54,12 +54,12 @@ class TabletConventionModel(models.Model):
         VALIDITY_TYPES, string="Validity", required=True, default="three_years", tracking=True,
     )
     home_use = fields.Selection(
-        HOME_USE, string="Home Use", required=True, default="college", tracking=True,
+        HOME_USE, required=True, default="college", tracking=True,
         help="Whether tablets may go home once the contract is signed: as each collège decides on its "
              "convention, always, or never.",
     )
     funding_statement = fields.Text(
-        string="Funding Statement", required=True, tracking=True,
+        required=True, tracking=True,
         help="Printed on the contracts, letters, notices and reports of every collège under this model: "
              "who carries out and funds the programme.",
     )

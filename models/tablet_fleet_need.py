@@ -40,9 +40,9 @@ class TabletFleetNeed(models.Model):
     college_id = fields.Many2one("res.partner", string="Collège", readonly=True)
     company_id = fields.Many2one("res.company", string="Département", readonly=True)
     academy_id = fields.Many2one("res.partner", string="Académie", readonly=True)
-    level = fields.Selection(NEED_LEVELS, string="Level", readonly=True)
+    level = fields.Selection(NEED_LEVELS, readonly=True)
     level_rank = fields.Integer(string="Level Order", readonly=True)
-    headcount = fields.Integer(string="Headcount", readonly=True,
+    headcount = fields.Integer(readonly=True,
                                help="Active people of the level at the collège: not archived, not left.")
     needed_count = fields.Integer(string="Tablets Needed", readonly=True,
                                   help="One tablet per person of the level in the programme.")
@@ -53,7 +53,7 @@ class TabletFleetNeed(models.Model):
                                        help="In repair, out of order or found and to check: held, not lendable.")
     held_count = fields.Integer(string="Tablets Held", readonly=True,
                                 help="Lent to the level's people, plus the collège's stock on its stock line.")
-    gap = fields.Integer(string="Gap", readonly=True,
+    gap = fields.Integer(readonly=True,
                          help="Tablets held minus tablets needed: negative when tablets are missing.")
 
     @api.depends("college_id", "level")

@@ -58,9 +58,9 @@ class TabletGeolocationRequest(models.Model):
         string="Authorities' Reference", tracking=True,
         help="Reference of the police, gendarmerie or court request.",
     )
-    justification = fields.Text(string="Justification", required=True, tracking=True)
+    justification = fields.Text(required=True, tracking=True)
     incident_id = fields.Many2one(
-        "tablet.incident", string="Incident", compute="_compute_incident_id", store=True, readonly=True,
+        "tablet.incident", compute="_compute_incident_id", store=True, readonly=True,
         index="btree_not_null", ondelete="restrict",
         help="The validated loss or theft of the tablet that justifies locating it.",
     )
@@ -72,7 +72,7 @@ class TabletGeolocationRequest(models.Model):
     requested_by_id = fields.Many2one("res.users", string="Requested by", readonly=True, copy=False, tracking=True)
     authorised_by_id = fields.Many2one("res.users", string="Decided by", readonly=True, copy=False, tracking=True)
     done_by_id = fields.Many2one("res.users", string="Carried Out by", readonly=True, copy=False, tracking=True)
-    result = fields.Text(string="Result", tracking=True, help="What the MDM reported; kept only as long as needed.")
+    result = fields.Text(tracking=True, help="What the MDM reported; kept only as long as needed.")
     closed_date = fields.Date(string="Closed on", readonly=True, copy=False, tracking=True)
 
     def _creation_message(self):

@@ -63,7 +63,7 @@ class TabletIncident(models.Model):
         string="Type", required=True, tracking=True, index=True,
     )
     loan_id = fields.Many2one(
-        "tablet.loan", string="Loan", required=True, index=True, tracking=True, ondelete="restrict",
+        "tablet.loan", required=True, index=True, tracking=True, ondelete="restrict",
         domain="[('state', 'in', ('active', 'custody'))]",
     )
     equipment_id = fields.Many2one(
@@ -71,7 +71,7 @@ class TabletIncident(models.Model):
         compute="_compute_from_loan", store=True, precompute=True, readonly=True,
         help="The tablet concerned, kept even if the loan later receives a replacement.",
     )
-    borrower_id = fields.Many2one("res.partner", string="Borrower", compute="_compute_from_loan",
+    borrower_id = fields.Many2one("res.partner", compute="_compute_from_loan",
                                   store=True, precompute=True, readonly=True, index=True)
     college_id = fields.Many2one("res.partner", string="Collège", compute="_compute_from_loan",
                                  store=True, precompute=True, readonly=True, index=True)
@@ -85,11 +85,11 @@ class TabletIncident(models.Model):
         string="Declared to the Collège on", required=True, tracking=True, default=fields.Datetime.now,
     )
     late_declaration = fields.Boolean(
-        string="Late Declaration", compute="_compute_late_declaration", store=True, index=True,
+        compute="_compute_late_declaration", store=True, index=True,
         help="Declared more than 48 hours after the event: recorded, not refused.",
     )
     circumstances = fields.Text(
-        string="Circumstances", tracking=True,
+        tracking=True,
         groups="tablet_loan.group_department_manager,tablet_loan.group_college_referent",
         help="As stated in the family's letter.",
     )
@@ -110,12 +110,12 @@ class TabletIncident(models.Model):
         help="A theft's police or gendarmerie complaint is due within 48 hours of the event.",
     )
     complaint_overdue = fields.Boolean(
-        string="Complaint Overdue", compute="_compute_complaint_overdue", search="_search_complaint_overdue",
+        compute="_compute_complaint_overdue", search="_search_complaint_overdue",
         help="A theft whose complaint is still missing after its deadline.",
     )
     has_complaint = fields.Boolean(compute="_compute_has_complaint", store=True, string="Complaint Attached")
     missing_complaint = fields.Boolean(
-        string="Missing Complaint", compute="_compute_has_complaint", store=True, index=True,
+        compute="_compute_has_complaint", store=True, index=True,
         help="A theft without the police or gendarmerie complaint.",
     )
     state = fields.Selection(
@@ -129,7 +129,7 @@ class TabletIncident(models.Model):
         help="The tablet's status before a loss or a theft was declared: it comes back to it if the incident "
              "is cancelled.",
     )
-    next_step = fields.Char(string="Next Step", compute="_compute_next_step")
+    next_step = fields.Char(compute="_compute_next_step")
     # The tablet's condition, which decides whether the supplier's warranty may apply (R20, R21).
     surface_damage = fields.Boolean(
         string="Shocks, Scratches, Marks or Cracked Screen", tracking=True,
@@ -142,14 +142,14 @@ class TabletIncident(models.Model):
              "asked to reimburse the equipment.",
     )
     warranty_claim_possible = fields.Boolean(
-        string="Warranty Claim Possible", compute="_compute_warranty_claim_possible", store=True,
+        compute="_compute_warranty_claim_possible", store=True,
         help="A checked breakage or failure of a tablet without surface damage, not opened by the user.",
     )
     warranty_claim_ids = fields.One2many("tablet.warranty.claim", "incident_id", string="Warranty Claims")
     # Issue 17: the acknowledgement and the decision written to the family (R4).
     letter_ids = fields.One2many("tablet.letter", "incident_id", string="Letters",
                                  groups="tablet_loan.group_college_referent,tablet_loan.group_department_manager")
-    warranty_claim_count = fields.Integer(compute="_compute_warranty_claim_count", string="Warranty Claim Count")
+    warranty_claim_count = fields.Integer(compute="_compute_warranty_claim_count")
 
     # Replacement decision (R23, R24): the référent prepares, only the head decides.
     decision = fields.Selection(
@@ -175,13 +175,12 @@ class TabletIncident(models.Model):
     counterpart_stays = fields.Boolean(string="Replacement Stays at the Collège", tracking=True, copy=False,
                                        help="The replacement no longer goes home.")
     currency_id = fields.Many2one(related="company_id.currency_id")
-    tariff_line_id = fields.Many2one("tablet.charge.tariff.line", string="Tariff Line",
-                                     compute="_compute_tariff_line_id")
+    tariff_line_id = fields.Many2one("tablet.charge.tariff.line", compute="_compute_tariff_line_id")
     proposed_charge_amount = fields.Monetary(string="Amount from the Tariff", compute="_compute_tariff_line_id")
     charge_cap = fields.Monetary(string="Cap", compute="_compute_tariff_line_id")
     charge_amount = fields.Monetary(string="Amount Decided", tracking=True, copy=False,
                                     help="Proposed from the tariff; the head may change it up to the cap.")
-    charge_id = fields.Many2one("tablet.charge", string="Charge", readonly=True, copy=False)
+    charge_id = fields.Many2one("tablet.charge", readonly=True, copy=False)
     decision_note = fields.Text(string="Reasons of the Decision", copy=False)
     decision_date = fields.Date(string="Decided on", readonly=True, copy=False, tracking=True)
     decided_by_id = fields.Many2one("res.users", string="Decided by", readonly=True, copy=False)

@@ -52,10 +52,10 @@ class TabletLetter(models.Model):
         KINDS,
         string="Letter", required=True, readonly=True, index=True,
     )
-    loan_id = fields.Many2one("tablet.loan", string="Loan", readonly=True, index=True, ondelete="cascade")
-    incident_id = fields.Many2one("tablet.incident", string="Incident", readonly=True, index=True,
+    loan_id = fields.Many2one("tablet.loan", readonly=True, index=True, ondelete="cascade")
+    incident_id = fields.Many2one("tablet.incident", readonly=True, index=True,
                                   ondelete="cascade")
-    borrower_id = fields.Many2one("res.partner", string="Borrower", readonly=True, index=True, ondelete="cascade")
+    borrower_id = fields.Many2one("res.partner", readonly=True, index=True, ondelete="cascade")
     college_id = fields.Many2one("res.partner", string="Collège", required=True, readonly=True, index=True,
                                  ondelete="restrict", help="The sender: the collège writes to families.")
     company_id = fields.Many2one("res.company", string="Département", required=True, readonly=True)
@@ -71,7 +71,7 @@ class TabletLetter(models.Model):
     registered_number = fields.Char(
         string="Registered Letter Number", readonly=True,
         help="The number of the registered letter with acknowledgement of receipt, typed by the sender.")
-    date = fields.Date(string="Date", required=True, readonly=True, default=fields.Date.context_today)
+    date = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
     state = fields.Selection(
         [("to_post", "To Post"), ("sent", "Sent")], string="Status", required=True, readonly=True,
         default="sent",
@@ -160,7 +160,7 @@ class TabletLetter(models.Model):
         return problems
 
     @api.model
-    def _kind_problem(self, kind, record, previous, labels, today):
+    def _kind_problem(self, kind, record, previous, labels, today):  # noqa: C901 - one branch per kind of letter
         """Why `record` is not in the state a `kind` letter speaks of (None when it is)."""
         if kind in INCIDENT_KINDS:
             if record._name != "tablet.incident":
@@ -234,7 +234,8 @@ class TabletLetter(models.Model):
                 "incident_id": record.id if record._name == "tablet.incident" else False,
                 "recipient_ids": [fields.Command.set(recipients.ids)],
                 "recipient_summary": "\n".join(
-                    f"{p.name} <{p.email}>" if mailed else f"{p.name}, {p._display_address(without_company=True)}".replace("\n", ", ")
+                    f"{p.name} <{p.email}>" if mailed
+                    else f"{p.name}, {p._display_address(without_company=True)}".replace("\n", ", ")
                     for p in recipients),
                 "channel": "email" if mailed else "print",
                 "state": "sent" if mailed else "to_post",
@@ -257,7 +258,7 @@ class TabletLetter(models.Model):
             "datas": base64.b64encode(Report._render_qweb_pdf(LETTER_REPORT, res_ids=letter.ids)[0]),
             "res_model": self._name, "res_id": letter.id,
         } for letter in self])
-        for letter, attachment in zip(self, attachments):
+        for letter, attachment in zip(self, attachments, strict=False):
             letter._write_state({"attachment_id": attachment.id})
 
     def _post(self):

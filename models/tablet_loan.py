@@ -68,7 +68,7 @@ class TabletLoan(models.Model):
                              "closed": ALL_FIELDS, "donated": ALL_FIELDS}
 
     borrower_id = fields.Many2one(
-        "res.partner", string="Borrower", required=True, index=True, tracking=True, ondelete="restrict",
+        "res.partner", required=True, index=True, tracking=True, ondelete="restrict",
         domain="[('college_id', '=', college_id), ('school_role', 'in', ('pupil', 'teacher', 'head', 'staff'))]",
     )
     college_id = fields.Many2one(
@@ -85,12 +85,12 @@ class TabletLoan(models.Model):
     )
     serial_no = fields.Char(related="equipment_id.serial_no", string="Serial Number")
     convention_id = fields.Many2one(
-        "tablet.convention", string="Convention", ondelete="restrict",
+        "tablet.convention", ondelete="restrict",
         compute="_compute_convention_id", store=True, precompute=True, readonly=True,
         help="The collège's signed partnership convention under which the tablet is lent.",
     )
     school_year = fields.Char(
-        string="School Year", required=True, tracking=True,
+        required=True, tracking=True,
         default=lambda self: school_year_of(fields.Date.context_today(self)),
     )
     state = fields.Selection(
@@ -109,20 +109,20 @@ class TabletLoan(models.Model):
     # Stated as the exception (one signature is enough), so that a loan created in bulk (SQL,
     # no defaults) waits for every legal representative, the rule.
     one_representative_signs = fields.Boolean(
-        string="One Representative Signs", tracking=True,
+        tracking=True,
         help="The collège's choice for this pupil: one legal representative's signature is enough. "
              "Otherwise every legal representative signs (both where there are two).",
     )
     signature_ids = fields.One2many("tablet.loan.signature", "loan_id", string="Signatures")
     signed_contract_id = fields.Many2one(
-        "ir.attachment", string="Signed Contract", readonly=True, copy=False, index="btree_not_null",
+        "ir.attachment", readonly=True, copy=False, index="btree_not_null",
         # set null: only the anonymisation deletes the file (ir_attachment.py), and the loan stays.
         ondelete="set null",
         help="The contract rendered once with the hand-over signatures, or its scanned paper copy: "
              "kept as it is, its SHA-256 digest in the chatter.",
     )
     signed_return_id = fields.Many2one(
-        "ir.attachment", string="Signed Return", readonly=True, copy=False, index="btree_not_null",
+        "ir.attachment", readonly=True, copy=False, index="btree_not_null",
         # set null: only the anonymisation deletes the file (ir_attachment.py), and the loan stays.
         ondelete="set null",
         help="The contract rendered again once the return is signed, with both moments' signatures, "
@@ -146,12 +146,12 @@ class TabletLoan(models.Model):
     data_wiped_date = fields.Date(string="Data Erased on", tracking=True, copy=False,
                                   help="All data is erased when the tablet comes back; there is no backup.")
     donated_date = fields.Date(string="Given to the Pupil on", tracking=True, copy=False)
-    cover_delivered = fields.Boolean(string="Cover Delivered", default=True)
-    charger_delivered = fields.Boolean(string="Charger Delivered", default=True)
-    cable_delivered = fields.Boolean(string="Cable Delivered", default=True)
-    cover_returned = fields.Boolean(string="Cover Returned", copy=False)
-    charger_returned = fields.Boolean(string="Charger Returned", copy=False)
-    cable_returned = fields.Boolean(string="Cable Returned", copy=False)
+    cover_delivered = fields.Boolean(default=True)
+    charger_delivered = fields.Boolean(default=True)
+    cable_delivered = fields.Boolean(default=True)
+    cover_returned = fields.Boolean(copy=False)
+    charger_returned = fields.Boolean(copy=False)
+    cable_returned = fields.Boolean(copy=False)
     return_condition = fields.Selection(
         [("good", "Good working order"), ("worn", "Worn but working"), ("damaged", "Damaged")],
         string="Condition on Return", tracking=True, copy=False,
@@ -309,7 +309,7 @@ class TabletLoan(models.Model):
         """R12: home use follows a signature that was given; a date to come is a typing error (or a
         way to grant home use before the family signs)."""
         today = fields.Date.context_today(self)
-        for loan in self.filtered(lambda l: l.signed_date and l.signed_date > today):
+        for loan in self.filtered(lambda loan: loan.signed_date and loan.signed_date > today):
             raise ValidationError(_(
                 "%(field)s: %(date)s is in the future. Enter the day the contract was signed, today "
                 "(%(today)s) at the latest, as a date such as %(today)s.",
@@ -366,7 +366,7 @@ class TabletLoan(models.Model):
             if not row["convention_id"]:
                 problems.append(_("%s has no signed partnership convention", college_name()))
         problems += self._deployment_order_problems()
-        problems += self.filtered(lambda l: l.state in ("active", "custody"))._handover_signature_problems()
+        problems += self.filtered(lambda loan: loan.state in ("active", "custody"))._handover_signature_problems()
         if problems:
             raise UserError(_("These tablets cannot be lent:\n%s", _listing(list(dict.fromkeys(problems)))))
 
@@ -374,8 +374,8 @@ class TabletLoan(models.Model):
         """I 3.2: where the collège's convention model says so, the loan contract is signed before
         the tablet is handed over (elsewhere the tablet is handed over first and stays at school
         until the legal representatives sign, R12)."""
-        waiting = self.filtered(lambda l: l.convention_id.model_id.signature_before_handover
-                                and not l._contract_signed())
+        waiting = self.filtered(lambda loan: loan.convention_id.model_id.signature_before_handover
+                                and not loan._contract_signed())
         return [self.env._("the contract of %(person)s is not signed yet: under the convention of %(college)s the tablet "
                   "is handed over once the contract is signed", person=loan.borrower_id.display_name,
                   college=loan.college_id.name) for loan in waiting[:MAX_LISTED]]
@@ -465,7 +465,7 @@ class TabletLoan(models.Model):
                 or self.env.user.has_group("tablet_loan.group_department_manager")):
             raise AccessError(_("Only the head of the collège sets the counterparts of a replacement."))
         if vals.keys() & {"borrower_id", "equipment_id", "college_id", "school_year"}:
-            if self.filtered(lambda l: l.state != "draft"):
+            if self.filtered(lambda loan: loan.state != "draft"):
                 raise UserError(_("Only a draft loan can change borrower, tablet, collège or school year: "
                                   "return the tablet and open a new loan."))
             old_tablets = self.equipment_id
@@ -485,7 +485,7 @@ class TabletLoan(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
-        if self.filtered(lambda l: l.state != "draft"):
+        if self.filtered(lambda loan: loan.state != "draft"):
             raise UserError(_("Only a draft loan can be deleted: a loan that started is part of the "
                               "tablet's history. Return the tablet to close it."))
         if self.filtered("signed_date"):
@@ -524,7 +524,7 @@ class TabletLoan(models.Model):
             if not person:
                 return Loan, Incident, Charge
             ids = family.get(person.id, {person.id})
-            return (loans.filtered(lambda l: l.borrower_id == person) if loans is not None else Loan,
+            return (loans.filtered(lambda loan: loan.borrower_id == person) if loans is not None else Loan,
                     incidents.filtered(lambda i: i.borrower_id == person) if incidents is not None else Incident,
                     charges.filtered(lambda c: c.borrower_id == person or c.payer_id.id in ids))
         return history
@@ -732,7 +732,7 @@ class TabletLoan(models.Model):
 
     def _ensure_pupils(self, action):
         """R13 concerns pupils only: a teacher or staff member keeps the tablet over the summer."""
-        others = self.filtered(lambda l: l.borrower_role != "pupil")
+        others = self.filtered(lambda loan: loan.borrower_role != "pupil")
         if others:
             raise UserError(_("%(action)s is for pupils' tablets only: teachers and staff keep theirs over "
                               "the summer. Not a pupil's loan: %(loans)s.",
@@ -743,9 +743,9 @@ class TabletLoan(models.Model):
         """Hand the tablet over (R11): the loan starts."""
         self._ensure_state(("draft",), _("Handing over"))
         # A charge may have fallen overdue since the draft was prepared (issue 14).
-        self._check_no_overdue_family_charge(self.filtered(lambda l: not l.reissue_override_reason).borrower_id.ids)
+        self._check_no_overdue_family_charge(self.filtered(lambda loan: not loan.reissue_override_reason).borrower_id.ids)
         today = fields.Date.context_today(self)
-        for loan in self.filtered(lambda l: not l.date_start):
+        for loan in self.filtered(lambda loan: not loan.date_start):
             loan.date_start = today
         problems = self._deployment_order_problems() + self._handover_signature_problems()
         if problems:
@@ -771,8 +771,9 @@ class TabletLoan(models.Model):
             labels = dict(self.env["maintenance.equipment"]._fields["tablet_state"]._description_selection(self.env))
             raise UserError(_(
                 "Summer custody keeps at the collège only tablets the pupils hand in; these are not with "
-                "their pupil: %s.", ", ".join(f"{loan.equipment_id.display_name} ({labels[loan.equipment_id.tablet_state].lower()})"
-                                              for loan in away[:MAX_LISTED])))
+                "their pupil: %s.", ", ".join(
+                    f"{loan.equipment_id.display_name} ({labels[loan.equipment_id.tablet_state].lower()})"
+                    for loan in away[:MAX_LISTED])))
         self._write_state({"state": "custody"})
         self._sync_tablet_state()
         return True
@@ -813,7 +814,7 @@ class TabletLoan(models.Model):
         if wiped_date and wiped_date < date_return:
             raise UserError(_("The data cannot be erased (%(wiped)s) before the tablet is returned (%(returned)s).",
                               wiped=wiped_date, returned=date_return))
-        in_hand = self.filtered(lambda l: l.equipment_id.tablet_state in PHYSICALLY_RETURNED_STATES)
+        in_hand = self.filtered(lambda loan: loan.equipment_id.tablet_state in PHYSICALLY_RETURNED_STATES)
         away = self - in_hand
         damaged = condition == "damaged" or not powers_on
         incidents = in_hand._open_return_incidents(date_return, condition, note) if damaged else \
@@ -962,7 +963,7 @@ class TabletLoan(models.Model):
     def _end_on(self, leaving_date):
         """R14: the loan ends on the day the user leaves; the tablet is due back then."""
         self._ensure_state(OPEN_STATES, _("Ending the loan"))
-        self.filtered(lambda l: l.state == "draft").unlink()
+        self.filtered(lambda loan: loan.state == "draft").unlink()
         started = self.exists()
         started.write({"date_end": leaving_date})
         return started
@@ -1012,11 +1013,11 @@ class TabletLoan(models.Model):
         if borrowers is not None:
             domain.append(("borrower_id", "in", borrowers.ids))
         loans = self.search(domain)
-        loans = loans.filtered(lambda l: not l.date_end or l.date_end > l.borrower_id.leaving_date)
+        loans = loans.filtered(lambda loan: not loan.date_end or loan.date_end > loan.borrower_id.leaving_date)
         if not loans:
             return self.browse()
         ended = self.browse()
-        for leaving_date, group in loans.grouped(lambda l: l.borrower_id.leaving_date).items():
+        for leaving_date, group in loans.grouped(lambda loan: loan.borrower_id.leaving_date).items():
             ended |= group._end_on(leaving_date)
         ended._message_log_batch(bodies={loan.id: self.env._(
             "The loan ends on %(date)s: the user leaves the collège. The tablet is due back by then.",

@@ -46,11 +46,11 @@ class TabletLoanSignature(models.Model):
     _tablet_action_fields = ("loan_id", "moment", "method", "signer_id", "signature_image", "signed_at",
                              "staff_user_id")
 
-    loan_id = fields.Many2one("tablet.loan", string="Loan", required=True, index=True, ondelete="restrict")
-    moment = fields.Selection(MOMENTS, string="Moment", required=True)
+    loan_id = fields.Many2one("tablet.loan", required=True, index=True, ondelete="restrict")
+    moment = fields.Selection(MOMENTS, required=True)
     method = fields.Selection(
         [("screen", "Signed on screen"), ("paper", "Signed on paper (scanned copy)")],
-        string="Method", required=True, default="screen")
+        required=True, default="screen")
     signer_id = fields.Many2one("res.partner", string="Signed by", required=True, ondelete="restrict")
     signature_image = fields.Binary(string="Signature", attachment=True)
     signed_at = fields.Datetime(string="Signed at", required=True)
@@ -78,7 +78,8 @@ class TabletLoanSignature(models.Model):
                 raise ValidationError(_("%(signer)s: %(problem)s", signer=signature.signer_id.display_name,
                                         problem=problem))
 
-    def write(self, vals):
+    # pylint: disable-next=method-required-super
+    def write(self, vals):  # refuses every write: there is no parent behaviour to keep
         """Signatures are records of what happened: nothing of them changes, not even in an action."""
         raise UserError(_("A signature of a loan contract cannot be changed: it is the proof of what was "
                           "signed, by whom and when. Record a new signature instead."))

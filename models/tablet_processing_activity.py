@@ -81,20 +81,20 @@ class TabletProcessingActivity(models.Model):
         compute="_compute_academy_id", store=True, readonly=False, domain="[('is_academy', '=', True)]",
         help="The académie whose register this is; for a collège's, the collège's académie.")
     name = fields.Char(string="Processing", required=True, tracking=True, default=DEFAULTS["name"])
-    controller = fields.Char(string="Controller", tracking=True, compute="_compute_controller",
+    controller = fields.Char(tracking=True, compute="_compute_controller",
                              store=True, readonly=False)
-    purposes = fields.Text(string="Purposes", required=True, tracking=True, default=DEFAULTS["purposes"])
-    legal_basis = fields.Text(string="Legal Basis", required=True, tracking=True, default=DEFAULTS["legal_basis"])
+    purposes = fields.Text(required=True, tracking=True, default=DEFAULTS["purposes"])
+    legal_basis = fields.Text(required=True, tracking=True, default=DEFAULTS["legal_basis"])
     data_subjects = fields.Text(string="Categories of People", required=True, tracking=True,
                                 default=DEFAULTS["data_subjects"])
     data_categories = fields.Text(string="Categories of Data", required=True, tracking=True,
                                   default=DEFAULTS["data_categories"])
-    recipients = fields.Text(string="Recipients", required=True, tracking=True, default=DEFAULTS["recipients"])
-    retention = fields.Text(string="Retention", tracking=True, compute="_compute_retention",
+    recipients = fields.Text(required=True, tracking=True, default=DEFAULTS["recipients"])
+    retention = fields.Text(tracking=True, compute="_compute_retention",
                             store=True, readonly=False)
-    geolocation = fields.Text(string="Geolocation", tracking=True, default=DEFAULTS["geolocation"])
+    geolocation = fields.Text(tracking=True, default=DEFAULTS["geolocation"])
     rights = fields.Text(string="Rights of the People", required=True, tracking=True, default=DEFAULTS["rights"])
-    security_measures = fields.Text(string="Security Measures", required=True, tracking=True,
+    security_measures = fields.Text(required=True, tracking=True,
                                     default=DEFAULTS["security_measures"])
     transfers = fields.Text(string="Transfers outside the EU", required=True, tracking=True,
                             default=DEFAULTS["transfers"])

@@ -62,7 +62,7 @@ class TabletSanction(models.Model):
         readonly=True,
     )
     loan_id = fields.Many2one(
-        "tablet.loan", string="Loan", compute="_compute_loan_id", store=True, precompute=True,
+        "tablet.loan", compute="_compute_loan_id", store=True, precompute=True,
         readonly=True, ondelete="set null",
         help="The pupil's open loan, on which the measure takes effect.",
     )
@@ -73,18 +73,18 @@ class TabletSanction(models.Model):
         help="Restricted use and tablet kept at the collège withdraw home use for the measure's period; "
              "an exclusion ends the loan and the tablet is returned; a referral has no effect on the loan.",
     )
-    ground = fields.Text(string="Ground", tracking=True,
+    ground = fields.Text(tracking=True,
                          help="The breach of the charter or of the contract the measure answers.")
     date_start = fields.Date(string="Start Date", required=True, tracking=True,
                              default=lambda self: fields.Date.context_today(self))
     date_end = fields.Date(string="End Date", tracking=True,
                            help="Home use comes back the day after; leave empty for a measure ended by hand.")
     wilful_damage = fields.Boolean(
-        string="Wilful Damage", tracking=True,
+        tracking=True,
         help="The tablet was damaged on purpose: the Département sees the case and may act.",
     )
     incident_id = fields.Many2one(
-        "tablet.incident", string="Incident", tracking=True, ondelete="restrict",
+        "tablet.incident", tracking=True, ondelete="restrict",
         domain="[('borrower_id', '=', borrower_id)]",
         help="Required for wilful damage: the incident the head qualified as deliberate damage.",
     )
@@ -272,7 +272,7 @@ class TabletSanction(models.Model):
             before = {s.loan_id.id: s.loan_stayed_before for s in others}
             stayed = home.filtered(lambda s: before.get(s.loan_id.id, s.loan_id.stays_at_college))
             stayed._write_state({"loan_stayed_before": True})
-            loans = (home - stayed).loan_id.filtered(lambda l: not l.stays_at_college)
+            loans = (home - stayed).loan_id.filtered(lambda loan: not loan.stays_at_college)
             loans.write({"stays_at_college": True})
             loans._message_log_batch(bodies={loan.id: self.env._(
                 "Home use withdrawn by a measure of the head: the tablet stays at the collège.")

@@ -42,7 +42,7 @@ class TabletUserList(models.Model):
     company_id = fields.Many2one(related="college_id.company_id", store=True, index=True, string="Département")
     academy_id = fields.Many2one(related="college_id.academy_id", store=True, index=True)
     school_year = fields.Char(
-        string="School Year", required=True, tracking=True,
+        required=True, tracking=True,
         default=lambda self: school_year_of(fields.Date.context_today(self)),
     )
     state = fields.Selection(
@@ -61,7 +61,7 @@ class TabletUserList(models.Model):
         string="People as Last Submitted", readonly=True, copy=False,
         help="The people on the list when it was last submitted to the Académie.",
     )
-    resubmitted = fields.Boolean(string="Resubmitted", readonly=True, copy=False,
+    resubmitted = fields.Boolean(readonly=True, copy=False,
                                  help="Submitted again after a validation or after being sent back.")
     removed_names = fields.Text(string="Removed since the Last Submission", readonly=True, copy=False)
     added_count = fields.Integer(string="Added since the Last Submission", compute="_compute_added_count")
@@ -98,7 +98,7 @@ class TabletUserList(models.Model):
         check_school_year(self)
 
     def write(self, vals):
-        if vals.keys() & {"college_id", "school_year"} and self.filtered(lambda l: l.state == "validated"):
+        if vals.keys() & {"college_id", "school_year"} and self.filtered(lambda user_list: user_list.state == "validated"):
             raise UserError(_("A validated list cannot change collège or school year."))
         if "return_reason" in vals and not in_action(self.env) and not self.env.user.has_group(ACADEMY_GROUP):
             # R3: the Académie validates the list; its reason for sending it back is its own word.
@@ -108,7 +108,7 @@ class TabletUserList(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_validated(self):
-        if self.filtered(lambda l: l.state == "validated"):
+        if self.filtered(lambda user_list: user_list.state == "validated"):
             raise UserError(_("A validated list cannot be deleted: it is the basis of the loans of its year."))
 
     @tablet_action(MANAGER_GROUP, REFERENT_GROUP, role=_lt("the collège's digital referents and head"))
@@ -148,11 +148,11 @@ class TabletUserList(models.Model):
 
     def _without_academy(self):
         """The lists of collèges whose convention does not make the Académie a party."""
-        return self.filtered(lambda l: not l.college_id.tablet_academy_party)
+        return self.filtered(lambda user_list: not user_list.college_id.tablet_academy_party)
 
     @tablet_action(ACADEMY_GROUP, role=_lt("an officer of the collège's Académie"))
     def action_validate(self):
-        if self.filtered(lambda l: l.state != "submitted"):
+        if self.filtered(lambda user_list: user_list.state != "submitted"):
             raise UserError(_("Only a submitted list can be validated."))
         self._check_academy_party()
         self._write_state({"state": "validated", "validated_date": fields.Date.context_today(self), "return_reason": False})
@@ -179,7 +179,7 @@ class TabletUserList(models.Model):
     @tablet_action(HEAD_GROUP, role=_lt("the head of the collège"))
     def action_reopen(self):
         """A validated list is reopened (draft) to add arrivals, then validated again."""
-        if self.filtered(lambda l: l.state != "validated"):
+        if self.filtered(lambda user_list: user_list.state != "validated"):
             raise UserError(_("Only a validated list can be reopened."))
         self._write_state({"state": "draft"})
         return True
@@ -192,7 +192,7 @@ class TabletUserList(models.Model):
         added_lines, other_lines = Line, Line
         for user_list in self:
             before, now = user_list.sent_partner_ids, user_list.line_ids.partner_id
-            added = user_list.line_ids.filtered(lambda l: before and l.partner_id not in before)
+            added = user_list.line_ids.filtered(lambda line: before and line.partner_id not in before)
             added_lines |= added
             other_lines |= user_list.line_ids - added
             removed = (before - now).sorted("name")
@@ -228,7 +228,7 @@ class TabletUserList(models.Model):
         return {(line["partner_id"], *lists[line["list_id"]]) for line in lines}
 
     def _ensure_editable(self):
-        locked = self.filtered(lambda l: l.state in ("submitted", "validated"))
+        locked = self.filtered(lambda user_list: user_list.state in ("submitted", "validated"))
         if locked:
             raise UserError(_("The list %s is submitted or validated: reopen it to change its users.",
                               locked[0].name))

@@ -14,7 +14,7 @@ class TabletUserListLine(models.Model):
     _tablet_action_fields = ("added_since_last_submission",)
     _order = "school_role, school_class, partner_id"
 
-    list_id = fields.Many2one("tablet.user.list", string="List", required=True, index=True, ondelete="cascade")
+    list_id = fields.Many2one("tablet.user.list", required=True, index=True, ondelete="cascade")
     college_id = fields.Many2one(related="list_id.college_id", store=True, index=True)
     company_id = fields.Many2one(related="list_id.company_id", store=True, index=True)
     partner_id = fields.Many2one("res.partner", string="Person", required=True, index=True, ondelete="restrict")

@@ -58,7 +58,7 @@ class TabletWarrantyClaim(models.Model):
     }
 
     incident_id = fields.Many2one(
-        "tablet.incident", string="Incident", required=True, index=True, ondelete="restrict",
+        "tablet.incident", required=True, index=True, ondelete="restrict",
         domain="[('warranty_claim_possible', '=', True)]",
         groups=PERSONAL_DATA_GROUPS, check_company=True,
         help="The validated breakage or failure incident. Hidden from the supplier: it names the pupil.",
@@ -78,7 +78,7 @@ class TabletWarrantyClaim(models.Model):
         store=True, precompute=True, readonly=True,
     )
     supplier_id = fields.Many2one(
-        "res.partner", string="Supplier", required=True, index=True, tracking=True,
+        "res.partner", required=True, index=True, tracking=True,
         compute="_compute_supplier_id", store=True, precompute=True, readonly=False,
         domain="[('is_company', '=', True)]",
         help="By default the tablet's vendor.",
@@ -106,13 +106,12 @@ class TabletWarrantyClaim(models.Model):
     )
     warranty_date = fields.Date(related="equipment_id.warranty_date", string="Warranty Ends on")
     fault_description = fields.Text(
-        string="Fault Description",
         help="Read by the supplier: describe the fault, never the pupil or the family.",
     )
     eligible = fields.Boolean(string="Eligible for the Warranty", compute="_compute_eligible", store=True, index=True)
     ineligibility_reason = fields.Char(string="Why Not Eligible", compute="_compute_eligible", store=True)
     warranty_void = fields.Boolean(
-        string="Warranty Void", compute="_compute_warranty_void", store=True, index=True,
+        compute="_compute_warranty_void", store=True, index=True,
         help="The user opened, dismantled or repaired the tablet.",
     )
     charge_id = fields.Many2one(
@@ -130,7 +129,7 @@ class TabletWarrantyClaim(models.Model):
         string="Status", default="draft", required=True, readonly=True, copy=False, index=True, tracking=True,
     )
     sent_date = fields.Date(string="Sent on", readonly=True, copy=False, tracking=True)
-    days_waiting = fields.Integer(string="Days Waiting", compute="_compute_days_waiting",
+    days_waiting = fields.Integer(compute="_compute_days_waiting",
                                   help="Days since the claim was sent, while the supplier has not answered.")
     rma_number = fields.Char(string="RMA Number", copy=False, tracking=True,
                              help="The supplier's return merchandise authorisation number.")
@@ -139,20 +138,20 @@ class TabletWarrantyClaim(models.Model):
         string="Supplier's Answer", copy=False, tracking=True,
     )
     answer_date = fields.Date(string="Answered on", readonly=True, copy=False)
-    refusal_reason = fields.Text(string="Refusal Reason", copy=False)
+    refusal_reason = fields.Text(copy=False)
     new_serial_no = fields.Char(string="New Serial Number", copy=False, help="Of the replacement tablet.")
     new_imei = fields.Char(string="New IMEI", copy=False, help="Of the replacement tablet: 15 digits, Luhn checked.")
     new_equipment_id = fields.Many2one("maintenance.equipment", string="Replacement Tablet", readonly=True,
                                        copy=False, check_company=True, groups=PERSONAL_DATA_GROUPS)
     returned_date = fields.Date(string="Returned on", copy=False, tracking=True)
     repair_report = fields.Text(
-        string="Repair Report", copy=False, tracking=True,
+        copy=False, tracking=True,
         help="Written by the supplier's warranty desk: what was found and done on the tablet.",
     )
     # Stored, hence computed as superuser: the supplier reads where to send the tablet back,
     # not the collège's record itself (R29: a collège's address names no pupil).
     return_address = fields.Text(
-        string="Return Address", compute="_compute_return_address", store=True,
+        compute="_compute_return_address", store=True,
         help="Where the supplier sends the tablet back: the collège's address.",
     )
     # Stored for the dashboards (pivot, graph); a school year names no pupil (R29).

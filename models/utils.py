@@ -78,7 +78,7 @@ def read_columns(records, fnames):
     ids = set(records._ids)
     query = Model._search([("id", "in", list(ids))])
     records.env.cr.execute(query.select(*[SQL.identifier(Model._table, fname) for fname in ("id", *fnames)]))
-    rows = {row[0]: dict(zip(fnames, row[1:])) for row in records.env.cr.fetchall()}
+    rows = {row[0]: dict(zip(fnames, row[1:], strict=False)) for row in records.env.cr.fetchall()}
     if len(rows) != len(ids):
         (records - records.browse(rows)).check_access("read")  # raises the usual error
     return rows
@@ -234,7 +234,7 @@ def search_text_columns(cr, names):
         cr.execute(SQL("SELECT %s FROM %s", SQL(", ").join(
             SQL("count(*) FILTER (WHERE %s::text ~* %s)", SQL.identifier(column), pattern)
             for column in columns), SQL.identifier(table)))
-        for column, count in zip(columns, cr.fetchone()):
+        for column, count in zip(columns, cr.fetchone(), strict=False):
             if count:
                 found[(table, column)] = count
     return found

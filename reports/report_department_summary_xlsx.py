@@ -111,9 +111,9 @@ class ReportDepartmentSummaryXlsx(models.AbstractModel):
         sums = [0] * (len(columns) + 1 + len(extra))
         for college in colleges:
             line = [table.get(college, {}).get(key, 0) for key, _label in columns]
-            line.append(sum(v for (key, _label), v in zip(columns, line) if key not in exclude_from_total))
+            line.append(sum(v for (key, _label), v in zip(columns, line, strict=False) if key not in exclude_from_total))
             line += [values.get(college, 0) for _label, values, _fmt in extra]
-            sums = [a + b for a, b in zip(sums, line)]
+            sums = [a + b for a, b in zip(sums, line, strict=False)]
             self._write_pivot_row(sheet, row, fmt, college.display_name if college else _("Without collège"),
                                   line, columns, value_format, extra, share, total=False)
             row += 1
@@ -125,7 +125,7 @@ class ReportDepartmentSummaryXlsx(models.AbstractModel):
         cells = [(label, fmt["total" if total else "text"])]
         cells += [(value, number) for value in line[:len(columns) + 1]]
         cells += [(value, fmt[prefix + extra_format])
-                  for value, (_label, _values, extra_format) in zip(line[len(columns) + 1:], extra)]
+                  for value, (_label, _values, extra_format) in zip(line[len(columns) + 1:], extra, strict=False)]
         if share:
             index = [key for key, _label in columns].index(share[0])
             ratio = line[index] / line[len(columns)] if line[len(columns)] else 0.0

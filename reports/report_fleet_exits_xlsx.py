@@ -56,7 +56,7 @@ class ReportFleetExitsXlsx(models.AbstractModel):
         for batch in split_every(READ_BATCH, ids):
             records = Tablet.browse(batch)
             register = self._register_exits(batch)
-            for tablet, values in zip(records, records.read(TABLET_FIELDS)):
+            for tablet, values in zip(records, records.read(TABLET_FIELDS), strict=False):
                 if values["tablet_state"] != current_state:
                     if state_total:
                         row = self._total_row(sheet, row, fmt, _("Total %s", state_labels[current_state]), state_total)

@@ -117,12 +117,12 @@ class ReportFleetInventoryXlsx(models.AbstractModel):
             row = self._total_row(sheet, row, fmt, label, state_labels.get(state, state), group_total, 8)
             total_row = self._total_row(totals, total_row, fmt, college_name, state_labels.get(state, state),
                                         group_total, 2, plain=True)
-            college_total = [a + b for a, b in zip(college_total, group_total)]
+            college_total = [a + b for a, b in zip(college_total, group_total, strict=False)]
             last_of_college = index + 1 == len(groups) or groups[index + 1][0] != college
             if last_of_college:
                 row = self._total_row(sheet, row, fmt, label, _("All statuses"), college_total, 8)
                 total_row = self._total_row(totals, total_row, fmt, label, _("All statuses"), college_total, 2)
-                grand = [a + b for a, b in zip(grand, college_total)]
+                grand = [a + b for a, b in zip(grand, college_total, strict=False)]
                 college_total = None
         self._total_row(sheet, row, fmt, _("Grand Total"), "", grand, 8)
         self._total_row(totals, total_row, fmt, _("Grand Total"), "", grand, 2)

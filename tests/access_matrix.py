@@ -47,7 +47,7 @@ def read_matrix():
             model, field = match.groups()
         assert row[1] in OPERATIONS, f"unknown operation {row[1]!r}"
         assert set(row[2:]) <= SCOPES, f"unknown scope in {row}"
-        cells.append((model, field, row[1], dict(zip(ROLES, row[2:]))))
+        cells.append((model, field, row[1], dict(zip(ROLES, row[2:], strict=False))))
     return cells
 
 
@@ -55,7 +55,7 @@ def read_wizard_matrix():
     """[(wizard model, {role: allowed})] from README.md's wizard table."""
     header, rows = _table("<!-- wizard-matrix:begin -->", "<!-- wizard-matrix:end -->")
     assert header[1:] == ROLES, f"unexpected wizard columns {header}"
-    return [(row[0].strip("`"), {role: cell == "✓" for role, cell in zip(ROLES, row[1:])}) for row in rows]
+    return [(row[0].strip("`"), {role: cell == "✓" for role, cell in zip(ROLES, row[1:], strict=False)}) for row in rows]
 
 
 def _imei(number):
@@ -154,7 +154,7 @@ class MatrixFixtures:
         tablets = self._tablets(college, 4, supplier)
         loans = env["tablet.loan"].create([{
             "borrower_id": pupil.id, "equipment_id": tablet.id, "college_id": college.id,
-            "school_year": "2026-2027", "date_start": date(2026, 9, 1)} for pupil, tablet in zip(pupils, tablets)])
+            "school_year": "2026-2027", "date_start": date(2026, 9, 1)} for pupil, tablet in zip(pupils, tablets, strict=False)])
         loans.action_activate()
         now = datetime.now().replace(microsecond=0)
         # Issue 17: a signature recorded at the hand-over (as the signature wizard's action does).

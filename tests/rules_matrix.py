@@ -9,7 +9,8 @@ behind the code.
 import base64
 import itertools
 import re
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime, timedelta
 
 from lxml import etree
@@ -72,7 +73,7 @@ def read_rules_matrix():
         assert len(members) == 1 or not any(m.startswith("action_") or m == "create" for m in members), \
             f"a row names one method, or fields only: {line[0]!r}"
         rows.append(Row(line[0], model, members, (match["condition"] or "").strip(), line[1],
-                        dict(zip(ROLES, line[2:]))))
+                        dict(zip(ROLES, line[2:], strict=False))))
     return rows
 
 

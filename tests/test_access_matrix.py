@@ -62,7 +62,7 @@ class TestAccessMatrix(MatrixWalker, TabletLoanCase):
         (cls.head_alpha | cls.referent_alpha | cls.accountant_alpha).write(
             {"tablet_college_ids": [Command.link(alpha.id)]})
         cls.users = dict(zip(ROLES, [cls.manager_a, cls.officer_a, cls.academy_user, cls.head_alpha,
-                                     cls.referent_alpha, cls.accountant_alpha, cls.supplier_user]))
+                                     cls.referent_alpha, cls.accountant_alpha, cls.supplier_user], strict=False))
 
     def _allowed(self, user, record, operation, field):
         record = record.with_user(user)
@@ -124,7 +124,7 @@ class TestAccessMatrixRpc(MatrixWalker, HttpCase):
         users = [env.ref(f"tablet_loan.{xmlid}") for xmlid in cls.DEMO_USERS]
         for user in users[3:6]:
             user.tablet_college_ids = [Command.link(alpha.id)]
-        cls.users = dict(zip(ROLES, users))
+        cls.users = dict(zip(ROLES, users, strict=False))
 
     def _call(self, user, model, method, *args, **kwargs):
         """One execute_kw over /jsonrpc: the result, or AccessError for a refusal."""

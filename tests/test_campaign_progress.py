@@ -26,7 +26,7 @@ class TestCampaignProgress(TabletLoanCase):
         cls.loans = cls.env["tablet.loan"]._bulk_create_loans([{
             "borrower_id": pupil.id, "equipment_id": tablet.id, "college_id": cls.college_alpha.id,
             "school_year": "2026-2027", "date_start": date(2026, 9, 1), "state": "active",
-        } for pupil, tablet in zip(cls.pupils, cls.tablets)])
+        } for pupil, tablet in zip(cls.pupils, cls.tablets, strict=False)])
         # Batches of two records: five loans take three batches.
         cls.env["ir.config_parameter"].set_param("tablet_loan.campaign_batch_size", "2")
         cls.Campaign = cls.env["tablet.campaign"]

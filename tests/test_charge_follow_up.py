@@ -41,7 +41,8 @@ class FollowUpCase(TabletLoanCase):
         cls.tariff = test_charge.TestCharge._tariff.__func__(cls)
         cls.loans = cls.env["tablet.loan"].create([{
             "borrower_id": pupil.id, "equipment_id": tablet.id, "college_id": cls.college_alpha.id,
-            "school_year": "2026-2027", "date_start": date(2026, 9, 1)} for pupil, tablet in zip(cls.pupils, cls.tablets)])
+            "school_year": "2026-2027", "date_start": date(2026, 9, 1)}
+            for pupil, tablet in zip(cls.pupils, cls.tablets, strict=False)])
         cls.loans.action_activate()
         cls.incidents = cls.env["tablet.incident"].create([{
             "incident_type": "breakage", "loan_id": loan.id,

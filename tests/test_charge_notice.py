@@ -58,7 +58,7 @@ class TestChargeNotice(TabletLoanCase):
         cls.tablets = cls._tablets(cls.college_alpha, 2)
         cls.tariff = test_charge.TestCharge._tariff.__func__(cls)
         cls.incidents = cls.env["tablet.incident"]
-        for pupil, tablet in zip(cls.pupil_alpha | cls.pupil_two, cls.tablets):
+        for pupil, tablet in zip(cls.pupil_alpha | cls.pupil_two, cls.tablets, strict=False):
             loan = cls._loan(pupil, tablet)
             loan.action_activate()
             cls.incidents |= cls.env["tablet.incident"].create({
@@ -283,7 +283,8 @@ class TestChargeNotice(TabletLoanCase):
         text = self._render(charge, user=invoicing)
         for fragment in ("Département A (test)", "7 rue Fantin-Latour", "Parent Deux", "Remboursement de la tablette",
                          "Article B 5.4", "a réparé ou ouvert la tablette", "à l'ordre de Payeur départemental",
-                         "IBAN FR34 1007 1380 0000 0010 0012 345", "dans un délai de 60 jours", "Montant du remboursement 300,00 €"):
+                         "IBAN FR34 1007 1380 0000 0010 0012 345", "dans un délai de 60 jours",
+                         "Montant du remboursement 300,00 €"):
             self.assertIn(fragment, text)
         self.assertNotIn("Délibération du conseil", text)
         self.assertNotIn("UAI", text)

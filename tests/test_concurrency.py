@@ -35,7 +35,7 @@ class TestConcurrentDeployment(TransactionCase):
             tablets = env["maintenance.equipment"].create([{
                 "name": "Tablette", "is_tablet": True, "serial_no": f"SN-CONCURRENCE-{i + 1}",
                 "college_id": college.id, "company_id": company.id} for i in range(tablet_count)])
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit  # two real transactions are the test
             return company.id, college.id, teachers.ids, tablets.ids[0] if tablet_count == 1 else tablets.ids
 
     def _cleanup(self, college_id):
@@ -44,7 +44,7 @@ class TestConcurrentDeployment(TransactionCase):
                                   ("tablet_convention", "college_id"), ("maintenance_equipment", "college_id"),
                                   ("res_partner", "college_id"), ("res_partner", "id")):
                 cr.execute(SQL("DELETE FROM %s WHERE %s = %s", SQL.identifier(table), SQL.identifier(column), college_id))
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit  # two real transactions are the test
 
     def _race(self, college_id, first_pairs, second_pairs):
         """Deploy `first_pairs` and `second_pairs` (teacher, tablet) in two real transactions:
@@ -68,7 +68,7 @@ class TestConcurrentDeployment(TransactionCase):
                     if hold:
                         inserted.set()
                         release.wait(30)
-                    cr.commit()
+                    cr.commit()  # pylint: disable=invalid-commit  # two real transactions are the test
                     results[key] = "committed"
                 except Exception as exc:  # noqa: BLE001 - the error is the result under test
                     cr.rollback()

@@ -168,5 +168,6 @@ class TestConvention(TabletLoanCase):
         self.assertEqual(convention.state, "signed")
         self.assertEqual(convention.company_id, self.dept_a)
         self._commit_tracking()
-        tracked = self.env["tablet.convention"].browse(convention.id).message_ids.tracking_value_ids.filtered(lambda t: t.field_id.name == "state")
+        tracked = self.env["tablet.convention"].browse(convention.id).message_ids.tracking_value_ids.filtered(
+            lambda t: t.field_id.name == "state")
         self.assertEqual(tracked.new_value_char, "Signée")

@@ -137,7 +137,7 @@ class TestFleetLifecycle(HttpCase, TabletLoanCase):
     def test_write_off_in_a_fixed_number_of_queries(self):
         """A batch of write-offs takes no more queries for three tablets than for one."""
         tablets = self.tablets[:4]
-        for borrower, tablet in zip((self.pupil_alpha, self.pupil_3e, self.pupil_3e_b, self.pupil_5e), tablets):
+        for borrower, tablet in zip((self.pupil_alpha, self.pupil_3e, self.pupil_3e_b, self.pupil_5e), tablets, strict=False):
             loan = self._active(borrower, tablet)
             self._incident(loan, "theft")
             self._return(loan)

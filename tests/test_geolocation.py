@@ -59,7 +59,8 @@ class TestGeolocationRequest(TabletLoanCase):
         self.assertTrue(request.closed_date)
         self.assertEqual((request.authorised_by_id, request.done_by_id), (self.head_alpha, self.officer_a))
         self._commit_tracking()
-        states = self.env["tablet.geolocation.request"].browse(request.id).message_ids.tracking_value_ids.filtered(lambda t: t.field_id.name == "state")
+        states = self.env["tablet.geolocation.request"].browse(request.id).message_ids.tracking_value_ids.filtered(
+            lambda t: t.field_id.name == "state")
         self.assertGreaterEqual(len(states), 4, "every step is logged")
 
     def test_refused_grounds_change_nothing(self):

@@ -38,7 +38,7 @@ class TestLetters(TabletLoanCase, HttpCase):
         cls._deployable(cls.college_alpha, people)
         tablets = cls._tablets(cls.college_alpha, 4)
         cls.loan_mail, cls.loan_post, cls.loan_none, cls.loan_third = loans = cls.env["tablet.loan"].browse([
-            cls._loan(pupil, tablet).id for pupil, tablet in zip(people, tablets)])
+            cls._loan(pupil, tablet).id for pupil, tablet in zip(people, tablets, strict=False)])
         loans.action_activate()
         cls.referent_beta = new_test_user(
             cls.env, login="t_letters_referent_beta", groups="tablet_loan.group_college_referent",

@@ -29,7 +29,7 @@ class TestLoanContractReport(TabletLoanCase, HttpCase):
         cls.convention, _user_list = cls._deployable(cls.college_alpha, cls.pupils + cls.teacher_alpha)
         cls.tablets = cls._tablets(cls.college_alpha, 4)
         cls.class_loans = cls.env["tablet.loan"].concat(*(
-            cls._loan(pupil, tablet) for pupil, tablet in zip(cls.pupils, cls.tablets)
+            cls._loan(pupil, tablet) for pupil, tablet in zip(cls.pupils, cls.tablets, strict=False)
         ))
         cls.teacher_loan = cls._loan(cls.teacher_alpha, cls.tablets[3])
 
@@ -57,7 +57,7 @@ class TestLoanContractReport(TabletLoanCase, HttpCase):
         self.assertEqual([c.get("data-loan-reference") for c in contracts],
                          [loan._reference() for loan in self.class_loans])
         representatives = (self.rep_alpha, self.rep_two, self.rep_three)
-        for contract, loan, representative in zip(contracts, self.class_loans, representatives):
+        for contract, loan, representative in zip(contracts, self.class_loans, representatives, strict=False):
             with self.subTest(pupil=loan.borrower_id.name):
                 text = contract.text_content()
                 self.assertIn(loan.borrower_id.name, text)

@@ -5,9 +5,9 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, tagged
 
+from ..models.tablet_workflow_mixin import as_action
 from . import test_charge
 from .common import TabletLoanCase, decide_for_charge, execute_kw
-from ..models.tablet_workflow_mixin import as_action
 
 _logger = logging.getLogger(__name__)
 

@@ -22,8 +22,14 @@ from odoo.tools import mute_logger
 from .access_matrix import ROLES
 from .common import TabletLoanCase, execute_kw
 from .rules_matrix import (
-    ALLOWED, UNREADABLE, RulesFixtures, module_actions, protected_fields, read_exemptions,
-    read_rules_matrix, to_json,
+    ALLOWED,
+    UNREADABLE,
+    RulesFixtures,
+    module_actions,
+    protected_fields,
+    read_exemptions,
+    read_rules_matrix,
+    to_json,
 )
 
 _logger = logging.getLogger(__name__)
@@ -139,7 +145,7 @@ class RulesWalker:
         if not (isinstance(before, tuple) and isinstance(after, tuple)):
             return f"{before!r} → {after!r}"
         changes = []
-        for old, new in zip(before[0], after[0]):
+        for old, new in zip(before[0], after[0], strict=False):
             changes += [f"{k}: {old.get(k)!r} → {new.get(k)!r}" for k in old if old.get(k) != new.get(k)]
         if before[1] != after[1]:
             changes.append(f"chatter messages: {before[1]} → {after[1]}")
@@ -160,7 +166,7 @@ class TestRulesMatrix(RulesWalker, TabletLoanCase):
         other_supplier = Partner.create({"name": "Autre Fournisseur Règles (test)", "is_company": True})
         cls.supplier_user.partner_id.parent_id = supplier
         cls.users = dict(zip(ROLES, [cls.manager_a, cls.officer_a, cls.academy_user, cls.head_alpha,
-                                     cls.referent_alpha, cls.accountant_alpha, cls.supplier_user]))
+                                     cls.referent_alpha, cls.accountant_alpha, cls.supplier_user], strict=False))
         cls.fixtures = RulesFixtures(cls.env, cls.dept_a, cls.dept_b, cls.academy_north, cls.academy_south,
                                      supplier, other_supplier, cls.users, "orm")
         alpha = cls.fixtures.alpha
@@ -215,7 +221,7 @@ class TestRulesMatrixRpc(RulesWalker, HttpCase):
         academy_out = Partner.create({"name": "Académie hors champ (test règles RPC)", "is_academy": True})
         other_supplier = Partner.create({"name": "Autre Fournisseur Règles RPC (test)", "is_company": True})
         users = [env.ref(f"tablet_loan.{xmlid}") for xmlid in cls.DEMO_USERS]
-        cls.users = dict(zip(ROLES, users))
+        cls.users = dict(zip(ROLES, users, strict=False))
         cls.fixtures = RulesFixtures(
             env, env.ref("tablet_loan.demo_department"), other_company, env.ref("tablet_loan.demo_academy"),
             academy_out, env.ref("tablet_loan.demo_supplier"), other_supplier, cls.users, "rpc")

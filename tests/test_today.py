@@ -131,7 +131,7 @@ class TestToday(TabletLoanCase):
         queries()  # views and actions are cached from now on
         few = queries()
         loans = self.env["tablet.loan"]
-        for pupil, tablet in zip(self.more_pupils, self.tablets[3:]):
+        for pupil, tablet in zip(self.more_pupils, self.tablets[3:], strict=False):
             loans |= self._loan(pupil, tablet)
         loans.action_activate()
         loans.write({"date_end": date(2026, 10, 2)})

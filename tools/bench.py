@@ -257,7 +257,7 @@ class Bench:
         return loans
 
     def op_deploy(self):
-        colleges = list(zip(self.info["colleges"][:self.info["deploy_colleges"]], self.info["referents"]))
+        colleges = list(zip(self.info["colleges"][:self.info["deploy_colleges"]], self.info["referents"], strict=False))
 
         def floor():
             with self.registry.cursor() as cr:
@@ -266,7 +266,7 @@ class Bench:
                     JOIN bench_tablet t ON t.college_idx = p.college_idx AND t.rank = p.rank
                     WHERE p.kind = 'pupil' AND p.college_idx < %s""", [self.info["deploy_colleges"]])
                 rows = cr.fetchall()
-            pupils, tablets, colleges_ = (list(x) for x in zip(*rows))
+            pupils, tablets, colleges_ = (list(x) for x in zip(*rows, strict=False))
             return floor_sql(self.registry, [("""
                 INSERT INTO tablet_loan (borrower_id, equipment_id, college_id, company_id, school_year, state,
                     date_start, cover_delivered, charger_delivered, cable_delivered, borrower_role, grade_level,
@@ -378,7 +378,7 @@ class Bench:
         return given
 
     def op_gift(self, quota=10_000):
-        heads = list(zip(self.info["colleges"][self.info["deploy_colleges"]:], self.info["heads"]))
+        heads = list(zip(self.info["colleges"][self.info["deploy_colleges"]:], self.info["heads"], strict=False))
 
         def floor():
             """The two UPDATEs of the gift, and the rows the heads' gifts must also write, one statement
@@ -871,6 +871,7 @@ class Bench:
             """The same people anonymised with one UPDATE of the pupils, one of their legal
             representatives and one of the incidents (the selection queries are not timed)."""
             from dateutil.relativedelta import relativedelta
+
             from odoo import fields
             anonymise = """UPDATE res_partner SET name = 'Anonyme ' || id, complete_name = 'Anonyme ' || id,
                 email = NULL, email_normalized = NULL, phone = NULL, mobile = NULL, street = NULL, street2 = NULL,
@@ -955,6 +956,7 @@ class Bench:
 
         def work():
             import random
+
             from odoo.addons.tablet_loan.models.utils import search_text_columns as search_database
             with self.registry.cursor() as cr:
                 env = self.env(cr, 1)
@@ -1076,8 +1078,9 @@ def main():
 
     if not args.template:
         def build():
-            from odoo import SUPERUSER_ID, api
             import bench_data
+
+            from odoo import SUPERUSER_ID, api
             plan = bench_data.Plan(args.scale)
             with registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from stdnum import luhn
 
 from odoo import Command, fields
+
 from odoo.addons.tablet_loan.models.res_partner import uai_check_letter
 from odoo.addons.tablet_loan.models.school_year import school_year_of
 
@@ -391,7 +392,6 @@ def _build_incidents(env, plan, supplier):
     """3 % of past loans had an incident (closed), 1 % of this year's are still open; warranty
     claims for a fifth of the breakages and failures, charges for a quarter of the others."""
     cr = env.cr
-    Y = plan.year
     common = "1, 1, now() at time zone 'UTC', now() at time zone 'UTC'"
     cr.execute(f"""
         INSERT INTO tablet_incident (loan_id, equipment_id, borrower_id, college_id, company_id, incident_type,

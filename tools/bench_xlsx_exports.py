@@ -15,8 +15,9 @@ import resource
 import time
 import tracemalloc
 from datetime import date
-from stdnum import luhn
+
 import openpyxl
+from stdnum import luhn
 
 N = 20000
 company = env.ref("tablet_loan.demo_department")

@@ -140,7 +140,7 @@ def ensure_odoo():
     if editable:
         keep_odoo_importable(editable)
         return editable
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - tells a newcomer with an older Python what to do
         fail(f"Odoo 18 needs Python 3.10 or later; {sys.executable} is "
              f"{sys.version.split()[0]}. Run 'make install PYTHON=<a python3.10+>'.", code=2)
     say(f"Odoo 18 is not importable by {sys.executable}: it comes from Odoo's nightly source.")
@@ -324,12 +324,162 @@ def free_port():
 
 SUMMARY = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
 PROBLEM = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) |^\S+ \S+ \d+ WARNING \S+ \S+: .*tablet_loan")
+# pytest's closing line, e.g. "=== 2 failed, 447 passed, 3 warnings in 1234.56s (0:20:34) ===",
+# without the "=" under -q ("442 tests collected in 2.01s").
+PYTEST_SUMMARY = re.compile(r"^(=+ )?(\d+ \w+|no tests ran)[^=]* in [\d.]+s( \([\d:]+\))?( =+)?$")
+PYTEST_COUNT = re.compile(r"(?<!subtests )\b(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)\b")
+# The browser tours (headless Chromium); `make test-fast` leaves them out.
+BROWSER_TESTS = "tests/test_tour.py"
+# pytest-odoo imports Odoo's test framework before it turns test mode on; Odoo logs that as an
+# ERROR although nothing of the module is involved.
+PYTEST_ODOO_NOISE = "Importing test framework, avoid importing from business modules"
+
+
+def install_module(db, log_path):
+    """A fresh database with the module and its demo data, French loaded: what the suite runs on."""
+    cmd = odoo_cmd(db, "-i", MODULE, "--stop-after-init", "--load-language", "fr_FR",
+                   "--http-port", str(free_port()), "--log-level", "warn",
+                   "--max-cron-threads", "0", "--workers", "0")
+    problems = []
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in proc.stdout:
+            log.write(line)
+            if PROBLEM.match(line):
+                problems.append(line.rstrip())
+                print(line, end="", flush=True)
+        return proc.wait(), problems
+
+
+def tags_to_keywords(tags):
+    """Odoo's --test-tags (/tablet_loan:TestX,/tablet_loan:TestY.test_z) as a pytest -k expression."""
+    terms = []
+    for tag in filter(None, (t.strip() for t in tags.split(","))):
+        spec = tag.split(":", 1)[1] if ":" in tag else tag.lstrip("/").partition("/")[2] or ""
+        if not spec or spec.lstrip("/") == MODULE:
+            continue
+        cls, _, method = spec.partition(".")
+        terms.append(f"({cls} and {method})" if method else cls)
+    return " or ".join(terms)
+
+
+def pytest_cmd(db, extra=(), logfile=None, junit=None):
+    """pytest-odoo over the module's tests, collected through the addons link so that they import
+    as odoo.addons.tablet_loan.tests.*; Odoo's HTTP server is started for the HttpCase classes."""
+    link = link_addon()
+    cmd = [sys.executable, "-m", "pytest", str(link / "tests"),
+           "--odoo-database", db, "--odoo-addons-path", str(ADDONS), "--odoo-http",
+           "--odoo-log-level", "warn",
+           "--odoo-extra", f"db_host={PG_HOST}", "--odoo-extra", f"db_port={PG_PORT}",
+           "--odoo-extra", "max-cron-threads=0", "--odoo-extra", "http-interface=127.0.0.1"]
+    if PG_USER:
+        cmd += ["--odoo-extra", f"db_user={PG_USER}"]
+    if logfile:
+        cmd += ["--odoo-extra", f"logfile={logfile}"]
+    if junit:
+        cmd += [f"--junitxml={junit}"]
+    return cmd + list(extra)
+
+
+def pytest_counts(summary):
+    counts = {}
+    for number, word in PYTEST_COUNT.findall(summary or ""):
+        key = "errors" if word.startswith("error") else word
+        counts[key] = counts.get(key, 0) + int(number)
+    return counts
+
+
+def run_pytest(cmd, log_path):
+    """Runs pytest, its output on the terminal and in log_path; returns (rc, pytest's closing line).
+    The closing line is held back so that the caller prints it last."""
+    summary = None
+    with open(log_path, "a") as log:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ADDONS)
+        for line in proc.stdout:
+            log.write(line)
+            if PYTEST_SUMMARY.match(line.strip()):
+                summary = line.rstrip()
+                continue
+            print(line, end="", flush=True)
+        return proc.wait(), summary
+
+
+def log_problems(path):
+    """ERROR/CRITICAL lines Odoo logged while the tests ran (Odoo's own runner fails on them)."""
+    if not path.exists():
+        return []
+    return [line.rstrip() for line in path.read_text(errors="replace").splitlines()
+            if PROBLEM.match(line) and PYTEST_ODOO_NOISE not in line]
 
 
 def cmd_test(args):
+    """Fresh database, module installed with its demo data, then the suite through pytest-odoo
+    (or Odoo's own runner with --runner odoo). Prints `tablet_loan: N passed, M failed` for CI,
+    then pytest's closing line last."""
     ensure_postgres()
+    if args.runner == "odoo":
+        return cmd_test_odoo(args)
+    if args.reuse and not args.db:
+        fail("--reuse runs the tests on an existing database: name it with --db.")
+    db = args.db or f"tablet_loan_test_{uuid.uuid4().hex[:8]}"
+    BUILD.mkdir(exist_ok=True)
+    # Runs on a named database keep their own files: two runs at once must not share a log.
+    stem = f"test-{args.db}" if args.db else "test"
+    log_path, odoo_log, junit = BUILD / f"{stem}.log", BUILD / f"{stem}-odoo.log", BUILD / f"{stem}.xml"
+    started = time.time()
+    extra = list(args.pytest_args or [])
+    if args.tags:
+        keywords = tags_to_keywords(args.tags)
+        if keywords:
+            extra += ["-k", keywords]
+    if args.fast:
+        extra += [f"--ignore={link_addon() / BROWSER_TESTS}"]
+    odoo_log.unlink(missing_ok=True)
+    install_problems = []
+    try:
+        if args.reuse and db_has_module(args.db or ""):
+            say(f"running the tests on the existing database {db} (log: {log_path})")
+            log_path.write_text("")
+        else:
+            say(f"installing {MODULE} in a fresh database {db} (log: {log_path})")
+            rc, install_problems = install_module(db, log_path)
+            if rc:
+                print(f"tablet_loan: 0 passed, 1 failed (installing the module failed, rc={rc}; "
+                      f"see {log_path})")
+                sys.exit(1)
+            say(f"installed in {time.time() - started:.0f}s; running the tests with pytest-odoo")
+        rc, summary = run_pytest(pytest_cmd(db, extra, logfile=odoo_log, junit=junit), log_path)
+    finally:
+        if not args.keep and not args.reuse:
+            drop_db(db)
+    counts = pytest_counts(summary)
+    bad = counts.get("failed", 0) + counts.get("errors", 0)
+    if install_problems:
+        print(f"{len(install_problems)} ERROR/CRITICAL line(s) or warning(s) of the module while installing "
+              f"({log_path}).")
+        bad = bad or 1
+    problems = log_problems(odoo_log)
+    if problems:
+        print(f"{len(problems)} ERROR/CRITICAL line(s) in Odoo's log while the tests ran ({odoo_log}):")
+        print("\n".join(problems[:20]))
+        bad = bad or 1
+    if summary is None:
+        bad = bad or 1
+    elif rc not in (0, 5) and not bad:  # 5: no test collected (a -k that selects nothing)
+        bad = 1
+    print(f"Odoo + pytest: {time.time() - started:.0f}s in all (junit: {junit})")
+    print(f"tablet_loan: {counts.get('passed', 0)} passed, {bad} failed")
+    print(summary or f"pytest stopped before its summary (rc={rc}); see {log_path}", flush=True)
+    sys.exit(1 if bad else 0)
+
+
+def cmd_test_odoo(args):
+    """Odoo's own runner: install and tests in one process (how `make test` ran before pytest-odoo)."""
     db = args.db or f"tablet_loan_test_{uuid.uuid4().hex[:8]}"
     tags = args.tags or f"/{MODULE}"
+    if args.fast:
+        tags += ",-/tablet_loan:TestTour,-/tablet_loan:TestSiecleImportTour," \
+                "-/tablet_loan:TestSignatureTour,-/tablet_loan:TestRoleTours"
     log_path = BUILD / "test.log"
     BUILD.mkdir(exist_ok=True)
     cmd = odoo_cmd(db, "-i", MODULE, "--test-enable", "--test-tags", tags, "--stop-after-init",
@@ -399,11 +549,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("install").set_defaults(func=cmd_install)
-    test = sub.add_parser("test")
+    test = sub.add_parser("test", description=cmd_test.__doc__)
     test.add_argument("--db")
-    test.add_argument("--tags", help="Odoo --test-tags, default /tablet_loan")
+    test.add_argument("--tags", help="Odoo --test-tags (/tablet_loan:TestX,/tablet_loan:TestY.test_z), "
+                      "default the whole module; under pytest a -k expression")
     test.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    test.add_argument("--reuse", action="store_true",
+                      help="run the tests on --db, which already has the module, and keep it")
+    test.add_argument("--fast", action="store_true", help=f"leave out the browser tours ({BROWSER_TESTS})")
+    test.add_argument("--runner", choices=["pytest", "odoo"], default="pytest",
+                      help="pytest-odoo (default) or Odoo's own test runner")
     test.add_argument("--verbose", action="store_true")
+    test.add_argument("pytest_args", nargs="*", help="more pytest arguments, after --")
     test.set_defaults(func=cmd_test)
     run_p = sub.add_parser("run")
     run_p.add_argument("--db", default="tablet_loan_demo")

@@ -85,15 +85,19 @@ def _declared_encoding(content):
     return match.group(1).decode().upper() if match else "UTF-8"
 
 
+def _is_utf8(content):
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _read_xml(env, filename, content):
     encoding = _declared_encoding(content)
-    if encoding.replace("_", "-") not in ("UTF-8", "UTF8") and re.search(rb"[\xc0-\xdf][\x80-\xbf]", content):
-        try:
-            content.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        else:
-            raise ExportError(env._(
+    if (encoding.replace("_", "-") not in ("UTF-8", "UTF8") and re.search(rb"[\xc0-\xdf][\x80-\xbf]", content)
+            and _is_utf8(content)):
+        raise ExportError(env._(
                 "%(file)s declares the encoding %(encoding)s but its accented letters are written in UTF-8: "
                 "export it again from SIECLE without re-saving it in another program.",
                 file=filename, encoding=encoding))

@@ -10,11 +10,11 @@ class TabletChargeHeadDecisionMixin(models.AbstractModel):
     _name = "tablet.charge.head.decision.mixin"
     _description = "Head's Decision on an Unpaid Charge"
 
-    charge_id = fields.Many2one("tablet.charge", string="Charge", required=True, readonly=True,
+    charge_id = fields.Many2one("tablet.charge", required=True, readonly=True,
                                 default=lambda self: self.env.context.get("active_id"))
     currency_id = fields.Many2one(related="charge_id.currency_id")
     amount_due = fields.Monetary(related="charge_id.invoice_amount_residual", string="Amount Still Due")
-    reason = fields.Text(string="Reason", required=True,
+    reason = fields.Text(required=True,
                          help="Why the head decides so: it stays in the charge's chatter.")
 
     def _charge_to_decide(self):

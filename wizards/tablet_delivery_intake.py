@@ -68,14 +68,14 @@ class TabletDeliveryIntake(models.TransientModel):
         help="Collège whose stock receives the delivered tablets.",
     )
     partner_id = fields.Many2one("res.partner", string="Supplier", required=True, check_company=True)
-    purchase_date = fields.Date(string="Purchase Date", required=True, default=fields.Date.context_today)
+    purchase_date = fields.Date(required=True, default=fields.Date.context_today)
     unit_cost = fields.Float(string="Purchase Cost per Tablet", required=True)
     warranty_months = fields.Integer(
         string="Warranty (Months)", required=True, default=24,
         help="The warranty of each tablet ends this many months after the purchase date.",
     )
     default_model = fields.Char(
-        string="Default Model", help="Model of the tablets whose row gives none, or when the file has no model column.",
+        help="Model of the tablets whose row gives none, or when the file has no model column.",
     )
     purchase_id = fields.Many2one(
         "purchase.order", string="Purchase Order", check_company=True,
@@ -220,7 +220,7 @@ class TabletDeliveryIntake(models.TransientModel):
     def _column_labels(self):
         return {"serial_no": _("Serial Number"), "imei": _("IMEI"), "model": _("Model")}
 
-    def _parse_rows(self, rows):
+    def _parse_rows(self, rows):  # noqa: C901 - one check per column, all problems reported at once
         """Every problem of the file at once, with its row number as a spreadsheet shows it."""
         if not rows or not any(rows[0]):
             return [(1, _("The file has no header row. Expected row 1 to name the columns: "

@@ -16,7 +16,7 @@ class TabletDepartureWizard(models.TransientModel):
         [("leaving", "The user leaves the collège"),
          ("letter", "Registered letter from the user or legal representative"),
          ("department", "Decision of the Département")],
-        string="Reason", required=True, default="leaving",
+        required=True, default="leaving",
     )
     end_date = fields.Date(string="Loan Ends on", required=True, default=fields.Date.context_today,
                            help="The tablet is due back by this date, the user's last day of presence.")
@@ -47,7 +47,7 @@ class TabletDepartureWizard(models.TransientModel):
         if self.partner_ids:
             self.partner_ids.write({"leaving_date": self.end_date})
         reason = dict(self._fields["reason"]._description_selection(self.env))[self.reason]
-        drafts = self.loan_ids.filtered(lambda l: l.state == "draft")
+        drafts = self.loan_ids.filtered(lambda loan: loan.state == "draft")
         ended = self.loan_ids._end_on(self.end_date)
         for loan in ended:
             loan.message_post(body=_("The loan ends on %(date)s: %(reason)s. The tablet is due back by then.",

@@ -22,7 +22,7 @@ class TabletDeploymentWizard(models.TransientModel):
         default=lambda self: self.env.user.tablet_college_ids[:1],
     )
     school_year = fields.Char(
-        string="School Year", required=True, default=lambda self: school_year_of(fields.Date.context_today(self)),
+        required=True, default=lambda self: school_year_of(fields.Date.context_today(self)),
     )
     source = fields.Selection(
         [("class", "A class"), ("list", "Everyone on the validated list")],
@@ -107,7 +107,7 @@ class TabletDeploymentWizard(models.TransientModel):
         else:
             # Sorted by the database: sorting in Python would read every column of each person.
             people = Partner.with_context(active_test=False).search(
-                [("id", "in", user_list.line_ids.partner_id.ids)], order="name, id").with_context(self.env.context)
+                [("id", "in", user_list.line_ids.partner_id.ids)], order="name, id").with_env(self.env)
         equipped = self.env["tablet.loan"].search([
             ("borrower_id", "in", people.ids), ("state", "in", self.env["tablet.loan"]._open_states()),
         ]).borrower_id
@@ -182,7 +182,7 @@ class TabletDeploymentWizard(models.TransientModel):
         loans = self.env["tablet.loan"]._bulk_create_loans([{
             "borrower_id": person.id, "equipment_id": tablet.id, "college_id": self.college_id.id,
             "school_year": self.school_year, "date_start": self.date_start, "state": state,
-        } for person, tablet in zip(people, tablets)])
+        } for person, tablet in zip(people, tablets, strict=False)])
         what = self.school_class if self.source == "class" else _("the validated list")
         body = _("Rentrée deployment: %(count)s tablets lent to %(what)s on %(date)s.",
                  count=len(loans), what=what, date=self.date_start)

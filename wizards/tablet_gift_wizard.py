@@ -81,7 +81,7 @@ class TabletGiftWizardLine(models.TransientModel):
     _description = "End-of-3e Gift Line"
 
     wizard_id = fields.Many2one("tablet.gift.wizard", required=True, ondelete="cascade")
-    loan_id = fields.Many2one("tablet.loan", string="Loan", required=True)
+    loan_id = fields.Many2one("tablet.loan", required=True)
     # Read as the user, not as superuser (the default of related fields): a line a client points
     # at another collège's loan tells nothing of its pupil.
     borrower_id = fields.Many2one(related="loan_id.borrower_id", compute_sudo=False)

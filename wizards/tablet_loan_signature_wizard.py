@@ -29,14 +29,14 @@ class TabletLoanSignatureWizard(models.TransientModel):
     _name = "tablet.loan.signature.wizard"
     _description = "Record the Signature"
 
-    loan_id = fields.Many2one("tablet.loan", string="Loan", required=True, ondelete="cascade")
-    moment = fields.Selection(MOMENTS, string="Moment", required=True, compute="_compute_moment", store=True,
+    loan_id = fields.Many2one("tablet.loan", required=True, ondelete="cascade")
+    moment = fields.Selection(MOMENTS, required=True, compute="_compute_moment", store=True,
                               readonly=False, precompute=True)
     method = fields.Selection(
         [("screen", "Signed on screen"), ("paper", "Signed on paper (scanned copy)")],
-        string="Method", required=True, default="screen")
+        required=True, default="screen")
     one_representative_signs = fields.Boolean(
-        string="One Representative Signs", compute="_compute_one_signs", store=True, readonly=False,
+        compute="_compute_one_signs", store=True, readonly=False,
         precompute=True,
         help="One legal representative's signature is enough; otherwise every one of them signs.")
     signer_candidate_ids = fields.Many2many("res.partner", string="May Sign", compute="_compute_candidates")

@@ -23,10 +23,10 @@ class TabletReissueOverrideWizard(models.TransientModel):
         default=lambda self: self.env.user.tablet_college_ids[:1],
     )
     school_year = fields.Char(
-        string="School Year", required=True, default=lambda self: school_year_of(fields.Date.context_today(self)),
+        required=True, default=lambda self: school_year_of(fields.Date.context_today(self)),
     )
     borrower_id = fields.Many2one(
-        "res.partner", string="Borrower", required=True,
+        "res.partner", required=True,
         domain="[('college_id', '=', college_id), ('school_role', 'in', ('pupil', 'teacher', 'head', 'staff'))]",
     )
     # A draft prepared before the charge fell overdue gets the decision; otherwise a draft is made.
@@ -36,14 +36,14 @@ class TabletReissueOverrideWizard(models.TransientModel):
         domain="[('is_tablet', '=', True), ('college_id', '=', college_id), ('tablet_state', '=', 'stock')]",
     )
     date_start = fields.Date(string="Handed over on", default=fields.Date.context_today)
-    reason = fields.Text(string="Reason", required=True,
+    reason = fields.Text(required=True,
                          help="Why the tablet is lent although a charge of the family is unpaid.")
     blocking_reason = fields.Text(string="Unpaid Charges", compute="_compute_blocking_reason")
     @api.depends("borrower_id")
     def _compute_loan_id(self):
         drafts = self.env["tablet.loan"].search([("borrower_id", "in", self.borrower_id.ids), ("state", "=", "draft")])
         for wizard in self:
-            wizard.loan_id = drafts.filtered(lambda l: l.borrower_id == wizard.borrower_id)[:1]
+            wizard.loan_id = drafts.filtered(lambda loan: loan.borrower_id == wizard.borrower_id)[:1]
 
     @api.depends("borrower_id")
     def _compute_blocking_reason(self):

@@ -16,16 +16,16 @@ class TabletReturnWizard(models.TransientModel):
     date_return = fields.Date(string="Returned on", required=True, default=fields.Date.context_today)
     condition = fields.Selection(
         [("good", "Good working order"), ("worn", "Worn but working"), ("damaged", "Damaged")],
-        string="Condition", required=True, default="good",
+        required=True, default="good",
         help="A damaged tablet waits out of order at the collège, and an incident is opened from the return.",
     )
-    powers_on = fields.Boolean(string="Powers On", default=True,
+    powers_on = fields.Boolean(default=True,
                                help="A tablet that does not power on opens a failure incident from the return.")
     mdm_released = fields.Boolean(string="Released from the MDM", default=True,
                                   help="Released from the pupil's profile in the Département's MDM.")
-    cover_returned = fields.Boolean(string="Cover Returned", default=True)
-    charger_returned = fields.Boolean(string="Charger Returned", default=True)
-    cable_returned = fields.Boolean(string="Cable Returned", default=True)
+    cover_returned = fields.Boolean(default=True)
+    charger_returned = fields.Boolean(default=True)
+    cable_returned = fields.Boolean(default=True)
     data_wiped = fields.Boolean(string="Data Erased", default=True,
                                 help="All data on the tablet is erased; there is no backup.")
     data_wiped_date = fields.Date(string="Data Erased on", default=fields.Date.context_today)

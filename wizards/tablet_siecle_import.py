@@ -13,8 +13,7 @@ from odoo.tools.translate import LazyTranslate
 from ..models.relation_guard import check_link_targets
 from ..models.school_year import check_school_year, school_year_of
 from ..models.tablet_workflow_mixin import tablet_action
-from .siecle_files import (LEGAL_REPRESENTATIVE, STAFF_ROLES, ExportError, mef_level, parse_date, person_name,
-                           read_files)
+from .siecle_files import LEGAL_REPRESENTATIVE, STAFF_ROLES, ExportError, mef_level, parse_date, person_name, read_files
 
 _lt = LazyTranslate(__name__)
 MAX_LISTED = 50
@@ -42,25 +41,25 @@ class TabletSiecleImport(models.TransientModel):
         "res.partner", string="Collège", domain=[("is_college", "=", True)],
         help="The collège whose files these are: the files must carry its UAI.")
     school_year = fields.Char(
-        string="School Year", required=True, default=lambda self: school_year_of(fields.Date.context_today(self)),
+        required=True, default=lambda self: school_year_of(fields.Date.context_today(self)),
         help="The school year of the files, e.g. 2026-2027: SIECLE writes the year it starts (2026).")
-    file_1 = fields.Binary(string="File 1", attachment=False,
+    file_1 = fields.Binary(attachment=False,
                            help="ElevesSansAdresses.xml or ExportXML_ElevesSansAdresses.zip (pupils, classes).")
     filename_1 = fields.Char(string="File Name 1")
-    file_2 = fields.Binary(string="File 2", attachment=False,
+    file_2 = fields.Binary(attachment=False,
                            help="ResponsablesAvecAdresses.xml or its ZIP (legal representatives).")
     filename_2 = fields.Char(string="File Name 2")
-    file_3 = fields.Binary(string="File 3", attachment=False,
+    file_3 = fields.Binary(attachment=False,
                            help="Nomenclature.xml or its ZIP (levels of the MEF codes); optional.")
     filename_3 = fields.Char(string="File Name 3")
-    file_4 = fields.Binary(string="File 4", attachment=False,
+    file_4 = fields.Binary(attachment=False,
                            help="STS-web's sts_emp_<UAI>_<year>.xml or its ZIP (teachers and staff); optional.")
     filename_4 = fields.Char(string="File Name 4")
     archive = fields.Binary(
         string="Archive of Many Collèges", attachment=False,
         help="For the Département: one ZIP holding the exports of many collèges (each file as XML or ZIP, in "
              "folders or not). Each collège is imported in its own batch, all or nothing.")
-    archive_name = fields.Char(string="Archive Name")
+    archive_name = fields.Char()
     state = fields.Selection([("files", "Files"), ("preview", "Preview")], string="Step", default="files",
                              required=True, readonly=True)
     arrival_count = fields.Integer(string="Arrivals", readonly=True)
@@ -69,8 +68,8 @@ class TabletSiecleImport(models.TransientModel):
     representative_count = fields.Integer(string="Legal Representatives", readonly=True)
     staff_count = fields.Integer(string="Teachers and Staff", readonly=True)
     blocking = fields.Boolean(string="Blocking Problems", readonly=True)
-    problems = fields.Text(string="Problems", readonly=True)
-    left_out = fields.Text(string="Left Out", readonly=True)
+    problems = fields.Text(readonly=True)
+    left_out = fields.Text(readonly=True)
 
     @api.model
     def default_get(self, fields_list):

@@ -122,7 +122,7 @@ class MailThread(models.AbstractModel):
         SafeMail = self.env["mail.mail"].sudo().with_context(clean_context(self.env.context))
         batch_size = int(self.env["ir.config_parameter"].sudo().get_param("mail.batch_size")) or 50
         mail_values, mail_recipients = [], []
-        for (record, pids, _subject, _body), message, msg_vals in zip(notices, messages, vals_list):
+        for (record, pids, _subject, _body), message, msg_vals in zip(notices, messages, vals_list, strict=False):
             record = record.with_env(self.env)
             per_record = data.get(record.id, {})
             recipients = [per_record[pid] for pid in pids if pid in per_record and pid != real_author_id
@@ -152,7 +152,7 @@ class MailThread(models.AbstractModel):
             "author_id": message.author_id.id, "is_read": True, "mail_mail_id": email.id,
             "mail_message_id": message.id, "notification_status": "ready", "notification_type": "email",
             "res_partner_id": pid,
-        } for email, (message, recipient_ids) in zip(emails, mail_recipients) for pid in recipient_ids])
+        } for email, (message, recipient_ids) in zip(emails, mail_recipients, strict=False) for pid in recipient_ids])
         # Sent after the commit as `message_notify` sends its own; past Odoo's limit, by the mail queue.
         limit = int(self.env["ir.config_parameter"].sudo().get_param("mail.mail.force.send.limit", 100))
         test_mode = getattr(threading.current_thread(), "testing", False)

@@ -14,7 +14,13 @@ from .payment_settings import PAYMENT_DAYS_DEFAULT, check_payment_settings, norm
 from .relation_guard import check_link_targets, check_link_targets_many
 from .tablet_workflow_mixin import in_action, tablet_action
 from .utils import (
-    EMAIL_ADDRESS_SQL, NameReplacer, check_access_sql, check_input, count_by, email_addresses, id_array,
+    EMAIL_ADDRESS_SQL,
+    NameReplacer,
+    check_access_sql,
+    check_input,
+    count_by,
+    email_addresses,
+    id_array,
     window_action,
 )
 
@@ -675,7 +681,7 @@ class ResPartner(models.Model):
         # Which of these columns did hold something: only their dependents need computing again.
         self.env.cr.execute(SQL("SELECT %s FROM res_partner WHERE id = ANY(%s)", SQL(", ").join(
             SQL("bool_or(%s IS NOT NULL)", SQL.identifier(fname)) for fname in erased), id_array(self.ids)))
-        erased_filled = [fname for fname, filled in zip(erased, self.env.cr.fetchone()) if filled]
+        erased_filled = [fname for fname, filled in zip(erased, self.env.cr.fetchone(), strict=False) if filled]
         # Computed columns whose value, once the identity is gone, is known: written here too.
         derived = {"complete_name": name, "email_normalized": SQL("NULL"), "phone_sanitized": SQL("NULL")}
         derived = {fname: value for fname, value in derived.items()

@@ -179,7 +179,7 @@ class TabletXlsxReport(models.AbstractModel):
                 sheet.write(row, col, value, cell_format)
 
     @staticmethod
-    def _stream_row(sheet, row, cells):
+    def _stream_row(sheet, row, cells):  # noqa: C901 - one branch per cell type xlsxwriter writes, in its order
         """Write row `row` of `cells` as `<row>` XML into the row file of a constant_memory sheet,
         as xlsxwriter's `write_*` then `_write_single_row` would, and keep its bookkeeping (the
         row written so far, the sheet's dimensions). Returns False, having written nothing, for

@@ -432,7 +432,7 @@ class Bench:
                 cr.commit()
                 return given
         m = self.measured(work)
-        line = self.record(f"End-of-3e gift (wizard per collège, as head)", m["value"], m, floor_s,
+        line = self.record("End-of-3e gift (wizard per collège, as head)", m["value"], m, floor_s,
                            f"queries for 10 / 60 pupils {q[0]} / {q[1]}; floor of the two UPDATEs alone "
                            f"{updates_s:.3f}s ({m['seconds'] / updates_s:.1f}×)")
         self.check("End-of-3e gift for 10,000 pupils < 30 s", m["seconds"] < 30 and m["value"] >= quota,

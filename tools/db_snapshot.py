@@ -97,6 +97,6 @@ def snapshot(cr, filestore):
         if numeric:
             cr.execute("SELECT {} FROM \"{}\" {}".format(
                 ", ".join(f'round(COALESCE(sum("{c}"), 0)::numeric, 4)::text' for c in numeric), table, where))
-            for name, total in zip(numeric, cr.fetchone()):
+            for name, total in zip(numeric, cr.fetchone(), strict=False):
                 sums[f"{table}.{name}"] = total
     return {"tables": tables, "sums": sums, "row_counts": row_counts(cr), "attachments": attachments(cr, filestore)}

@@ -142,10 +142,10 @@ def build_database(args):
     registry = bench.load_odoo(args.db)
 
     def build():
-        from odoo import SUPERUSER_ID, api
-
         import bench_data
         import loadtest_data
+
+        from odoo import SUPERUSER_ID, api
         plan = bench_data.Plan(args.scale)
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -399,7 +399,7 @@ def request_table(samples, seconds):
                      "p50": percentile(times, .5), "p95": percentile(times, .95), "p99": percentile(times, .99),
                      "rate": len(times) / seconds if seconds else 0})
     kinds = {}
-    for name, kind, ms, ok in samples:
+    for _name, kind, ms, _ok in samples:
         kinds.setdefault(kind, []).append(ms / 1000)
     return rows, {kind: sorted(times) for kind, times in kinds.items()}
 

@@ -538,7 +538,7 @@ def differences(a, b, path=""):
     if isinstance(a, list):
         if len(a) != len(b):
             return [path]
-        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{path}[{i}]")]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=False)) for d in differences(x, y, f"{path}[{i}]")]
     return [] if a == b else [path]
 
 

@@ -341,7 +341,7 @@ def run_tests(checks, db, tags):
     log = BUILD / f"upgrade-{db}-tests.log"
     rc, _problems = run_odoo(odoo_env.link_addon().parent, db, "--test-tags", tags, log=log)
     runs = [tuple(map(int, m)) for m in re.findall(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests", log.read_text())]
-    failed, errors, total = (sum(col) for col in zip(*runs)) if runs else (0, 0, 0)
+    failed, errors, total = (sum(col) for col in zip(*runs, strict=False)) if runs else (0, 0, 0)
     ok = rc == 0 and runs and failed == errors == 0 and total > 0
     checks.check(bool(ok), f"the suite's {tags} on the upgraded database",
                  f"{failed} failed, {errors} error(s) of {total} tests (rc={rc}), see {log}")

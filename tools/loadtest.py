@@ -10,7 +10,7 @@
    gevent (longpolling) port, CPU/real time and memory limits per worker. With `--replica`,
    a streaming replica of the local cluster (tools/replica.py) serves the read-only requests
    (`--db_replica_host/port`).
-3. Locust (in its own virtualenv build/.venv-loadtest, created when missing) runs the scripted
+3. Locust (in its own virtualenv ~/.cache/tablet_loan/venv-loadtest, created when missing) runs the scripted
    users of tools/locustfile.py against the web client's JSON routes; every user's work is
    bounded and the run is bounded in time (`--duration`).
 4. Per request type: count, errors, p50/p95/p99, throughput; per role the work done; the RSS of
@@ -44,7 +44,9 @@ import odoo_env  # noqa: E402
 
 ROOT = odoo_env.ROOT
 BUILD = odoo_env.BUILD
-VENV = BUILD / ".venv-loadtest"
+# Outside the checkout: Odoo's translation export reads every .py file under the addon, a
+# virtualenv's libraries included.
+VENV = odoo_env.ADDONS.parent / "venv-loadtest"
 LOCUST = "locust>=2.20,<3"
 HOST = "127.0.0.1"  # the only host this tool ever targets
 TEMPLATE_PREFIX = "tablet_loan_loadtest_tpl_"
@@ -67,7 +69,7 @@ def ensure_locust():
     locust = VENV / "bin" / "locust"
     if locust.exists():
         return locust
-    say(f"creating {VENV.relative_to(ROOT)} with {LOCUST}")
+    say(f"creating {VENV} with {LOCUST}")
     subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     res = subprocess.run([str(VENV / "bin" / "python"), "-m", "pip", "install", "-q", LOCUST])
     if res.returncode or not locust.exists():

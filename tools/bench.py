@@ -20,7 +20,6 @@ import argparse
 import base64
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -1033,16 +1032,7 @@ def machine_description(registry):
     with registry.cursor() as cr:
         cr.execute("SHOW server_version")
         pg = cr.fetchone()[0]
-    with open("/proc/meminfo") as meminfo:
-        ram = int(meminfo.readline().split()[1]) / 2**20
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return (f"{os.cpu_count()} cores ({cpu}), {ram:.0f} GB RAM, PostgreSQL {pg}, "
-            f"Python {platform.python_version()}")
+    return odoo_env.machine_description(pg)
 
 
 def main():

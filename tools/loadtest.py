@@ -27,7 +27,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import shutil
 import signal
 import statistics
@@ -478,16 +477,7 @@ def invariants(db, plan, counts, since, sign):
 
 
 def machine():
-    with open("/proc/meminfo") as meminfo:
-        ram = int(meminfo.readline().split()[1]) / 2**20
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    pg = odoo_env.psql("postgres", "SHOW server_version").stdout.strip()
-    return f"{os.cpu_count()} cores ({cpu}), {ram:.0f} GB RAM, PostgreSQL {pg}, Python {platform.python_version()}"
+    return odoo_env.machine_description(odoo_env.psql("postgres", "SHOW server_version").stdout.strip())
 
 
 def markdown(args, ctx):

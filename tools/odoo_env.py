@@ -265,6 +265,21 @@ def check_wkhtmltopdf():
     return ok
 
 
+def machine_description(pg_version):
+    """The machine a measurement ran on, for the tables of the README (bench, load test)."""
+    import platform
+    with open("/proc/meminfo") as meminfo:
+        ram = int(meminfo.readline().split()[1]) / 2**20
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return (f"{os.cpu_count()} cores ({cpu}), {ram:.0f} GB RAM, PostgreSQL {pg_version}, "
+            f"Python {platform.python_version()}")
+
+
 def link_addon():
     ADDONS.mkdir(parents=True, exist_ok=True)
     link = ADDONS / MODULE
@@ -340,6 +355,12 @@ def install_module(db, log_path):
     cmd = odoo_cmd(db, "-i", MODULE, "--stop-after-init", "--load-language", "fr_FR",
                    "--http-port", str(free_port()), "--log-level", "warn",
                    "--max-cron-threads", "0", "--workers", "0")
+    return stream_odoo(cmd, log_path)
+
+
+def stream_odoo(cmd, log_path, on_line=None):
+    """Run Odoo, its output into `log_path`; the module's problems (ERROR, CRITICAL, its warnings)
+    echoed at once and returned with the exit code. `on_line(line)` sees every other line."""
     problems = []
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -348,6 +369,8 @@ def install_module(db, log_path):
             if PROBLEM.match(line):
                 problems.append(line.rstrip())
                 print(line, end="", flush=True)
+            elif on_line:
+                on_line(line)
         return proc.wait(), problems
 
 
@@ -486,22 +509,18 @@ def cmd_test_odoo(args):
                    "--load-language", "fr_FR", "--http-port", str(free_port()),
                    "--log-level", "test", "--max-cron-threads", "0", "--workers", "0")
     say(f"installing {MODULE} in a fresh database {db} and running its tests (log: {log_path})")
-    problems, summary = [], None
+    summaries = []
+
+    def on_line(line):
+        if args.verbose or " tablet_loan" in line and ("FAIL" in line or "ERROR" in line):
+            print(line, end="", flush=True)
+        match = SUMMARY.search(line)
+        if match:
+            summaries.append(tuple(int(g) for g in match.groups()))
     started = time.time()
     try:
-        with open(log_path, "w") as log:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            for line in proc.stdout:
-                log.write(line)
-                if PROBLEM.match(line):
-                    problems.append(line.rstrip())
-                    print(line, end="", flush=True)
-                elif args.verbose or " tablet_loan" in line and ("FAIL" in line or "ERROR" in line):
-                    print(line, end="", flush=True)
-                match = SUMMARY.search(line)
-                if match:
-                    summary = tuple(int(g) for g in match.groups())
-            rc = proc.wait()
+        rc, problems = stream_odoo(cmd, log_path, on_line)
+        summary = summaries[-1] if summaries else None
     finally:
         if not args.keep:
             drop_db(db)

@@ -1038,7 +1038,7 @@ class TabletLoan(models.Model):
         today = fields.Date.context_today(self)
         referents = self._referent_users(overdue.college_id)
         model_id = self.env["ir.model"]._get_id(self._name)
-        by_user, vals_list, partner_of = defaultdict(lambda: defaultdict(list)), [], {}
+        by_user, vals_list = defaultdict(lambda: defaultdict(list)), []
         for loan in overdue:
             user = referents.get(loan.college_id.id) or loan.convention_id.user_id or self.env.user
             summary = _("Tablet of %(borrower)s not returned (due %(date)s)", borrower=loan.borrower_id.name,
@@ -1049,17 +1049,16 @@ class TabletLoan(models.Model):
                 "date_deadline": today, "user_id": user.id,
             })
             by_user[user][loan.college_id].append(summary)
-            partner_of[loan.id] = user.partner_id.id
-        # The référents follow the loans of their activities in one statement, not one assignee at a time.
-        followed_by = self._tablet_follow(partner_of)
-        self.env["mail.activity"].with_context(mail_activity_quick_update=True, **followed_by).create(vals_list)
-        # One notice per collège to its référent, all the collèges' notices sent in one batch.
-        self.env["res.partner"]._tablet_notify_batch([
-            (college, user.partner_id.ids,
-             self.env._("%(count)s tablets not returned on time at %(college)s", count=len(summaries),
-                        college=college.name),
-             Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % line for line in summaries))
-            for user, per_college in by_user.items() for college, summaries in per_college.items()])
+        # mail.activity.create subscribes the assignees one référent at a time (Odoo batches by user).
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
+        for user, colleges in by_user.items():
+            for college, summaries in colleges.items():
+                college.message_notify(
+                    partner_ids=user.partner_id.ids,
+                    subject=self.env._("%(count)s tablets not returned on time at %(college)s",
+                                       count=len(summaries), college=college.name),
+                    body=Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % line for line in summaries),
+                )
 
     def _remind_custody_missing(self):
         """R13: the référent follows up each pupil who did not hand the tablet in for the summer."""

@@ -1,4 +1,5 @@
 import hashlib
+import logging
 from collections import Counter, defaultdict
 from datetime import datetime
 
@@ -14,6 +15,8 @@ from .res_partner import COLLEGE_MEMBER_ROLES
 from .school_year import check_school_year, school_year_of
 from .tablet_workflow_mixin import ALL_FIELDS, as_action, tablet_action
 from .utils import bulk_update, bulk_write, check_access_sql, read_columns
+
+_logger = logging.getLogger(__name__)
 
 OPEN_STATES = ("draft", "active", "custody")
 # Loans whose tablet may be given at the end of 3e (R17): with the pupil, or returned in good
@@ -63,7 +66,7 @@ class TabletLoan(models.Model):
     # Written by the return wizard, the erasure and the gift only (R15, R16, R17).
     # The head's override of an overdue family charge is the override wizard's (issue 14).
     _tablet_action_fields = (*CHECKLIST, "data_wiped_date", "donated_date", "reissue_override_reason",
-                             "signed_contract_id", "signed_return_id")
+                             "signed_contract_id", "signed_return_id", "signed_copy_due")
     _tablet_frozen_fields = {"active": HANDED_OVER, "custody": HANDED_OVER, "returned": RETURNED,
                              "closed": ALL_FIELDS, "donated": ALL_FIELDS}
 
@@ -127,6 +130,14 @@ class TabletLoan(models.Model):
         ondelete="set null",
         help="The contract rendered again once the return is signed, with both moments' signatures, "
              "or its scanned paper copy.",
+    )
+    # Rendering a contract takes wkhtmltopdf seconds: the signature is recorded at once and the
+    # copy rendered by the scheduled action right after (or at once, on the desk's request).
+    signed_copy_due = fields.Selection(
+        [("handover", "Hand-over Contract"), ("return", "Return Contract")], string="Signed Copy Being Prepared",
+        readonly=True, copy=False, index="btree_not_null",
+        help="The signatures of this moment are complete: its signed copy is being rendered and will be "
+             "attached to the loan in a few moments.",
     )
     home_use_allowed = fields.Boolean(
         string="Home Use", compute="_compute_home_use_allowed", store=True,
@@ -931,8 +942,57 @@ class TabletLoan(models.Model):
             signed_on = fields.Date.context_today(self, first.signed_at)
             self._write_state({"signed_by_id": first.signer_id.id, "signed_date": signed_on})
         if not self._signatures_missing(moment):
-            self._keep_signed_copy(moment, scan, scan_name)
+            if scan is not None:
+                self._keep_signed_copy(moment, scan, scan_name)
+            else:
+                self._queue_signed_copy(moment)
         return records
+
+    def _queue_signed_copy(self, moment):
+        """The copy is rendered after the request, by the scheduled action: a family's signature at
+        the desk does not wait for wkhtmltopdf, nor do the other users' requests behind it."""
+        self.ensure_one()
+        fname = "signed_contract_id" if moment == "handover" else "signed_return_id"
+        if self[fname] or self.signed_copy_due == moment:
+            raise UserError(_("%(loan)s already has its signed copy (%(file)s): it is kept as it is.",
+                              loan=self.display_name, file=self[fname].name or self._description_due()))
+        if self.signed_copy_due:
+            # The other moment's copy, still waiting: kept first, so that each shows its own signatures.
+            self._keep_signed_copy(self.signed_copy_due)
+        self._write_state({"signed_copy_due": moment})
+        self.env.ref("tablet_loan.ir_cron_tablet_signed_copies")._trigger()
+
+    def _description_due(self):
+        return dict(self._fields["signed_copy_due"]._description_selection(self.env)).get(self.signed_copy_due, "")
+
+    @api.model
+    def _cron_keep_signed_copies(self, limit=20):
+        """Render the signed copies waiting, oldest first, a few per run; the scheduler runs again
+        (committing in between) while some remain. A copy that fails to render is logged and
+        left waiting for the next run."""
+        loans = self.search([("signed_copy_due", "!=", False)], order="id", limit=limit)
+        done = 0
+        for loan in loans:
+            try:
+                with self.env.cr.savepoint():
+                    loan.with_company(loan.company_id)._keep_signed_copy(loan.signed_copy_due)
+                done += 1
+            except Exception:  # noqa: BLE001 - one copy that fails does not hold the others back
+                _logger.exception("Signed copy of loan %s not rendered; retried at the next run", loan.id)
+        remaining = self.search_count([("signed_copy_due", "!=", False), ("id", ">", loans[-1:].id or 0)])
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    @tablet_action(*LOAN_ACTORS)
+    def action_keep_signed_copy(self):
+        """At the desk, when the family waits for its copy: rendered now rather than by the
+        scheduled action."""
+        # The user's own rights on the loan (record rules), as the signature wizard checks them.
+        self.check_access("write")
+        for loan in self:
+            if not loan.signed_copy_due:
+                raise UserError(_("%s has no signed copy waiting to be prepared.", loan.display_name))
+            loan._keep_signed_copy(loan.signed_copy_due)
+        return True
 
     def _keep_signed_copy(self, moment, content=None, filename=None):
         """Render the contract with its signatures once (or keep the scan) as a file of the loan,
@@ -953,7 +1013,10 @@ class TabletLoan(models.Model):
         attachment = self.env["ir.attachment"].create({
             "name": filename or f"{title} {self._reference()}", "raw": content,
             "res_model": self._name, "res_id": self.id})
-        self._write_state({fname: attachment.id})
+        vals = {fname: attachment.id}
+        if self.signed_copy_due == moment:
+            vals["signed_copy_due"] = False
+        self._write_state(vals)
         self.message_post(body=_("%(title)s kept: %(file)s, SHA-256 %(digest)s.", title=title,
                                  file=attachment.name, digest=hashlib.sha256(content).hexdigest()),
                           attachment_ids=attachment.ids)

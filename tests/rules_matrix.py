@@ -302,6 +302,12 @@ class RulesFixtures:
     def _signed_in_place(self):
         loan = self._loan(self.pupils[0], self.tablets[0])
         self._wizard("tablet.loan.signature.wizard", self._signature_vals(loan)).action_confirm()
+        self.env["tablet.loan"]._cron_keep_signed_copies()
+        return loan
+
+    def _signed_copy_due(self):
+        loan = self._loan(self.pupils[0], self.tablets[0])
+        self._wizard("tablet.loan.signature.wizard", self._signature_vals(loan)).action_confirm()
         return loan
 
     def _signature_wizard(self):
@@ -589,6 +595,7 @@ class RulesFixtures:
         ("tablet.loan", "active"): _loan_fixture("active"),
         ("tablet.loan", "active, signed"): _loan_fixture("active", signed=True),
         ("tablet.loan", "active, signed in place"): _signed_in_place,
+        ("tablet.loan", "active, signed copy due"): _signed_copy_due,
         ("tablet.loan.signature.wizard", "active loan"): _signature_wizard,
         ("tablet.loan", "active, teacher"): lambda self: self._loan(self.teacher, self.tablets[0]),
         ("tablet.loan", "custody"): _loan_fixture("custody"),
@@ -771,6 +778,7 @@ class RulesFixtures:
         ("tablet.loan", "signed_by_id"): lambda self, record: self.rep2.id,
         ("tablet.loan", "signed_contract_id"): _spare_attachment,
         ("tablet.loan", "signed_return_id"): _spare_attachment,
+        ("tablet.loan", "signed_copy_due"): lambda self, record: "return",
         ("maintenance.equipment", "cost"): lambda self, record: 350.0,
         ("maintenance.equipment", "exit_incident_id"): lambda self, record: self.spare_incident.id,
         ("maintenance.equipment", "asset_id"): lambda self, record: self._spare_asset().id,

@@ -96,6 +96,8 @@ class TestConventionModels(TabletLoanCase):
             self._sign(loan, representative)
         seen["state_after_handover"] = loan.state
         seen["home_use"] = loan.home_use_allowed
+        # Handed over above on the signatures alone (Isère): the copy is rendered right after.
+        self.env["tablet.loan"]._cron_keep_signed_copies()
         self.assertTrue(loan.signed_contract_id, "the signed contract is kept")
         # Summer custody (R13), the same under both.
         loan.with_user(self.referent_alpha).action_custody()

@@ -63,7 +63,14 @@ class TestLoanSignature(TabletLoanCase, HttpCase):
             form.signer_2_id = self.env["res.partner"]
         for name, value in vals.items():
             setattr(form, name, value)
-        return form.save().action_confirm()
+        result = form.save().action_confirm()
+        self._render_copies()
+        return result
+
+    def _render_copies(self):
+        """What the scheduled action does right after the signature's request (triggered by it)."""
+        self.env["tablet.loan"].with_context(force_report_rendering=True)._cron_keep_signed_copies()
+        self.env.invalidate_all()
 
     def _unchanged(self, loan):
         loan.invalidate_recordset()
@@ -82,8 +89,17 @@ class TestLoanSignature(TabletLoanCase, HttpCase):
         self.assertFalse(form.one_representative_signs)
         form.signature_1 = drawn_signature(1)
         form.signature_2 = drawn_signature(2)
+        triggers = self.env["ir.cron.trigger"].search_count([])
         form.save().action_confirm()
         loan = self.loan
+        # The request records the signatures; the copy is rendered right after, by the scheduled action.
+        self.assertEqual(loan.signed_copy_due, "handover")
+        self.assertFalse(loan.signed_contract_id)
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([
+            ("cron_id", "=", self.env.ref("tablet_loan.ir_cron_tablet_signed_copies").id)]), 1)
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([]), triggers + 1)
+        self._render_copies()
+        self.assertFalse(loan.signed_copy_due)
         self.assertEqual(loan.signature_ids.signer_id, self.rep_alpha | self.second_rep)
         self.assertEqual(set(loan.signature_ids.mapped("staff_user_id")), {self.referent_alpha})
         self.assertEqual(loan.signed_by_id, self.rep_alpha)
@@ -115,6 +131,7 @@ class TestLoanSignature(TabletLoanCase, HttpCase):
         self.assertEqual(form.signer_1_id, self.second_rep, "only who has not signed is proposed")
         form.signature_1 = drawn_signature(3)
         form.save().action_confirm()
+        self._render_copies()
         self.assertTrue(self.loan.signed_contract_id)
         self.assertEqual(len(self.loan.signature_ids), 2)
 
@@ -129,6 +146,7 @@ class TestLoanSignature(TabletLoanCase, HttpCase):
         self.assertEqual(form.signer_1_id, self.teacher_alpha)
         form.signature_1 = drawn_signature()
         form.save().action_confirm()
+        self._render_copies()
         self.assertEqual(self.teacher_loan.signed_by_id, self.teacher_alpha)
         self.assertTrue(self.teacher_loan.signed_contract_id)
 
@@ -249,6 +267,7 @@ class TestLoanSignature(TabletLoanCase, HttpCase):
         form.signature_1 = drawn_signature(4)
         form.signature_2 = drawn_signature(5)
         form.save().action_confirm()
+        self._render_copies()
         self.assertTrue(self.loan.signed_return_id.raw.startswith(b"%PDF"))
         self.assertNotEqual(self.loan.signed_return_id, self.loan.signed_contract_id)
         self.assertEqual(self.loan.signature_ids.mapped("moment").count("return"), 2)
@@ -300,6 +319,23 @@ class TestLoanSignature(TabletLoanCase, HttpCase):
         name, message = execute_kw(self, users["referent"], WIZARD, "action_confirm", [[wizard_id]])
         self.assertEqual(name, "ok", message)
         self.loan.invalidate_recordset()
+        self.assertEqual(self.loan.signed_copy_due, "handover")
+        # Nobody marks the copy as prepared, nor asks for it without the role; the référent may.
+        with mute_logger("odoo.http"):
+            for login in ("referent", "accountant"):
+                name, _message = execute_kw(self, users[login], "tablet.loan", "write",
+                                            [[self.loan.id], {"signed_copy_due": False}])
+                self.assertEqual(name, "odoo.exceptions.AccessError", login)
+            name, _message = execute_kw(self, users["accountant"], "tablet.loan", "action_keep_signed_copy",
+                                        [[self.loan.id]])
+            self.assertEqual(name, "odoo.exceptions.AccessError")
+        self.loan.invalidate_recordset()
+        self.assertEqual(self.loan.signed_copy_due, "handover")
+        name, message = execute_kw(self, users["referent"], "tablet.loan", "action_keep_signed_copy",
+                                   [[self.loan.id]])
+        self.assertEqual(name, "ok", message)
+        self.loan.invalidate_recordset()
+        self.assertFalse(self.loan.signed_copy_due)
         pdf = self.loan.signed_contract_id
         self.assertTrue(pdf)
         checksum = pdf.checksum

@@ -405,6 +405,23 @@ def request_table(samples, seconds):
     return rows, {kind: sorted(times) for kind, times in kinds.items()}
 
 
+def _all(conn, sql, params=()):
+    with conn.cursor() as cr:
+        cr.execute(sql, params)
+        return cr.fetchall()
+
+
+def wait_for_signed_copies(db, since, limit=240):
+    """Seconds until no signed copy of the run waits for the cron worker (bounded: `limit`)."""
+    start = time.monotonic()
+    while True:
+        waiting = odoo_env.psql(db, "SELECT count(*) FROM tablet_loan WHERE signed_copy_due IS NOT NULL "
+                                    f"AND create_date >= '{since}'").stdout.strip()
+        if waiting in ("0", "") or time.monotonic() - start > limit:
+            return round(time.monotonic() - start, 1)
+        time.sleep(2)
+
+
 def invariants(db, plan, counts, since, sign):
     """The database after the run: (label, ok, measured) checks."""
     import psycopg2
@@ -453,6 +470,18 @@ def invariants(db, plan, counts, since, sign):
                    signatures == signed == counts["signatures"] == wanted,
                    f"{signatures} in the database on {signed} loans, {counts['signatures']} reported, "
                    f"{wanted} wanted ({sign} per class)"))
+    kept, waiting = (one(f"""SELECT count(*) FROM tablet_loan WHERE create_date >= %s AND {cond}""", [since])
+                     for cond in ("signed_contract_id IS NOT NULL", "signed_copy_due IS NOT NULL"))
+    lags = [row[0] for row in _all(conn, """
+        SELECT extract(epoch FROM a.create_date - max(s.create_date)) FROM tablet_loan l
+          JOIN ir_attachment a ON a.id = l.signed_contract_id
+          JOIN tablet_loan_signature s ON s.loan_id = l.id AND s.moment = 'handover'
+         WHERE l.create_date >= %s GROUP BY l.id, a.create_date ORDER BY 1""", [since])]
+    checks.append(("every signed contract's copy rendered by the cron worker after the run, none doubled",
+                   kept == signed and not waiting,
+                   f"{kept} copies for {signed} loans signed, {waiting} waiting "
+                   f"{counts.get('copies_wait', 0)} s after the run; signature to copy p50 "
+                   f"{percentile(lags, .5):.1f} s, p95 {percentile(lags, .95):.1f} s"))
     decided = one("""SELECT count(*) FROM tablet_incident WHERE state = 'decided' AND write_date >= %s""", [since])
     checks.append(("incidents decided = incidents waiting",
                    decided == counts["incidents_decided"] == expected["incidents_to_decide"],
@@ -578,6 +607,8 @@ def main():
             replica_tool("reset-stats", "--db", args.db, "--replica-port", str(replica[1]))
         sampler.start()
         samples, counts, seconds = run_locust(args, locust, plan, args.port, roles)
+        # The signed copies are rendered by the cron worker after the signatures' requests.
+        counts["copies_wait"] = wait_for_signed_copies(args.db, since)
         if replica:
             replica_stats = json.loads(replica_tool("stats", "--db", args.db, "--replica-port", str(replica[1])))
     finally:

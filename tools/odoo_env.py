@@ -376,6 +376,8 @@ def stream_odoo(cmd, log_path, on_line=None):
 
 def tags_to_keywords(tags):
     """Odoo's --test-tags (/tablet_loan:TestX,/tablet_loan:TestY.test_z) as a pytest -k expression."""
+    if "/" not in tags and ":" not in tags:
+        return tags  # already a -k expression: "TestLoanSignature or TestFrench"
     terms = []
     for tag in filter(None, (t.strip() for t in tags.split(","))):
         spec = tag.split(":", 1)[1] if ":" in tag else tag.lstrip("/").partition("/")[2] or ""

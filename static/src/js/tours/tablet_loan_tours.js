@@ -414,6 +414,16 @@ registry.category("web_tour.tours").add("tablet_loan_signature_tour", {
             trigger: ".o_form_view .o_field_widget[name='home_use_allowed'] input:checked",
         },
         {
+            // Rendered after the request by the scheduled action; the family at the desk need not wait.
+            content: "the signed copy is being prepared",
+            trigger: ".o_form_view .o_field_widget[name='signed_copy_due']",
+        },
+        {
+            content: "prepare it now, the family is waiting",
+            trigger: ".o_form_view button[name='action_keep_signed_copy']",
+            run: "click",
+        },
+        {
             content: "the signed contract is kept on the loan",
             trigger: ".o_form_view .o_field_widget[name='signed_contract_id']:contains(PRET-)",
         },

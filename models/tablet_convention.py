@@ -509,12 +509,20 @@ class TabletConvention(models.Model):
         soon -= self.browse(reminded.mapped("res_id"))
         if soon:
             model_id = self.env["ir.model"]._get_id(self._name)
-            self.env["mail.activity"].create([{
-                "res_model_id": model_id, "res_id": convention.id, "activity_type_id": activity_type.id,
-                "summary": _("Renew the convention of %s", convention.college_id.name),
-                "note": activity_type.default_note, "automated": True,
-                "date_deadline": convention.date_end, "user_id": (convention.user_id or self.env.user).id,
-            } for convention in soon])
+            # In the assignee's language, read once (`_()` without a language in the context, as
+            # in a scheduled action, asks the database for the user's each time).
+            default_lang = self.env.lang or self.env["res.users"].context_get().get("lang")
+            vals_list = []
+            for convention in soon:
+                user = convention.user_id or self.env.user
+                vals_list.append({
+                    "res_model_id": model_id, "res_id": convention.id, "activity_type_id": activity_type.id,
+                    "summary": self.with_context(lang=user.lang or default_lang).env._(
+                        "Renew the convention of %s", convention.college_id.name),
+                    "note": activity_type.default_note, "automated": True,
+                    "date_deadline": convention.date_end, "user_id": user.id,
+                })
+            self.env["mail.activity"].create(vals_list)
 
     # ------------------------------------------------------- référents' access (R2)
     def _check_referent_users(self):

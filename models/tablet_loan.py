@@ -1091,7 +1091,9 @@ class TabletLoan(models.Model):
     def _ask_for_return(self):
         """An activity for the référent of each loan to get its tablet back (R14), unless one is
         already there. The activities are created in one batch, without an e-mail each: the
-        référent gets one notice per collège listing the tablets, rather than one e-mail per tablet."""
+        référent gets one notice per collège listing the tablets, rather than one e-mail per tablet.
+        The texts are in the référent's language, as the notice they receive (read once per
+        language: `_()` without a language in the context asks the database for the user's)."""
         activity_type = self.env.ref("tablet_loan.mail_activity_loan_overdue_return")
         followed = self.env["mail.activity"].search([
             ("res_model", "=", self._name), ("res_id", "in", self.ids), ("activity_type_id", "=", activity_type.id)])
@@ -1101,11 +1103,13 @@ class TabletLoan(models.Model):
         today = fields.Date.context_today(self)
         referents = self._referent_users(overdue.college_id)
         model_id = self.env["ir.model"]._get_id(self._name)
+        default_lang = self.env.lang or self.env["res.users"].context_get().get("lang")
         by_user, vals_list = defaultdict(lambda: defaultdict(list)), []
         for loan in overdue:
             user = referents.get(loan.college_id.id) or loan.convention_id.user_id or self.env.user
-            summary = _("Tablet of %(borrower)s not returned (due %(date)s)", borrower=loan.borrower_id.name,
-                        date=loan.date_end)
+            summary = self.with_context(lang=user.lang or default_lang).env._(
+                "Tablet of %(borrower)s not returned (due %(date)s)", borrower=loan.borrower_id.name,
+                date=loan.date_end)
             vals_list.append({
                 "res_model_id": model_id, "res_id": loan.id, "activity_type_id": activity_type.id,
                 "summary": summary, "note": activity_type.default_note, "automated": True,
@@ -1114,14 +1118,56 @@ class TabletLoan(models.Model):
             by_user[user][loan.college_id].append(summary)
         # mail.activity.create subscribes the assignees one référent at a time (Odoo batches by user).
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
+        self._notify_overdue(by_user, default_lang)
+
+    def _notify_overdue(self, by_user, default_lang):
+        """R14: one notice per collège to its référent listing the tablets not returned, on the
+        collège (a `user_notification`, as `message_notify` writes it: not in its chatter).
+
+        A référent who receives their notifications by e-mail (Odoo's default) gets it as Odoo's
+        digest sends its e-mails: the `mail.mail` of every collège created in one batch (its
+        message with it), and its `mail.notification` (the référent's, of type e-mail, which the
+        sending updates as for any notification). `message_notify` did the same one collège at a
+        time, rendering Odoo's notification layout around the list (about ten queries each). A
+        référent who handles notifications in Odoo gets them through `message_notify` (an inbox
+        notification, no e-mail).
+
+        sudo: as `message_notify` and the digest do, the outgoing mail and its notification are
+        written as superuser (only administrators may create `mail.mail`); the recipients are
+        checked first as for any message the user sends (`_tablet_check_partners_readable`)."""
+        self.env["mail.thread"]._tablet_check_partners_readable(
+            [user.partner_id.id for user in by_user], _("Sending a notification"))
+        author = self.env.user.partner_id
+        email_from = author.email_formatted or self.env.company.partner_id.email_formatted or False
+        note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        colleges = self.env["res.partner"].concat(*(college for colleges in by_user.values() for college in colleges))
+        reply_to = colleges._notify_get_reply_to(default=email_from)  # as message_notify, for all at once
+        notices, recipients = [], []
         for user, colleges in by_user.items():
+            env = self.with_context(lang=user.lang or default_lang).env
             for college, summaries in colleges.items():
-                college.message_notify(
-                    partner_ids=user.partner_id.ids,
-                    subject=self.env._("%(count)s tablets not returned on time at %(college)s",
-                                       count=len(summaries), college=college.name),
-                    body=Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % line for line in summaries),
-                )
+                subject = env._("%(count)s tablets not returned on time at %(college)s",
+                                count=len(summaries), college=college.name)
+                body = Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % line for line in summaries)
+                if user.notification_type == "inbox":
+                    college.message_notify(partner_ids=user.partner_id.ids, subject=subject, body=body)
+                    continue
+                notices.append({
+                    "model": "res.partner", "res_id": college.id, "record_name": college.name,
+                    "message_type": "user_notification", "subtype_id": note, "is_internal": True,
+                    "author_id": author.id, "email_from": email_from, "reply_to": reply_to[college.id],
+                    "subject": subject, "body": body,
+                    "body_html": Markup("<p>%s</p>") % subject + body, "partner_ids": user.partner_id.ids,
+                    "recipient_ids": user.partner_id.ids, "is_notification": True, "auto_delete": True,
+                    "state": "outgoing",
+                })
+                recipients.append(user.partner_id.id)
+        if notices:
+            mails = self.env["mail.mail"].sudo().create(notices)
+            self.env["mail.notification"].sudo().create([{
+                "mail_message_id": mail.mail_message_id.id, "mail_mail_id": mail.id, "res_partner_id": partner_id,
+                "author_id": author.id, "notification_type": "email", "notification_status": "ready", "is_read": True,
+            } for mail, partner_id in zip(mails, recipients, strict=False)])
 
     def _remind_custody_missing(self):
         """R13: the référent follows up each pupil who did not hand the tablet in for the summer."""

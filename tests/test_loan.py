@@ -176,7 +176,8 @@ class TestLoan(TabletLoanCase):
 
     def test_overdue_notices_of_several_colleges_in_one_batch(self):
         """R14: the overdue returns of two collèges: each référent gets one notice for their collège,
-        on the collège, with its notification, as `message_notify` sends one (sent in one batch)."""
+        on the collège, with its notification and its e-mail, as `message_notify` writes them (the
+        e-mails of all the collèges created in one batch)."""
         referent_beta = new_test_user(self.env, login="t_referent_beta", groups="tablet_loan.group_college_referent",
                                       company_id=self.college_beta.company_id.id, email="beta@example.com",
                                       tablet_college_ids=[Command.set(self.college_beta.ids)])
@@ -196,10 +197,39 @@ class TestLoan(TabletLoanCase):
             self.assertEqual(notice.subtype_id, self.env.ref("mail.mt_note"))
             self.assertIn(pupil.name, notice.body)
             self.assertIn(college.name, notice.subject)
+            self.assertNotIn(notice, college.message_ids, "a notice to the référent, not a chatter message")
             notification = self.env["mail.notification"].search([("mail_message_id", "=", notice.id)])
             self.assertEqual(notification.res_partner_id, referent.partner_id)
             self.assertEqual(notification.notification_type, referent.notification_type)
+            self.assertEqual(notification.notification_status, "ready")
+            mail = self.env["mail.mail"].search([("mail_message_id", "=", notice.id)])
+            self.assertEqual((mail.state, mail.recipient_ids, mail.subject), ("outgoing", referent.partner_id,
+                                                                            notice.subject))
+            self.assertEqual(notification.mail_mail_id, mail)
+            self.assertIn(pupil.name, mail.body_html)
+            self.assertTrue(mail.email_from and mail.reply_to)
         self.assertEqual(loans.activity_ids.user_id, self.referent_alpha | referent_beta)
+        for loan, referent in zip(loans, (self.referent_alpha, referent_beta), strict=False):
+            self.assertIn(referent.partner_id, loan.message_partner_ids, "the référent follows the loan")
+
+    def test_overdue_notice_in_odoo(self):
+        """R14: a référent who handles their notifications in Odoo gets the notice in their inbox
+        (through `message_notify`), not by e-mail; the next run tells nobody again."""
+        self.referent_alpha.notification_type = "inbox"
+        loan = self._loan(self.pupil_alpha, self.tablets[0], date_end=date(2026, 10, 1))
+        Message = self.env["mail.message"]
+        before = Message.search([("message_type", "=", "user_notification")])
+        loan._ask_for_return()
+        notice = Message.search([("message_type", "=", "user_notification")]) - before
+        self.assertEqual((notice.res_id, notice.partner_ids), (self.college_alpha.id, self.referent_alpha.partner_id))
+        self.assertIn(self.pupil_alpha.name, notice.body)
+        notification = self.env["mail.notification"].search([("mail_message_id", "=", notice.id)])
+        self.assertEqual((notification.res_partner_id, notification.notification_type),
+                         (self.referent_alpha.partner_id, "inbox"))
+        self.assertFalse(self.env["mail.mail"].search([("mail_message_id", "=", notice.id)]))
+        loan._ask_for_return()
+        self.assertEqual(Message.search([("message_type", "=", "user_notification")]) - before, notice,
+                         "one notice per collège per run: an activity already there is not announced again")
 
     def test_summer_custody_campaign(self):
         """R13: pupils' tablets stay at the collège in summer; those not handed in are followed up."""

@@ -1174,14 +1174,18 @@ class TabletLoan(models.Model):
             raise UserError(_("These pupils cannot receive their tablet:\n%s",
                               _listing([f"{loan.borrower_id.name}: {reason}" for loan, reason in refusals.items()])))
 
-    def _donate(self, date, checked=False):
+    def _donate(self, date, checked=False, returned=None):
         """R17: the tablets are given and leave the fleet (archived, date kept for the asset
         register): a fixed number of queries whatever the number of loans. `checked`: the caller
         has just computed `_gift_refusals` of these loans in the same transaction (the campaign's
-        batch), which is not done twice (a private argument: no client reaches it)."""
+        batch), which is not done twice; `returned`: those of them closed after a return, as the
+        caller has just read them (private arguments: no client reaches them)."""
         if not checked:
             self._check_gift_refusals()
-        returned = self.filtered(lambda loan: loan.state == "closed")
+        if returned is None:
+            # The states in one narrow read: the loans' records are not needed (a fetch reads every column).
+            returned = self.browse([loan_id for loan_id, row in read_columns(self, ["state"]).items()
+                                    if row["state"] == "closed"])
         # A tablet given after its return keeps its loan's end (the return); an active loan ends today.
         if returned:
             bulk_write(returned, {"state": "donated", "donated_date": date})

@@ -242,6 +242,19 @@ class TestCampaignProgress(TabletLoanCase):
         wizard.college_id = self.college_alpha
         self.assertEqual(wizard.line_ids.loan_id, self.loans)
 
+    def test_gift_refusals_on_the_loans_own_columns(self):
+        """The reasons read on the loan's own row (its status, its pupil's grade, the head's no gift)
+        give the same answer as the others, each loan its first reason, the others none."""
+        in_custody, fourth, no_gift = self.loans.sorted("id")[:3]
+        in_custody._bulk_set_state("custody")
+        fourth.borrower_id.grade_level = "4e"
+        no_gift.no_gift = True
+        refusals = self.loans.with_user(self.head_alpha)._gift_refusals()
+        self.assertEqual(set(refusals), set(in_custody | fourth | no_gift))
+        self.assertRegex(refusals[in_custody], "neither active nor closed|ni actif ni clos")
+        self.assertRegex(refusals[fourth], "only pupils finishing 3e|terminent leur 3e")
+        self.assertRegex(refusals[no_gift], "no gift|pas de don")
+
     def test_small_campaign_runs_at_once(self):
         self.env["ir.config_parameter"].set_param("tablet_loan.campaign_batch_size", "100")
         result = self._custody(self.referent_alpha)

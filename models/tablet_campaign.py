@@ -143,7 +143,9 @@ class TabletCampaign(models.Model):
         self._check_author(kind, colleges)
         labels = dict(self._fields["kind"]._description_selection(self.env))
         colleges.fetch(["name", "company_id"])
-        campaign = as_action(self).with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create({
+        # No creation line, no follower, no tracked field: mail's create has nothing to do (tracking_disable).
+        campaign = as_action(self).with_context(mail_create_nolog=True, mail_create_nosubscribe=True,
+                                                tracking_disable=True).create({
             "name": _("%(kind)s – %(colleges)s", kind=labels[kind],
                       colleges=colleges.name if len(colleges) == 1 else _("%s collèges", len(colleges))),
             "kind": kind, "college_ids": [Command.set(colleges.ids)], "company_id": colleges[:1].company_id.id,
@@ -299,7 +301,8 @@ class TabletCampaign(models.Model):
         if not loans:
             return 0, {}, []
         check_access_sql(loans, "write")
-        college_of = {loan_id: row["college_id"] for loan_id, row in read_columns(loans, ["college_id"]).items()}
+        columns = read_columns(loans, ["college_id", "state"])
+        college_of = {loan_id: row["college_id"] for loan_id, row in columns.items()}
         outside = set(college_of.values()) - set(self.college_ids.ids)
         if outside:
             raise AccessError(_("The loans of a gift campaign belong to its collèges (%s).",
@@ -309,7 +312,8 @@ class TabletCampaign(models.Model):
             # The wizard's campaign run at once: refused as a whole, as the head chose the pupils.
             loans._check_gift_refusals(refusals)
         given = loans.filtered(lambda loan: loan not in refusals)
-        given._donate(self.gift_date, checked=True)
+        given._donate(self.gift_date, checked=True,
+                      returned=given.browse([loan_id for loan_id in given.ids if columns[loan_id]["state"] == "closed"]))
         self.last_id = max(loans.ids)
         skipped = [f"{loan.borrower_id.name}: {reason}" for loan, reason in refusals.items()]
         return len(loans), dict(Counter(college_of[loan_id] for loan_id in given.ids)), skipped

@@ -1229,14 +1229,28 @@ class TabletLoan(models.Model):
                "a charge, or a warranty voided by the user)")),
         ]
         # The loans under the user's record rules, once; each reason the batch's loans that meet it
-        # (a sub-query of the batch, which PostgreSQL joins from the loans' ids).
+        # (a sub-query of the batch, which PostgreSQL joins from the loans' ids), or, for a reason on
+        # the loan's own columns, the ORM's condition itself on the row (no sub-query to plan and run).
         query = Loan._search(ids)
         loan_id = SQL.identifier(query.table, "id")
         facts = Loan.sudo()
-        whens = SQL(" ").join(SQL("WHEN %s IN %s THEN %s", loan_id, facts._search(ids + domain).subselect(), index)
-                              for index, (domain, _reason) in enumerate(checks))
+
+        def when(domain):
+            if self._on_own_columns(domain):
+                own = facts._where_calc(domain, active_test=False)
+                if not own._joins and own.table == query.table:
+                    return own.where_clause
+            return SQL("%s IN %s", loan_id, facts._search(ids + domain).subselect())
+        whens = SQL(" ").join(SQL("WHEN %s THEN %s", when(domain), index) for index, (domain, _reason) in enumerate(checks))
         rows = self.env.execute_query(query.select(loan_id, SQL("CASE %s END", whens)))
         return {self.browse(loan): checks[index][1] for loan, index in rows if index is not None}
+
+    @api.model
+    def _on_own_columns(self, domain):
+        """Whether `domain` reads only the loan's own columns (no path, no sub-query)."""
+        return all(not isinstance(leaf, (list, tuple)) or (
+            "." not in leaf[0] and self._fields[leaf[0]].column_type and self._fields[leaf[0]].store
+            and not isinstance(leaf[2], SQL)) for leaf in domain)
 
     def _latest_loan_of_tablets(self):
         """The latest loan of each tablet of this batch's closed loans (the only ones it is asked
@@ -1283,14 +1297,18 @@ class TabletLoan(models.Model):
             raise UserError(_("These pupils cannot receive their tablet:\n%s",
                               _listing([f"{loan.borrower_id.name}: {reason}" for loan, reason in refusals.items()])))
 
-    def _donate(self, date, checked=False):
+    def _donate(self, date, checked=False, returned=None):
         """R17: the tablets are given and leave the fleet (archived, date kept for the asset
         register): a fixed number of queries whatever the number of loans. `checked`: the caller
         has just computed `_gift_refusals` of these loans in the same transaction (the campaign's
-        batch), which is not done twice (a private argument: no client reaches it)."""
+        batch), which is not done twice; `returned`: those of them closed after a return, as the
+        caller has just read them (private arguments: no client reaches them)."""
         if not checked:
             self._check_gift_refusals()
-        returned = self.filtered(lambda loan: loan.state == "closed")
+        if returned is None:
+            # The states in one narrow read: the loans' records are not needed (a fetch reads every column).
+            returned = self.browse([loan_id for loan_id, row in read_columns(self, ["state"]).items()
+                                    if row["state"] == "closed"])
         # A tablet given after its return keeps its loan's end (the return); an active loan ends today.
         if returned:
             bulk_write(returned, {"state": "donated", "donated_date": date})

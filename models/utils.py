@@ -104,7 +104,7 @@ def bulk_update(records, vals, returning=()):
 
     The ORM writes a hundred rows per query and checks record rules in Python, a thousand
     records at a time. Here the access rights are checked first and the user's record rules
-    are part of the UPDATE: if any row is out of them, the statement is undone and the usual
+    are part of the UPDATE: if any row is out of them, nothing is written and the usual
     AccessError raised. Only plain stored columns of the model's own table are written;
     the ORM cache of the written fields is dropped and the ORM told they changed, so that
     fields depending on them follow. Status workflows and tracking are the caller's business:
@@ -128,15 +128,21 @@ def bulk_update(records, vals, returning=()):
         assignments.append(SQL("%s = %s", SQL.identifier(fname), field.convert_to_column_insert(value, Model)))
     ids = list(set(records._ids))
     cr = records.env.cr
-    with cr.savepoint(flush=False):
-        cr.execute(SQL("UPDATE %s SET %s WHERE %s = ANY(%s) AND %s RETURNING %s",
-                       SQL.identifier(Model._table), SQL(", ").join(assignments),
-                       SQL.identifier(Model._table, "id"), ids, condition,
-                       SQL(", ").join(SQL.identifier(column) for column in ("id", *returning))))
-        rows = cr.fetchall()
-        if len(rows) != len(ids):
-            forbidden = records - records.browse([row[0] for row in rows])
-            raise records.env["ir.rule"]._make_access_error("write", forbidden)
+    # All or nothing in one statement: the rows are updated only if every one of them exists and
+    # is within the rules (the sub-query, run once, counts them in the UPDATE's own snapshot). A
+    # savepoint around the UPDATE did the same with two more round trips per call.
+    table, id_column = SQL.identifier(Model._table), SQL.identifier(Model._table, "id")
+    given = SQL("%s = ANY(%s::int[])", id_column, id_array(ids))
+    cr.execute(SQL("UPDATE %s SET %s WHERE %s AND %s AND (SELECT count(*) FROM %s WHERE %s AND %s) = %s RETURNING %s",
+                   table, SQL(", ").join(assignments), given, condition, table, given, condition, len(ids),
+                   SQL(", ").join(SQL.identifier(column) for column in ("id", *returning))))
+    rows = cr.fetchall()
+    if len(rows) != len(ids):
+        # Nothing was written (or, should rows vanish under a concurrent deletion, the exception
+        # rolls the transaction back as for any failed write of the ORM).
+        cr.execute(SQL("SELECT %s FROM %s WHERE %s AND %s", id_column, table, given, condition))
+        forbidden = records - records.browse([row[0] for row in cr.fetchall()])
+        raise records.env["ir.rule"]._make_access_error("write", forbidden)
     records.invalidate_recordset([*fnames, "write_uid", "write_date"])
     records.modified(fnames)
     return [row[1:] for row in rows]

@@ -6,6 +6,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
+from ..models.utils import bulk_write
 from .common import TabletLoanCase
 
 
@@ -214,6 +215,45 @@ class TestCampaignProgress(TabletLoanCase):
         self.assertEqual(self.loans.with_user(self.referent_alpha)._bulk_set_state("custody"),
                          {self.college_alpha.id: 5})
         self.assertEqual(set(self.tablets.mapped("tablet_state")), {"custody"})
+
+    def test_bulk_write_is_all_or_nothing(self):
+        """One statement without a savepoint: when one record of the batch is outside the user's rules,
+        no row is written, not even those the user may write."""
+        ours = self.tablets[:2]
+        theirs = self._tablets(self.college_beta, 1, start=700)
+        with self.assertRaises(AccessError):
+            bulk_write((ours | theirs).with_user(self.referent_alpha), {"tablet_state": "repair"})
+        self.env.cr.execute("SELECT DISTINCT tablet_state FROM maintenance_equipment WHERE id = ANY(%s)",
+                            [(ours | theirs).ids])
+        self.assertEqual({row[0] for row in self.env.cr.fetchall()}, {"assigned", "stock"}, "nothing written")
+        bulk_write(ours.with_user(self.referent_alpha), {"tablet_state": "repair"})
+        self.assertEqual(set(ours.mapped("tablet_state")), {"repair"})
+
+    def test_gift_wizard_lists_again_for_another_college(self):
+        """The list is computed from the collège: a new wizard starts with its own lines, a collège
+        changed afterwards replaces them (the former lines are removed, not kept beside)."""
+        wizard = self.env["tablet.gift.wizard"].create({"college_id": self.college_alpha.id,
+                                                        "gift_date": date(2027, 7, 3)})
+        self.assertEqual(wizard.line_ids.loan_id, self.loans)
+        former = wizard.line_ids
+        wizard.college_id = self.college_beta
+        self.assertFalse(wizard.line_ids, "Beta has no 3e loan")
+        self.assertFalse(former.exists())
+        wizard.college_id = self.college_alpha
+        self.assertEqual(wizard.line_ids.loan_id, self.loans)
+
+    def test_gift_refusals_on_the_loans_own_columns(self):
+        """The reasons read on the loan's own row (its status, its pupil's grade, the head's no gift)
+        give the same answer as the others, each loan its first reason, the others none."""
+        in_custody, fourth, no_gift = self.loans.sorted("id")[:3]
+        in_custody._bulk_set_state("custody")
+        fourth.borrower_id.grade_level = "4e"
+        no_gift.no_gift = True
+        refusals = self.loans.with_user(self.head_alpha)._gift_refusals()
+        self.assertEqual(set(refusals), set(in_custody | fourth | no_gift))
+        self.assertRegex(refusals[in_custody], "neither active nor closed|ni actif ni clos")
+        self.assertRegex(refusals[fourth], "only pupils finishing 3e|terminent leur 3e")
+        self.assertRegex(refusals[no_gift], "no gift|pas de don")
 
     def test_small_campaign_runs_at_once(self):
         self.env["ir.config_parameter"].set_param("tablet_loan.campaign_batch_size", "100")

@@ -4,7 +4,7 @@ from odoo.exceptions import UserError
 from ..models.relation_guard import check_link_targets
 from ..models.school_year import school_year_of
 from ..models.tablet_campaign import GIFT_ALL_OR_NOTHING
-from ..models.utils import window_action
+from ..models.utils import read_columns, window_action
 
 
 class TabletGiftWizard(models.TransientModel):
@@ -37,7 +37,9 @@ class TabletGiftWizard(models.TransientModel):
                 ("equipment_id.tablet_state", "=", "stock"),
             ], order="school_class, borrower_id")
             refusals = loans._gift_refusals()
-            wizard.line_ids = [(5, 0, 0)] + [(0, 0, {
+            # Clear the former lines only if there are any: a new wizard has none (in cache), and the
+            # clear command would search the lines table for them.
+            wizard.line_ids = ([Command.clear()] if wizard.line_ids else []) + [Command.create({
                 "loan_id": loan.id, "eligible": loan not in refusals, "selected": loan not in refusals,
                 "reason": refusals.get(loan, False),
             }) for loan in loans]
@@ -58,8 +60,10 @@ class TabletGiftWizard(models.TransientModel):
             raise UserError(_("These pupils cannot receive their tablet:\n%s", "\n".join(
                 f"• {line.loan_id.borrower_id.name}: {line.reason}" for line in refused)))
         # The lines are data a client may write: the loans are checked again here (R17, R24a).
+        # One narrow read under the head's rules: reading the loans as records fetched all their columns.
         loans = chosen.loan_id
-        outside = loans.filtered(lambda loan: loan.college_id != self.college_id)
+        outside = loans.browse([loan_id for loan_id, row in read_columns(loans, ["college_id"]).items()
+                                if row["college_id"] != self.college_id.id])
         if outside:
             raise UserError(_("These loans are not of %(college)s: %(loans)s.", college=self.college_id.name,
                               loans=", ".join(outside.mapped("display_name"))))

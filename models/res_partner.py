@@ -402,13 +402,18 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         # One check for all the records (an import creates hundreds of people in one call).
         check_link_targets_many(self, vals_list, PEOPLE_READ_LINKS, PEOPLE_WRITE_LINKS)
+        # Looked up once for the whole call, not once per record: the module's fields and, when
+        # the values carry payment settings, their defaults (a creation passes them all).
+        own_fields = self._tablet_own_fields()
+        payment_defaults = self.default_get(list(PAYMENT_FIELDS)) \
+            if any(fname in vals for vals in vals_list for fname in PAYMENT_FIELDS) else {}
         for vals in vals_list:
             if vals.get("tablet_anonymized") and not in_action(self.env):
                 raise AccessError(_("%s is set by the anonymisation of personal data only.",
                                     self._fields["tablet_anonymized"].get_description(self.env)["string"]))
             self._check_siecle_vals(vals)
             self._check_academy_party_vals(vals)
-            self._prepare_school_vals(vals)
+            self._prepare_school_vals(vals, own_fields=own_fields, payment_defaults=payment_defaults)
             if vals.get("school_role") in COLLEGE_MEMBER_ROLES and "arrival_date" not in vals:
                 vals["arrival_date"] = fields.Date.context_today(self)
         partners = super().create(vals_list)
@@ -446,16 +451,17 @@ class ResPartner(models.Model):
                 "%(fields)s are written by the SIECLE and STS-web import only: they are the key of the next imports.",
                 fields=", ".join(sorted(self._fields[f].get_description(self.env)["string"] for f in fnames))))
 
-    def _prepare_school_vals(self, vals):
+    def _prepare_school_vals(self, vals, own_fields=None, payment_defaults=None):
         """Normalise the UAI and file school people under their collège's Département; check
-        the programme's fields (input, and who places a partner in the programme's scopes)."""
+        the programme's fields (input, and who places a partner in the programme's scopes).
+        `own_fields` and `payment_defaults`: what `create` looked up once for all its records."""
         if vals.get("uai_code") and isinstance(vals["uai_code"], str):
             # NFKC: full-width digits and letters (０３８…Ｙ), non-breaking spaces become ASCII.
             vals["uai_code"] = unicodedata.normalize("NFKC", vals["uai_code"]).strip().upper()
         normalize_payment_vals(vals)
-        check_input(self, vals, self._tablet_own_fields())
+        check_input(self, vals, self._tablet_own_fields() if own_fields is None else own_fields)
         self._check_college_scope_vals(vals)
-        self._check_payment_settings_vals(vals)
+        self._check_payment_settings_vals(vals, defaults=payment_defaults)
         if vals.get("college_id") and not vals.get("company_id"):
             vals["company_id"] = self.browse(vals["college_id"]).company_id.id
         if vals.get("is_college"):
@@ -489,10 +495,11 @@ class ResPartner(models.Model):
                 fields=", ".join(sorted(self._fields[f].get_description(self.env)["string"] for f in fnames)),
             ))
 
-    def _check_payment_settings_vals(self, vals):
+    def _check_payment_settings_vals(self, vals, defaults=None):
         """Issue 14: the collège's payment settings are the Département's staff's and the collège's
         head's and accountant's (a référent does not set where families pay). The accountant, who
-        may write their collèges only for this, writes nothing else of a partner."""
+        may write their collèges only for this, writes nothing else of a partner. `defaults`: the
+        payment fields' defaults, when the caller (a `create` of many records) read them once."""
         if in_action(self.env) or self.env.su:
             return
         user = self.env.user
@@ -502,7 +509,8 @@ class ResPartner(models.Model):
         elif fnames:
             # A user's creation passes every default of its partner (_inherits): the defaults
             # (a 30-day term, 15-day reminders) are nobody's choice and need no right.
-            defaults = self.default_get(fnames)
+            if defaults is None or any(fname not in defaults for fname in fnames):
+                defaults = self.default_get(fnames)
             fnames = [fname for fname in fnames if (vals[fname] or False) != (defaults.get(fname) or False)]
         if fnames and not any(user.has_group(group) for group in PAYMENT_WRITERS):
             raise AccessError(_(

@@ -1,6 +1,7 @@
 import base64
 from datetime import date
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
@@ -128,6 +129,46 @@ class TestSiecleImport(SiecleCase):
         self.assertEqual((first.grade_level, first.school_class), ("5e", "5A"))
         self.assertTrue(self._pupil(100008), "a new 6e, new ELEVE_ID")
         self.assertEqual(leaver.leaving_date, date(2026, 2, 15), "an earlier departure keeps its date")
+
+    def test_next_year_representatives_known_and_new(self):
+        """The next year's files link the pupils still there to their known representatives and the
+        new 6e to new ones, created by the import; a representative typed by hand stays. The people
+        imported have no salesperson (given empty to create(), not precomputed one by one)."""
+        self._import(self.head_alpha, gen_siecle.files(ALPHA_UAI, 2025, 8, base_year=2025), "2025-2026")
+        first = self._pupil(100000)
+        by_hand = self.env["res.partner"].create({"name": "Tante Alpha", "school_role": "legal_representative",
+                                                  "company_id": self.dept_a.id})
+        first.legal_representative_ids = [Command.link(by_hand.id)]
+        known = first.legal_representative_ids - by_hand
+        self.assertEqual(sorted(known.mapped("siecle_personne_id")), ["500000", "500001"])
+
+        self._import(self.head_alpha, gen_siecle.files(ALPHA_UAI, 2026, 8, base_year=2025), "2026-2027")
+        self.assertEqual(first.legal_representative_ids, known | by_hand, "the same records, the hand link kept")
+        self.assertEqual(sorted(self._pupil(100008).legal_representative_ids.mapped("siecle_personne_id")),
+                         ["500016", "500017"])
+        self.assertEqual(self._pupil(100009).legal_representative_ids.mapped("siecle_personne_id"), ["500018"])
+        imported = self.env["res.partner"].with_context(active_test=False).search([
+            ("siecle_college_id", "=", self.college_alpha.id)])
+        self.assertEqual(len(imported.filtered("siecle_personne_id")), 15, "12 known, 3 new, none twice")
+        self.assertFalse(imported.user_id)
+
+    def test_payment_defaults_in_one_creation(self):
+        """A creation of many people passes every default of a partner, payment settings included:
+        nobody's choice, accepted from a référent (who sets no payment settings), even when the
+        defaults are read once for the whole creation; a payment setting of its own is refused."""
+        Partner = self.env["res.partner"].with_user(self.referent_alpha)
+        defaults = Partner.default_get(["tablet_payment_days", "tablet_reminder_first_days"])
+        people = Partner.create([
+            {"name": f"Élève {index}", "school_role": "pupil", "college_id": self.college_alpha.id,
+             "grade_level": "6e", **defaults} for index in range(3)])
+        self.assertEqual(people.mapped("tablet_payment_days"), [defaults["tablet_payment_days"]] * 3)
+        with self.assertRaises(AccessError) as refused:
+            Partner.create([
+                {"name": "Élève 3", "school_role": "pupil", "college_id": self.college_alpha.id, **defaults},
+                {"name": "Élève 4", "school_role": "pupil", "college_id": self.college_alpha.id, **defaults,
+                 "tablet_payment_days": defaults["tablet_payment_days"] + 1}])
+        label = Partner._fields["tablet_payment_days"].get_description(Partner.env)["string"]
+        self.assertTrue(str(refused.exception).startswith(label), "the payment term named, and it only")
 
     def test_problems_listed_and_nothing_written(self):
         """Another collège's files, another year, a representative of an unknown pupil, a duplicate

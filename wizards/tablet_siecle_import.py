@@ -251,7 +251,7 @@ class TabletSiecleImport(models.TransientModel):
         plan = {"arrivals": [], "departures": {}, "changes": {}, "updates": {}, "blocking": blocking,
                 "warnings": warnings, "representative_count": 0, "staff_count": 0, "left_out": "",
                 "rep_create": [], "rep_updates": {}, "links": {}, "staff_create": [], "staff_updates": {},
-                "staff_departures": {}, "year": year}
+                "staff_departures": {}, "year": year, "rep_ids": {}}
         nomenclature = {r["code"]: r["level"] for r in exports["nomenclature"].records} \
             if "nomenclature" in exports else {}
         if "eleves" in exports:
@@ -366,6 +366,7 @@ class TabletSiecleImport(models.TransientModel):
                 plan["rep_create"].append(dict(vals, siecle_personne_id=personne_id, company_id=company,
                                                school_role="legal_representative"))
         plan["links"] = links
+        plan["rep_ids"] = existing
         plan["representative_count"] = len({p for ids in links.values() for p in ids})
         plan["contacts_left_out"] = contacts
 
@@ -422,6 +423,9 @@ class TabletSiecleImport(models.TransientModel):
         # depend on the user and context only, the same for every person of the batch.
         defaults = {fname: value for fname, value in Partner.default_get(list(Partner._fields)).items()
                     if Partner._fields[fname].type not in ("one2many", "many2many")}
+        # The salesperson, precomputed from the parent company: the people imported have none, so it
+        # is empty, given here rather than precomputed on a draft record (`new`) built for each person.
+        defaults["user_id"] = False
         common = {**defaults, "siecle_college_id": college.id, "college_id": college.id}
         arrivals = Partner.create([
             {**common, **{k: v for k, v in vals.items() if k != "line"}, "school_role": "pupil"}
@@ -435,7 +439,8 @@ class TabletSiecleImport(models.TransientModel):
                 pupils[eleve_id].id for eleve_id, ids in plan["links"].items() if vals["siecle_personne_id"] in ids])]}
             for vals in plan["rep_create"]])
         self._grouped_write(plan["rep_updates"])
-        reps = {p.siecle_personne_id: p for p in self._people([("siecle_personne_id", "!=", False)])}
+        # The collège's representatives: those the plan found, and those just created.
+        reps = {**plan["rep_ids"], **{p.siecle_personne_id: p for p in new_reps}}
         for eleve_id in plan["seen_pupils"] & set(plan["links"]):
             pupil = pupils[eleve_id]
             wanted = Partner.browse([reps[personne_id].id for personne_id in plan["links"][eleve_id]])

@@ -682,11 +682,21 @@ class TabletLoan(models.Model):
         tablets.invalidate_recordset(["tablet_state", "write_uid", "write_date"])
         tablets.modified(["tablet_state"])
 
+    def _pivot_figure_fields(self):
+        """The loans pivot's stored figures: a change of status between lent, kept at the collège
+        and given leaves them as they are (only a return counts missing accessories)."""
+        return [self._fields[fname] for fname in ("home_use_count", "incident_count", "missing_accessory_count")]
+
     def _bulk_set_state(self, state):
         """Campaigns (summer custody and back, R13): the status of thousands of loans and of
         their tablets in one UPDATE each, within the user's access rules; the campaign posts
         one summary per batch. Returns {collège id: loans changed}."""
-        rows = bulk_update(self, {"state": state}, returning=("equipment_id", "college_id"))
+        if state not in ("active", "custody"):
+            raise UserError(_("A campaign moves loans between lent and kept at the collège only."))
+        # Between lent and kept at the collège no figure of the loans pivot changes (only a return
+        # does): they are neither recomputed nor written again for every loan of the campaign.
+        with self.env.protecting(self._pivot_figure_fields(), self):
+            rows = bulk_update(self, {"state": state}, returning=("equipment_id", "college_id"))
         tablet_state = TABLET_STATE_OF_LOAN.get(state)
         if tablet_state:
             # Only the tablets physically with the pupil or at the collège (R13): never a lost or
@@ -1313,7 +1323,9 @@ class TabletLoan(models.Model):
         if returned:
             bulk_write(returned, {"state": "donated", "donated_date": date})
         if self - returned:
-            bulk_write(self - returned, {"state": "donated", "donated_date": date, "date_end": date})
+            lent = self - returned
+            with self.env.protecting(self._pivot_figure_fields(), lent):
+                bulk_write(lent, {"state": "donated", "donated_date": date, "date_end": date})
         tablets = self._tablets()
         bulk_write(tablets, {"tablet_state": "donated", "out_of_fleet_date": date, "active": False})
         # R17: the given tablets leave the Département's asset register by the scheduled action, one

@@ -9,7 +9,7 @@ from odoo.tools.translate import LazyTranslate
 from .school_year import check_school_year, school_year_bounds
 from .tablet_convention_model import VALIDITY_TYPES
 from .tablet_workflow_mixin import ALL_FIELDS, as_action, in_action, tablet_action
-from .utils import count_by, user_env, window_action
+from .utils import count_by, in_lang_of, user_env, window_action
 
 _lt = LazyTranslate(__name__)
 
@@ -509,15 +509,12 @@ class TabletConvention(models.Model):
         soon -= self.browse(reminded.mapped("res_id"))
         if soon:
             model_id = self.env["ir.model"]._get_id(self._name)
-            # In the assignee's language, read once (`_()` without a language in the context, as
-            # in a scheduled action, asks the database for the user's each time).
-            default_lang = self.env.lang or self.env["res.users"].context_get().get("lang")
             vals_list = []
             for convention in soon:
                 user = convention.user_id or self.env.user
                 vals_list.append({
                     "res_model_id": model_id, "res_id": convention.id, "activity_type_id": activity_type.id,
-                    "summary": self.with_context(lang=user.lang or default_lang).env._(
+                    "summary": in_lang_of(self, user).env._(
                         "Renew the convention of %s", convention.college_id.name),
                     "note": activity_type.default_note, "automated": True,
                     "date_deadline": convention.date_end, "user_id": user.id,

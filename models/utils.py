@@ -23,6 +23,14 @@ def user_env(records):
     return records.with_context(lang=records.env.lang or records.env.user.lang).env
 
 
+def in_lang_of(records, user):
+    """`records` in `user`'s language, else the environment's: what a scheduled action writes for
+    someone (activities, notices). Without a language in the context, `_()` would ask the database
+    for the cron user's at each call; `context_get` is cached per user."""
+    lang = user.lang or records.env.lang or records.env["res.users"].context_get().get("lang")
+    return records.with_context(lang=lang)
+
+
 def model_label(records):
     """The model's name in the user's language."""
     env = user_env(records)

@@ -14,7 +14,7 @@ from .relation_guard import check_link_targets
 from .res_partner import COLLEGE_MEMBER_ROLES
 from .school_year import check_school_year, school_year_of
 from .tablet_workflow_mixin import ALL_FIELDS, as_action, tablet_action
-from .utils import bulk_update, bulk_write, check_access_sql, read_columns
+from .utils import bulk_update, bulk_write, check_access_sql, in_lang_of, read_columns
 
 _logger = logging.getLogger(__name__)
 
@@ -475,6 +475,13 @@ class TabletLoan(models.Model):
                 self.env.user.has_group("tablet_loan.group_college_head")
                 or self.env.user.has_group("tablet_loan.group_department_manager")):
             raise AccessError(_("Only the head of the collège sets the counterparts of a replacement."))
+        if "one_representative_signs" in vals:
+            # R11: who must sign is settled once the hand-over's signatures are complete (the form
+            # shows it read-only then; a client's write is refused here).
+            signed = self.filtered(lambda loan: loan.signed_contract_id or loan.signed_copy_due == "handover")
+            if signed:
+                raise UserError(_("The contract of %s is signed: who had to sign it no longer changes.",
+                                  signed[0].display_name))
         if vals.keys() & {"borrower_id", "equipment_id", "college_id", "school_year"}:
             if self.filtered(lambda loan: loan.state != "draft"):
                 raise UserError(_("Only a draft loan can change borrower, tablet, collège or school year: "
@@ -965,21 +972,23 @@ class TabletLoan(models.Model):
         fname = "signed_contract_id" if moment == "handover" else "signed_return_id"
         if self[fname] or self.signed_copy_due == moment:
             raise UserError(_("%(loan)s already has its signed copy (%(file)s): it is kept as it is.",
-                              loan=self.display_name, file=self[fname].name or self._description_due()))
+                              loan=self.display_name, file=self[fname].name or dict(
+                                  self._fields["signed_copy_due"]._description_selection(self.env))[moment]))
         if self.signed_copy_due:
             # The other moment's copy, still waiting: kept first, so that each shows its own signatures.
             self._keep_signed_copy(self.signed_copy_due)
         self._write_state({"signed_copy_due": moment})
         self.env.ref("tablet_loan.ir_cron_tablet_signed_copies")._trigger()
 
-    def _description_due(self):
-        return dict(self._fields["signed_copy_due"]._description_selection(self.env)).get(self.signed_copy_due, "")
-
     @api.model
     def _cron_keep_signed_copies(self, limit=20):
         """Render the signed copies waiting, oldest first, a few per run; the scheduler runs again
         (committing in between) while some remain. A copy that fails to render is logged and
         left waiting for the next run."""
+        # R29: nothing is rendered for a person anonymised meanwhile (their signatures are gone).
+        gone = self.search([("signed_copy_due", "!=", False), ("borrower_id.tablet_anonymized", "=", True)])
+        if gone:
+            gone._write_state({"signed_copy_due": False})
         loans = self.search([("signed_copy_due", "!=", False)], order="id", limit=limit)
         done = 0
         for loan in loans:
@@ -1113,11 +1122,10 @@ class TabletLoan(models.Model):
         today = fields.Date.context_today(self)
         referents = self._referent_users(overdue.college_id)
         model_id = self.env["ir.model"]._get_id(self._name)
-        default_lang = self.env.lang or self.env["res.users"].context_get().get("lang")
         by_user, vals_list = defaultdict(lambda: defaultdict(list)), []
         for loan in overdue:
             user = referents.get(loan.college_id.id) or loan.convention_id.user_id or self.env.user
-            summary = self.with_context(lang=user.lang or default_lang).env._(
+            summary = in_lang_of(self, user).env._(
                 "Tablet of %(borrower)s not returned (due %(date)s)", borrower=loan.borrower_id.name,
                 date=loan.date_end)
             vals_list.append({
@@ -1128,9 +1136,9 @@ class TabletLoan(models.Model):
             by_user[user][loan.college_id].append(summary)
         # mail.activity.create subscribes the assignees one référent at a time (Odoo batches by user).
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
-        self._notify_overdue(by_user, default_lang)
+        self._notify_overdue(by_user)
 
-    def _notify_overdue(self, by_user, default_lang):
+    def _notify_overdue(self, by_user):
         """R14: one notice per collège to its référent listing the tablets not returned, on the
         collège (a `user_notification`, as `message_notify` writes it: not in its chatter).
 
@@ -1154,7 +1162,7 @@ class TabletLoan(models.Model):
         reply_to = colleges._notify_get_reply_to(default=email_from)  # as message_notify, for all at once
         notices, recipients = [], []
         for user, colleges in by_user.items():
-            env = self.with_context(lang=user.lang or default_lang).env
+            env = in_lang_of(self, user).env
             for college, summaries in colleges.items():
                 subject = env._("%(count)s tablets not returned on time at %(college)s",
                                 count=len(summaries), college=college.name)

@@ -228,6 +228,20 @@ class TestLoanSignature(TabletLoanCase, HttpCase):
         pdf.unlink()
         self.assertFalse(pdf.exists())
 
+    def test_no_copy_rendered_for_a_person_anonymised_meanwhile(self):
+        """R29: the copy waits for the scheduled action; the borrower anonymised before it runs gets none."""
+        form = self._wizard_form(self.loan)
+        form.signature_1 = drawn_signature(1)
+        form.signature_2 = drawn_signature(2)
+        form.save().action_confirm()
+        self.assertEqual(self.loan.signed_copy_due, "handover")
+        as_action(self.pupil_alpha).write({"tablet_anonymized": True})
+        self._render_copies()
+        self.assertFalse(self.loan.signed_copy_due)
+        self.assertFalse(self.loan.signed_contract_id)
+        self.assertFalse(self.env["ir.attachment"].search_count([
+            ("res_model", "=", "tablet.loan"), ("res_id", "=", self.loan.id)]))
+
     # ------------------------------------------------------------ paper copy
     def test_scanned_paper_copy(self):
         scan = b"%PDF-1.4 contrat signe scanne"
